@@ -1,0 +1,26 @@
+//! edgestate's LSM storage engine.
+//!
+//! RocksDB's architecture and on-disk formats, in Rust that compiles unchanged to wasm32. The
+//! engine touches storage only through the [`vfs::Vfs`] trait, which the host implements: OPFS
+//! sync access handles or IndexedDB in a browser, Deno's or Node's file APIs at the edge, and
+//! [`vfs::MemVfs`] for tests. Every call is synchronous; the engine runs single-threaded.
+//!
+//! Layers, bottom up:
+//! - [`coding`]: varints and fixed-width integers as RocksDB writes them.
+//! - [`log`]: the write-ahead log format (32 KiB blocks of checksummed fragments).
+//! - [`batch`]: RocksDB's WriteBatch encoding, the payload of every log record.
+//! - [`memtable`]: the in-memory table writes land in.
+//! - [`db`]: open/recover, the write path, reads.
+
+pub mod batch;
+pub mod coding;
+pub mod db;
+mod error;
+pub mod log;
+pub mod memtable;
+pub mod vfs;
+
+#[cfg(target_arch = "wasm32")]
+mod bindings;
+
+pub use error::{Error, IoErrorKind, Result};
