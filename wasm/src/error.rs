@@ -43,7 +43,7 @@ impl fmt::Display for IoErrorKind {
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The storage underneath failed.
-    #[error("{op} {file}: {kind}: {message}")]
+    #[error("{op}{}{file}: {kind}: {message}", if file.is_empty() { "" } else { " " })]
     Io {
         /// The VFS operation (`open`, `read`, `write`, ...).
         op: &'static str,

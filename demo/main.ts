@@ -1,0 +1,179 @@
+/**
+ * The demo page: drives an engine worker through `connect()`, shows what is stored and proves
+ * that it comes back from OPFS after the worker (or the page) is replaced.
+ */
+import * as errors from '../web/src/errors.js';
+import { EdgestateError } from '../web/src/errors.js';
+import { connect, type EngineClient, type OpenResult } from '../worker/index.js';
+
+const DB_NAME = new URLSearchParams(location.search).get('db') ?? 'demo';
+const STORAGE = new URLSearchParams(location.search).get('storage') === 'memory' ? 'memory' : 'opfs';
+/** A reload replaces the previous worker, whose lock the browser releases asynchronously. */
+const LOCK_WAIT_MS = 5000;
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+
+let client: EngineClient;
+let opened: Promise<OpenResult>;
+
+function startWorker(): void {
+  const worker = new Worker(new URL('../worker/worker.ts', import.meta.url), { type: 'module' });
+  client = connect(worker);
+  opened = client.open({ name: DB_NAME, storage: STORAGE, lockTimeoutMs: LOCK_WAIT_MS });
+  opened.then(showRecovery, showError);
+}
+
+function showRecovery(result: OpenResult): void {
+  const r = result.recovery;
+  $('storage').textContent = result.storage;
+  $('db-name').textContent = DB_NAME;
+  const dropped = r.dropped.length ? `, dropped a torn tail of ${r.dropped.map((d) => d.droppedBytes).join('+')} bytes` : '';
+  $('recovery').textContent = `recovered ${r.opsReplayed} writes from ${r.logsReplayed} log file(s)${dropped}`;
+  void refresh();
+}
+
+function describe(e: unknown): string {
+  if (e instanceof EdgestateError) return `${e.name} (${e.code}): ${e.message}`;
+  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+}
+
+function showError(e: unknown): void {
+  const result = $('result');
+  result.textContent = describe(e);
+  result.className = 'result error';
+}
+
+function showResult(text: string): void {
+  const result = $('result');
+  result.textContent = text;
+  result.className = 'result';
+}
+
+async function refresh(): Promise<void> {
+  await opened;
+  const entries = await client.entries({ encoding: 'utf8' });
+  const body = $('entries');
+  body.replaceChildren(
+    ...entries.map(([k, v]) => {
+      const row = document.createElement('tr');
+      for (const text of [k, v]) {
+        const cell = document.createElement('td');
+        cell.textContent = String(text);
+        row.append(cell);
+      }
+      return row;
+    }),
+  );
+  $('count').textContent = `(${entries.length})`;
+}
+
+async function run(action: () => Promise<string>): Promise<void> {
+  try {
+    await opened;
+    showResult(await action());
+    await refresh();
+  } catch (e) {
+    showError(e);
+  }
+}
+
+/** Terminates the worker (no close: as if it crashed) and opens the database in a new one. */
+async function reopen(): Promise<OpenResult> {
+  client.terminate();
+  startWorker();
+  return opened;
+}
+
+/**
+ * Writes keys `crash-<n>` as fast as acknowledgements come back for `ms`, then kills the worker
+ * without closing anything, reopens the database in a new worker and checks every acknowledged
+ * write. Returns the acknowledged keys and how many of them were found.
+ */
+async function crashTest(ms = 300): Promise<{ acked: string[]; found: number; inFlightWhenKilled: number }> {
+  await opened;
+  const acked: string[] = [];
+  const stopAt = performance.now() + ms;
+  let inFlight = 0;
+  let n = 0;
+  const writer = async () => {
+    while (performance.now() < stopAt) {
+      const key = `crash-${String(n++).padStart(6, '0')}`;
+      inFlight++;
+      await client.put(key, `value of ${key}`);
+      inFlight--;
+      acked.push(key);
+    }
+  };
+  // Several writers keep messages in flight, so the kill lands mid-stream.
+  const writers = [writer(), writer(), writer(), writer()].map((w) => w.catch(() => undefined));
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const inFlightWhenKilled = inFlight;
+  await reopen();
+  await Promise.all(writers);
+  let found = 0;
+  for (const key of acked) if ((await client.get(key, 'utf8')) === `value of ${key}`) found++;
+  await refresh();
+  return { acked, found, inFlightWhenKilled };
+}
+
+$('kv').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const key = $<HTMLInputElement>('key').value;
+  const value = $<HTMLInputElement>('value').value;
+  const sync = $<HTMLInputElement>('sync').checked;
+  void run(async () => {
+    await client.put(key, value, { sync });
+    return `put ${key}${sync ? ' (synced)' : ''}`;
+  });
+});
+$('get').addEventListener('click', () => {
+  const key = $<HTMLInputElement>('key').value;
+  void run(async () => {
+    const value = await client.get(key, 'utf8');
+    return value === undefined ? `${key} is not stored` : `${key} = ${String(value)}`;
+  });
+});
+$('delete').addEventListener('click', () => {
+  const key = $<HTMLInputElement>('key').value;
+  void run(async () => {
+    await client.delete(key);
+    return `deleted ${key}`;
+  });
+});
+$('reopen').addEventListener('click', () => {
+  void reopen().catch(showError);
+});
+$('crash-test').addEventListener('click', () => {
+  const out = $('crash-result');
+  out.textContent = 'running…';
+  crashTest().then(
+    (r) => (out.textContent = `killed the worker after ${r.acked.length} acknowledged writes (${r.inFlightWhenKilled} in flight); found ${r.found} of ${r.acked.length} after reopening`),
+    (e: unknown) => (out.textContent = describe(e)),
+  );
+});
+
+startWorker();
+
+/** Handles for tests and the console: the live client and the demo's actions. */
+declare global {
+  interface Window {
+    edgestateDemo: {
+      readonly client: EngineClient;
+      readonly opened: Promise<OpenResult>;
+      readonly errors: typeof errors;
+      reopen: typeof reopen;
+      crashTest: typeof crashTest;
+    };
+  }
+}
+window.edgestateDemo = {
+  get client() {
+    return client;
+  },
+  get opened() {
+    return opened;
+  },
+  errors,
+  reopen,
+  crashTest,
+};

@@ -1,0 +1,346 @@
+/**
+ * OPFS storage through a pool of pre-opened `FileSystemSyncAccessHandle`s.
+ *
+ * Why a pool: the engine creates files synchronously (a new log, a new table), but opening a
+ * sync access handle is asynchronous. So the database directory holds *slot* files, each opened
+ * once when the database opens; an engine file is a slot whose header names it (the approach of
+ * SQLite's opfs-sahpool VFS). Creating, deleting and renaming engine files are then synchronous
+ * header writes, and spare slots are added in the background before they run out.
+ *
+ * Slot layout (`pool-NNNN.slot`), all integers little-endian:
+ * ```text
+ * 0    magic u32 = 0x544C5345 ("ESLT")   4  version u32 = 1
+ * 8    generation u64 (higher wins)       16 name length u16       18 name (UTF-8)
+ * 18+n checksum u32 = FNV-1a over bytes [0, 18+n)
+ * 4096 file data
+ * ```
+ * A slot with no valid header is free. Rename writes the target name into the source slot with
+ * a new generation, flushes, then frees the slot that held the target: a crash in between leaves
+ * two slots with one name, and open keeps the higher generation. So every crash point leaves a
+ * consistent directory, although OPFS has no atomic rename.
+ *
+ * Trade-offs: needs a dedicated worker (sync handles exist only there); durable (`flush`);
+ * one writer per database, enforced by a Web Lock; handle count = files + spare slots, which
+ * stays within Safari's limit of 252 open handles for databases of up to ~200 files.
+ */
+import { DatabaseLockedError, InvalidArgumentError, StorageExhaustedError, StorageUnavailableError } from '../errors.js';
+import type { HostVfs, OpenedStorage, StorageAdapter } from './host-vfs.js';
+import { acquireExclusiveLock, type ReleaseLock } from './web-lock.js';
+
+const HEADER_SIZE = 4096;
+const MAGIC = 0x544c5345;
+const VERSION = 1;
+const NAME_OFFSET = 18;
+const MAX_NAME = 255;
+const SLOT_PATTERN = /^pool-(\d+)\.slot$/;
+
+/** The subset of `FileSystemSyncAccessHandle` used here (absent from TypeScript's DOM lib). */
+interface SyncHandle {
+  read(buffer: Uint8Array, options: { at: number }): number;
+  write(buffer: Uint8Array, options: { at: number }): number;
+  truncate(size: number): void;
+  getSize(): number;
+  flush(): void;
+  close(): void;
+}
+
+interface FileHandleWithSync extends FileSystemFileHandle {
+  createSyncAccessHandle(): Promise<SyncHandle>;
+}
+
+interface Slot {
+  readonly fileName: string;
+  readonly handle: SyncHandle;
+  /** Engine file name, or undefined when the slot is free. */
+  name: string | undefined;
+  generation: bigint;
+}
+
+/** Options of {@link opfsStorage}. */
+export interface OpfsStorageOptions {
+  /**
+   * How long to wait for another tab or worker to release the database: 0 (the default) fails
+   * at once with `DatabaseLockedError`. A page that just terminated its previous worker should
+   * wait a little (e.g. 3000 ms): the browser releases a killed worker's lock asynchronously.
+   */
+  readonly lockTimeoutMs?: number;
+  /** Free slots kept ready for new files (default 4). */
+  readonly spareSlots?: number;
+}
+
+function fnv1a(bytes: Uint8Array): number {
+  let h = 0x811c9dc5;
+  for (const b of bytes) h = Math.imul(h ^ b, 0x01000193) >>> 0;
+  return h;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+function encodeHeader(name: string | undefined, generation: bigint): Uint8Array {
+  const header = new Uint8Array(HEADER_SIZE);
+  if (name === undefined) return header;
+  const nameBytes = encoder.encode(name);
+  const view = new DataView(header.buffer);
+  view.setUint32(0, MAGIC, true);
+  view.setUint32(4, VERSION, true);
+  view.setBigUint64(8, generation, true);
+  view.setUint16(16, nameBytes.length, true);
+  header.set(nameBytes, NAME_OFFSET);
+  const end = NAME_OFFSET + nameBytes.length;
+  view.setUint32(end, fnv1a(header.subarray(0, end)), true);
+  return header;
+}
+
+function decodeHeader(header: Uint8Array): { name: string; generation: bigint } | undefined {
+  const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
+  if (header.length < HEADER_SIZE || view.getUint32(0, true) !== MAGIC || view.getUint32(4, true) !== VERSION) return undefined;
+  const length = view.getUint16(16, true);
+  if (length === 0 || length > MAX_NAME) return undefined;
+  const end = NAME_OFFSET + length;
+  if (view.getUint32(end, true) !== fnv1a(header.subarray(0, end))) return undefined;
+  return { name: decoder.decode(header.subarray(NAME_OFFSET, end)), generation: view.getBigUint64(8, true) };
+}
+
+function notFound(name: string): DOMException {
+  return new DOMException(`no such file: ${name}`, 'NotFoundError');
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Opens a sync access handle, retrying while a previous owner (a worker being torn down) still
+ * holds it, for up to `waitMs`.
+ */
+async function openHandle(file: FileHandleWithSync, waitMs: number): Promise<SyncHandle> {
+  const deadline = Date.now() + waitMs;
+  for (let delay = 10; ; delay = Math.min(delay * 2, 200)) {
+    try {
+      return await file.createSyncAccessHandle();
+    } catch (e) {
+      if (!(e instanceof DOMException && e.name === 'NoModificationAllowedError') || Date.now() >= deadline) {
+        if (e instanceof DOMException && e.name === 'NoModificationAllowedError') {
+          throw new DatabaseLockedError(`file ${file.name} is held open by another context`, { file: file.name });
+        }
+        throw e;
+      }
+      await sleep(delay);
+    }
+  }
+}
+
+class OpfsPoolVfs implements HostVfs {
+  readonly #dir: FileSystemDirectoryHandle;
+  readonly #slots: Slot[];
+  readonly #byName = new Map<string, Slot>();
+  readonly #fds = new Map<number, Slot>();
+  readonly #spare: number;
+  #nextFd = 1;
+  #generation = 0n;
+  #growing: Promise<void> | undefined;
+  #nextSlotNumber: number;
+
+  constructor(dir: FileSystemDirectoryHandle, slots: Slot[], spare: number) {
+    this.#dir = dir;
+    this.#slots = slots;
+    this.#spare = spare;
+    this.#nextSlotNumber = 0;
+    for (const slot of slots) {
+      const m = SLOT_PATTERN.exec(slot.fileName);
+      if (m) this.#nextSlotNumber = Math.max(this.#nextSlotNumber, Number(m[1]) + 1);
+      if (slot.generation > this.#generation) this.#generation = slot.generation;
+      if (slot.name === undefined) continue;
+      const other = this.#byName.get(slot.name);
+      if (other === undefined || other.generation < slot.generation) {
+        // A rename interrupted by a crash left two slots with this name: the newer one wins.
+        if (other) this.#free(other);
+        this.#byName.set(slot.name, slot);
+      } else {
+        this.#free(slot);
+      }
+    }
+  }
+
+  /** Adds free slots in the background so that `open(create)` never finds none. */
+  async ensureSpare(): Promise<void> {
+    while (this.#slots.filter((s) => s.name === undefined).length < this.#spare) {
+      const fileName = `pool-${String(this.#nextSlotNumber++).padStart(4, '0')}.slot`;
+      const file = (await this.#dir.getFileHandle(fileName, { create: true })) as FileHandleWithSync;
+      const handle = await openHandle(file, 0);
+      handle.truncate(HEADER_SIZE);
+      handle.write(encodeHeader(undefined, 0n), { at: 0 });
+      handle.flush();
+      this.#slots.push({ fileName, handle, name: undefined, generation: 0n });
+    }
+  }
+
+  #growInBackground(): void {
+    if (this.#growing) return;
+    this.#growing = this.ensureSpare()
+      .catch(() => undefined) // a failure shows up as STORAGE_EXHAUSTED when a slot is needed
+      .finally(() => (this.#growing = undefined));
+  }
+
+  #writeHeader(slot: Slot, name: string | undefined): void {
+    const generation = name === undefined ? 0n : ++this.#generation;
+    slot.handle.write(encodeHeader(name, generation), { at: 0 });
+    slot.handle.flush();
+    slot.name = name;
+    slot.generation = generation;
+  }
+
+  #free(slot: Slot): void {
+    this.#writeHeader(slot, undefined);
+    slot.handle.truncate(HEADER_SIZE);
+    slot.handle.flush();
+  }
+
+  #slot(fd: number): Slot {
+    const slot = this.#fds.get(fd);
+    if (slot === undefined) throw new InvalidArgumentError(`bad file descriptor ${fd}`, { fd });
+    return slot;
+  }
+
+  open(name: string, create: boolean): number {
+    let slot = this.#byName.get(name);
+    if (slot === undefined) {
+      if (!create) throw notFound(name);
+      if (encoder.encode(name).length > MAX_NAME) throw new InvalidArgumentError(`file name too long: ${name}`, { name });
+      slot = this.#slots.find((s) => s.name === undefined);
+      if (slot === undefined) {
+        this.#growInBackground();
+        throw new StorageExhaustedError('no free OPFS slot: the pool is still growing; retry shortly', { file: name });
+      }
+      slot.handle.truncate(HEADER_SIZE);
+      this.#writeHeader(slot, name);
+      this.#byName.set(name, slot);
+      this.#growInBackground();
+    } else if (create) {
+      slot.handle.truncate(HEADER_SIZE);
+    }
+    const fd = this.#nextFd++;
+    this.#fds.set(fd, slot);
+    return fd;
+  }
+
+  read(fd: number, offset: number, into: Uint8Array): number {
+    return this.#slot(fd).handle.read(into, { at: HEADER_SIZE + offset });
+  }
+
+  write(fd: number, offset: number, data: Uint8Array): void {
+    const written = this.#slot(fd).handle.write(data, { at: HEADER_SIZE + offset });
+    if (written !== data.length) {
+      throw new DOMException(`short write: ${written} of ${data.length} bytes`, 'QuotaExceededError');
+    }
+  }
+
+  size(fd: number): number {
+    return this.#slot(fd).handle.getSize() - HEADER_SIZE;
+  }
+
+  truncate(fd: number, size: number): void {
+    this.#slot(fd).handle.truncate(HEADER_SIZE + size);
+  }
+
+  sync(fd: number): void {
+    this.#slot(fd).handle.flush();
+  }
+
+  close(fd: number): void {
+    this.#fds.delete(fd);
+  }
+
+  delete(name: string): void {
+    const slot = this.#byName.get(name);
+    if (slot === undefined) throw notFound(name);
+    this.#byName.delete(name);
+    this.#free(slot);
+  }
+
+  rename(from: string, to: string): void {
+    const slot = this.#byName.get(from);
+    if (slot === undefined) throw notFound(from);
+    const replaced = this.#byName.get(to);
+    this.#writeHeader(slot, to);
+    this.#byName.delete(from);
+    this.#byName.set(to, slot);
+    if (replaced !== undefined && replaced !== slot) this.#free(replaced);
+  }
+
+  list(): string[] {
+    return [...this.#byName.keys()];
+  }
+
+  /** Closes every handle; the directory stays as it is. */
+  async closeAll(): Promise<void> {
+    await this.#growing;
+    for (const slot of this.#slots) slot.handle.close();
+    this.#slots.length = 0;
+    this.#byName.clear();
+    this.#fds.clear();
+  }
+}
+
+const NAME_PATTERN = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
+
+/**
+ * OPFS storage for the database `name` (slash-separated path segments, e.g. `jobs/clicks`),
+ * kept under `edgestate/<name>/` in the origin's private file system. Usable only inside a
+ * dedicated worker; elsewhere {@link OpfsStorageAdapter.open} rejects with
+ * `StorageUnavailableError`.
+ */
+export function opfsStorage(name: string, options: OpfsStorageOptions = {}): StorageAdapter {
+  if (typeof name !== 'string' || !NAME_PATTERN.test(name) || name.split('/').some((s) => s === '.' || s === '..')) {
+    throw new InvalidArgumentError(`invalid OPFS database name ${JSON.stringify(name)}: use letters, digits, '.', '_', '-' and '/'`, {
+      name: String(name),
+    });
+  }
+  const lockTimeoutMs = options.lockTimeoutMs ?? 0;
+  const spare = options.spareSlots ?? 4;
+  if (!Number.isInteger(lockTimeoutMs) || lockTimeoutMs < 0) {
+    throw new InvalidArgumentError(`lockTimeoutMs must be a non-negative integer, got ${lockTimeoutMs}`, { lockTimeoutMs });
+  }
+  if (!Number.isInteger(spare) || spare < 1 || spare > 64) {
+    throw new InvalidArgumentError(`spareSlots must be an integer in 1..64, got ${spare}`, { spareSlots: spare });
+  }
+  return {
+    kind: 'opfs',
+    name,
+    async open(): Promise<OpenedStorage> {
+      const canSync = typeof FileSystemFileHandle !== 'undefined' && 'createSyncAccessHandle' in FileSystemFileHandle.prototype;
+      if (typeof navigator === 'undefined' || navigator.storage?.getDirectory === undefined || !canSync) {
+        throw new StorageUnavailableError('OPFS sync access handles are not available here (they exist only in dedicated workers)', {
+          storage: 'opfs',
+        });
+      }
+      const release: ReleaseLock = await acquireExclusiveLock(`edgestate:opfs:${name}`, lockTimeoutMs, name);
+      const slots: Slot[] = [];
+      try {
+        let dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('edgestate', { create: true });
+        for (const segment of name.split('/')) dir = await dir.getDirectoryHandle(segment, { create: true });
+        const header = new Uint8Array(HEADER_SIZE);
+        for await (const [fileName, entry] of dir as unknown as AsyncIterable<[string, FileSystemHandle]>) {
+          if (entry.kind !== 'file' || !SLOT_PATTERN.test(fileName)) continue;
+          const handle = await openHandle(entry as FileHandleWithSync, Math.max(lockTimeoutMs, 2000));
+          header.fill(0);
+          handle.read(header, { at: 0 });
+          const decoded = decodeHeader(header);
+          slots.push({ fileName, handle, name: decoded?.name, generation: decoded?.generation ?? 0n });
+        }
+        const vfs = new OpfsPoolVfs(dir, slots, spare);
+        await vfs.ensureSpare();
+        return {
+          vfs,
+          async close() {
+            await vfs.closeAll();
+            release();
+          },
+        };
+      } catch (e) {
+        for (const slot of slots) slot.handle.close();
+        release();
+        throw e;
+      }
+    },
+  };
+}
