@@ -11,7 +11,9 @@
 //! format (column families, merge, single and range deletes) decode to
 //! [`crate::Error::Unsupported`] until the engine implements them. DO NOT RENUMBER the tags.
 
-use crate::coding::{get_fixed32, get_fixed64, get_length_prefixed, put_fixed32, put_length_prefixed};
+use crate::coding::{
+    get_fixed32, get_fixed64, get_length_prefixed, put_fixed32, put_length_prefixed,
+};
 use crate::{Error, Result};
 
 /// Size of the sequence + count header.
@@ -48,7 +50,10 @@ impl Default for WriteBatch {
 impl WriteBatch {
     /// An empty batch.
     pub fn new() -> WriteBatch {
-        WriteBatch { rep: vec![0; HEADER_SIZE], count: 0 }
+        WriteBatch {
+            rep: vec![0; HEADER_SIZE],
+            count: 0,
+        }
     }
 
     /// Removes every operation, keeping the allocation.
@@ -107,7 +112,10 @@ impl WriteBatch {
     /// The operations, in order.
     pub fn ops(&self) -> impl Iterator<Item = BatchOp<'_>> {
         // Our own encoding always decodes.
-        decode(&self.rep, "", 0).map(|(_, ops)| ops).into_iter().flatten()
+        decode(&self.rep, "", 0)
+            .map(|(_, ops)| ops)
+            .into_iter()
+            .flatten()
     }
 }
 
@@ -121,7 +129,10 @@ pub fn decode<'a>(rep: &'a [u8], file: &str, offset: u64) -> Result<(u64, Vec<Ba
     // Each op takes at least 2 bytes, so a count above that bound is corrupt; this also caps the
     // allocation below by the record's size.
     if count as usize > src.len() / 2 + 1 {
-        return Err(bad(&format!("count {count} exceeds what {} bytes can hold", rep.len())));
+        return Err(bad(&format!(
+            "count {count} exceeds what {} bytes can hold",
+            rep.len()
+        )));
     }
     let mut ops = Vec::with_capacity(count as usize);
     while let Some((&tag, rest)) = src.split_first() {
@@ -129,33 +140,45 @@ pub fn decode<'a>(rep: &'a [u8], file: &str, offset: u64) -> Result<(u64, Vec<Ba
         match tag {
             TAG_PUT => {
                 let key = get_length_prefixed(&mut src).ok_or_else(|| bad("truncated put key"))?;
-                let value = get_length_prefixed(&mut src).ok_or_else(|| bad("truncated put value"))?;
+                let value =
+                    get_length_prefixed(&mut src).ok_or_else(|| bad("truncated put value"))?;
                 ops.push(BatchOp::Put(key, value));
             }
             TAG_DELETE => {
-                let key = get_length_prefixed(&mut src).ok_or_else(|| bad("truncated delete key"))?;
+                let key =
+                    get_length_prefixed(&mut src).ok_or_else(|| bad("truncated delete key"))?;
                 ops.push(BatchOp::Delete(key));
             }
             TAG_LOG_DATA => {
                 get_length_prefixed(&mut src).ok_or_else(|| bad("truncated log data"))?;
             }
             TAG_NOOP => {}
-            0x02 | 0x04..=0x08 | 0x0E | 0x0F => {
-                return Err(Error::Unsupported(format!(
-                    "write batch op 0x{tag:02x} in {file} at offset {offset} (column families, merge, \
-                     single and range deletes are not implemented yet)"
-                )))
-            }
+            0x02 | 0x04..=0x08 | 0x0E | 0x0F => return Err(unsupported(tag, file, offset)),
             other => return Err(bad(&format!("unknown op tag 0x{other:02x}"))),
         }
     }
     if ops.len() != count as usize {
-        return Err(bad(&format!("header says {count} ops, found {}", ops.len())));
+        return Err(bad(&format!(
+            "header says {count} ops, found {}",
+            ops.len()
+        )));
     }
-    if seq.checked_add(u64::from(count)).is_none_or(|end| end > MAX_SEQUENCE + 1) {
-        return Err(bad(&format!("sequence {seq} + count {count} exceeds 2^56 - 1")));
+    if seq
+        .checked_add(u64::from(count))
+        .is_none_or(|end| end > MAX_SEQUENCE + 1)
+    {
+        return Err(bad(&format!(
+            "sequence {seq} + count {count} exceeds 2^56 - 1"
+        )));
     }
     Ok((seq, ops))
+}
+
+fn unsupported(tag: u8, file: &str, offset: u64) -> Error {
+    Error::Unsupported(format!(
+        "write batch op 0x{tag:02x} in {file} at offset {offset}: column families, merge, single \
+         and range deletes are not implemented yet"
+    ))
 }
 
 /// Largest sequence number: 56 bits, since the internal key packs it with an 8-bit type.
@@ -174,7 +197,10 @@ mod tests {
         b.set_sequence(3);
         let expected = [&[3u8, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 5][..], b"apple"].concat();
         assert_eq!(b.encoded(), &expected[..]);
-        assert_eq!(decode(b.encoded(), "f", 0)?, (3, vec![BatchOp::Delete(b"apple")]));
+        assert_eq!(
+            decode(b.encoded(), "f", 0)?,
+            (3, vec![BatchOp::Delete(b"apple")])
+        );
         Ok(())
     }
 
@@ -187,7 +213,14 @@ mod tests {
         b.set_sequence(9);
         let (seq, ops) = decode(b.encoded(), "f", 0)?;
         assert_eq!(seq, 9);
-        assert_eq!(ops, vec![BatchOp::Put(b"a", b"1"), BatchOp::Delete(b"b"), BatchOp::Put(b"", b"")]);
+        assert_eq!(
+            ops,
+            vec![
+                BatchOp::Put(b"a", b"1"),
+                BatchOp::Delete(b"b"),
+                BatchOp::Put(b"", b"")
+            ]
+        );
         assert_eq!(b.ops().count(), 3);
         Ok(())
     }
@@ -198,19 +231,28 @@ mod tests {
         b.put(b"a", b"1");
         let mut rep = b.encoded().to_vec();
         rep[8] = 2;
-        assert!(matches!(decode(&rep, "x.log", 40), Err(Error::Corruption { offset: 40, .. })));
+        assert!(matches!(
+            decode(&rep, "x.log", 40),
+            Err(Error::Corruption { offset: 40, .. })
+        ));
     }
 
     #[test]
     fn huge_count_is_rejected_before_allocating() {
         let rep = [0u8, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff];
-        assert!(matches!(decode(&rep, "x.log", 0), Err(Error::Corruption { .. })));
+        assert!(matches!(
+            decode(&rep, "x.log", 0),
+            Err(Error::Corruption { .. })
+        ));
     }
 
     #[test]
     fn merge_is_reported_as_unsupported_not_corrupt() {
         let rep = [0u8, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0x02, 1, b'k', 1, b'v'];
-        assert!(matches!(decode(&rep, "x.log", 0), Err(Error::Unsupported(_))));
+        assert!(matches!(
+            decode(&rep, "x.log", 0),
+            Err(Error::Unsupported(_))
+        ));
     }
 
     #[test]

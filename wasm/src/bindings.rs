@@ -25,9 +25,19 @@ extern "C" {
     #[wasm_bindgen(method, catch, js_name = open)]
     fn js_open(this: &JsVfs, name: &str, create: bool) -> std::result::Result<u32, JsValue>;
     #[wasm_bindgen(method, catch, js_name = read)]
-    fn js_read(this: &JsVfs, fd: u32, offset: f64, into: &mut [u8]) -> std::result::Result<u32, JsValue>;
+    fn js_read(
+        this: &JsVfs,
+        fd: u32,
+        offset: f64,
+        into: &mut [u8],
+    ) -> std::result::Result<u32, JsValue>;
     #[wasm_bindgen(method, catch, js_name = write)]
-    fn js_write(this: &JsVfs, fd: u32, offset: f64, data: &[u8]) -> std::result::Result<(), JsValue>;
+    fn js_write(
+        this: &JsVfs,
+        fd: u32,
+        offset: f64,
+        data: &[u8],
+    ) -> std::result::Result<(), JsValue>;
     #[wasm_bindgen(method, catch, js_name = size)]
     fn js_size(this: &JsVfs, fd: u32) -> std::result::Result<f64, JsValue>;
     #[wasm_bindgen(method, catch, js_name = truncate)]
@@ -47,7 +57,11 @@ extern "C" {
 /// Turns whatever the host threw into an [`Error::Io`], classified by the DOMException name (or
 /// an edgestate error `code`) it carries.
 fn host_error(op: &'static str, file: &str, thrown: JsValue) -> Error {
-    let prop = |key: &str| Reflect::get(&thrown, &JsValue::from_str(key)).ok().and_then(|v| v.as_string());
+    let prop = |key: &str| {
+        Reflect::get(&thrown, &JsValue::from_str(key))
+            .ok()
+            .and_then(|v| v.as_string())
+    };
     let name = prop("name").unwrap_or_default();
     let code = prop("code").unwrap_or_default();
     let kind = match (name.as_str(), code.as_str()) {
@@ -57,8 +71,15 @@ fn host_error(op: &'static str, file: &str, thrown: JsValue) -> Error {
         (_, "STORAGE_EXHAUSTED") => IoErrorKind::Exhausted,
         _ => IoErrorKind::Other,
     };
-    let message = prop("message").or_else(|| thrown.as_string()).unwrap_or_else(|| format!("{thrown:?}"));
-    Error::Io { op, file: file.to_owned(), kind, message }
+    let message = prop("message")
+        .or_else(|| thrown.as_string())
+        .unwrap_or_else(|| format!("{thrown:?}"));
+    Error::Io {
+        op,
+        file: file.to_owned(),
+        kind,
+        message,
+    }
 }
 
 fn to_offset(v: u64) -> f64 {
@@ -76,15 +97,23 @@ impl Vfs for HostVfs {
             .js
             .js_open(name, mode == OpenMode::CreateTruncate)
             .map_err(|e| host_error("open", name, e))?;
-        Ok(Box::new(HostFile { js: JsVfs::from(JsValue::from(&self.js)), fd, name: name.to_owned() }))
+        Ok(Box::new(HostFile {
+            js: JsVfs::from(JsValue::from(&self.js)),
+            fd,
+            name: name.to_owned(),
+        }))
     }
 
     fn delete(&self, name: &str) -> Result<()> {
-        self.js.js_delete(name).map_err(|e| host_error("delete", name, e))
+        self.js
+            .js_delete(name)
+            .map_err(|e| host_error("delete", name, e))
     }
 
     fn rename(&self, from: &str, to: &str) -> Result<()> {
-        self.js.js_rename(from, to).map_err(|e| host_error("rename", from, e))
+        self.js
+            .js_rename(from, to)
+            .map_err(|e| host_error("rename", from, e))
     }
 
     fn list(&self) -> Result<Vec<String>> {
@@ -100,25 +129,37 @@ struct HostFile {
 
 impl VfsFile for HostFile {
     fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize> {
-        let n = self.js.js_read(self.fd, to_offset(offset), buf).map_err(|e| host_error("read", &self.name, e))?;
+        let n = self
+            .js
+            .js_read(self.fd, to_offset(offset), buf)
+            .map_err(|e| host_error("read", &self.name, e))?;
         Ok((n as usize).min(buf.len()))
     }
 
     fn write_at(&mut self, offset: u64, data: &[u8]) -> Result<()> {
-        self.js.js_write(self.fd, to_offset(offset), data).map_err(|e| host_error("write", &self.name, e))
+        self.js
+            .js_write(self.fd, to_offset(offset), data)
+            .map_err(|e| host_error("write", &self.name, e))
     }
 
     fn size(&mut self) -> Result<u64> {
-        let size = self.js.js_size(self.fd).map_err(|e| host_error("size", &self.name, e))?;
+        let size = self
+            .js
+            .js_size(self.fd)
+            .map_err(|e| host_error("size", &self.name, e))?;
         Ok(size as u64)
     }
 
     fn truncate(&mut self, len: u64) -> Result<()> {
-        self.js.js_truncate(self.fd, to_offset(len)).map_err(|e| host_error("truncate", &self.name, e))
+        self.js
+            .js_truncate(self.fd, to_offset(len))
+            .map_err(|e| host_error("truncate", &self.name, e))
     }
 
     fn sync(&mut self) -> Result<()> {
-        self.js.js_sync(self.fd).map_err(|e| host_error("sync", &self.name, e))
+        self.js
+            .js_sync(self.fd)
+            .map_err(|e| host_error("sync", &self.name, e))
     }
 }
 
@@ -169,21 +210,41 @@ pub struct Database {
 impl Database {
     /// Opens (or creates) the database stored in `vfs` and replays its log. `recovery_mode`:
     /// 0 absolute consistency, 1 tolerate a corrupted tail (default), 2 point in time.
-    pub fn open(vfs: JsVfs, max_key_size: u32, max_value_size: u32, recovery_mode: u8) -> std::result::Result<Database, JsValue> {
+    pub fn open(
+        vfs: JsVfs,
+        max_key_size: u32,
+        max_value_size: u32,
+        recovery_mode: u8,
+    ) -> std::result::Result<Database, JsValue> {
         let recovery_mode = match recovery_mode {
             0 => RecoveryMode::AbsoluteConsistency,
             1 => RecoveryMode::TolerateCorruptedTail,
             2 => RecoveryMode::PointInTime,
-            other => return Err(to_js(Error::InvalidArgument(format!("unknown recovery mode {other}")))),
+            other => {
+                return Err(to_js(Error::InvalidArgument(format!(
+                    "unknown recovery mode {other}"
+                ))))
+            }
         };
-        let options = Options { max_key_size: max_key_size as usize, max_value_size: max_value_size as usize, recovery_mode };
+        let options = Options {
+            max_key_size: max_key_size as usize,
+            max_value_size: max_value_size as usize,
+            recovery_mode,
+        };
         let db = Db::open(Box::new(HostVfs { js: vfs }), options).map_err(to_js)?;
         Ok(Database { db })
     }
 
     /// Sets `key` to `value`; with `sync`, durable when this returns.
-    pub fn put(&mut self, key: &[u8], value: &[u8], sync: bool) -> std::result::Result<(), JsValue> {
-        self.db.put(key, value, WriteOptions { sync }).map_err(to_js)
+    pub fn put(
+        &mut self,
+        key: &[u8],
+        value: &[u8],
+        sync: bool,
+    ) -> std::result::Result<(), JsValue> {
+        self.db
+            .put(key, value, WriteOptions { sync })
+            .map_err(to_js)
     }
 
     /// Removes `key`.
@@ -197,9 +258,19 @@ impl Database {
     }
 
     /// Up to `limit` entries with `from <= key < to`, as `[key, value]` pairs in key order.
-    pub fn scan(&self, from: Option<Box<[u8]>>, to: Option<Box<[u8]>>, limit: u32) -> std::result::Result<Array, JsValue> {
+    pub fn scan(
+        &self,
+        from: Option<Box<[u8]>>,
+        to: Option<Box<[u8]>>,
+        limit: u32,
+    ) -> std::result::Result<Array, JsValue> {
         let out = Array::new();
-        for (k, v) in self.db.scan(from.as_deref(), to.as_deref()).map_err(to_js)?.take(limit as usize) {
+        for (k, v) in self
+            .db
+            .scan(from.as_deref(), to.as_deref())
+            .map_err(to_js)?
+            .take(limit as usize)
+        {
             out.push(&Array::of2(&Uint8Array::from(k), &Uint8Array::from(v)));
         }
         Ok(out)
@@ -245,7 +316,11 @@ impl Database {
             dropped.push(&d);
         }
         set(&obj, "dropped", dropped);
-        let skipped: Array = r.logs_skipped.iter().map(|s| JsValue::from_str(s)).collect();
+        let skipped: Array = r
+            .logs_skipped
+            .iter()
+            .map(|s| JsValue::from_str(s))
+            .collect();
         set(&obj, "logsSkipped", skipped);
         obj
     }

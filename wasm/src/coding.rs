@@ -104,7 +104,16 @@ mod tests {
 
     #[test]
     fn varint_boundaries_round_trip() {
-        for v in [0u64, 1, 127, 128, 16383, 16384, u64::from(u32::MAX), u64::MAX] {
+        for v in [
+            0u64,
+            1,
+            127,
+            128,
+            16383,
+            16384,
+            u64::from(u32::MAX),
+            u64::MAX,
+        ] {
             let mut buf = Vec::new();
             put_varint64(&mut buf, v);
             let mut src = buf.as_slice();

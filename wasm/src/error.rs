@@ -95,8 +95,14 @@ impl Error {
     /// A stable machine-readable code, mirrored by the TypeScript error classes.
     pub fn code(&self) -> &'static str {
         match self {
-            Error::Io { kind: IoErrorKind::QuotaExceeded, .. } => "QUOTA_EXCEEDED",
-            Error::Io { kind: IoErrorKind::Locked, .. } => "DATABASE_LOCKED",
+            Error::Io {
+                kind: IoErrorKind::QuotaExceeded,
+                ..
+            } => "QUOTA_EXCEEDED",
+            Error::Io {
+                kind: IoErrorKind::Locked,
+                ..
+            } => "DATABASE_LOCKED",
             Error::Io { .. } => "IO",
             Error::Corruption { .. } => "CORRUPTION",
             Error::KeyTooLarge { .. } => "KEY_TOO_LARGE",
@@ -108,7 +114,11 @@ impl Error {
     }
 
     pub(crate) fn corruption(file: &str, offset: u64, reason: impl Into<String>) -> Error {
-        Error::Corruption { file: file.to_owned(), offset, reason: reason.into() }
+        Error::Corruption {
+            file: file.to_owned(),
+            offset,
+            reason: reason.into(),
+        }
     }
 }
 

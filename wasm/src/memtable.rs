@@ -57,8 +57,14 @@ impl MemTable {
         let lower = from.map_or(Bound::Unbounded, Bound::Included);
         let upper = to.map_or(Bound::Unbounded, Bound::Excluded);
         let empty = matches!((from, to), (Some(f), Some(t)) if f >= t);
-        let iter = if empty { None } else { Some(self.entries.range::<[u8], _>((lower, upper))) };
-        iter.into_iter().flatten().map(|(k, v)| (k.as_slice(), v.as_slice()))
+        let iter = if empty {
+            None
+        } else {
+            Some(self.entries.range::<[u8], _>((lower, upper)))
+        };
+        iter.into_iter()
+            .flatten()
+            .map(|(k, v)| (k.as_slice(), v.as_slice()))
     }
 
     /// Number of keys.
@@ -87,7 +93,10 @@ mod tests {
         for k in [b"c", b"a", b"b", b"d"] {
             m.put(k, k);
         }
-        let keys: Vec<_> = m.range(Some(b"b"), Some(b"d")).map(|(k, _)| k.to_vec()).collect();
+        let keys: Vec<_> = m
+            .range(Some(b"b"), Some(b"d"))
+            .map(|(k, _)| k.to_vec())
+            .collect();
         assert_eq!(keys, vec![b"b".to_vec(), b"c".to_vec()]);
         assert_eq!(m.range(Some(b"d"), Some(b"a")).count(), 0);
     }

@@ -15,8 +15,8 @@ mod options;
 pub use options::{Options, WriteOptions};
 
 use crate::batch::{self, BatchOp, WriteBatch};
-pub use crate::log::{RecoveryMode, TailReport};
 use crate::log::{log_file_name, parse_log_file_name, LogReader, LogWriter};
+pub use crate::log::{RecoveryMode, TailReport};
 use crate::memtable::MemTable;
 use crate::vfs::{OpenMode, Vfs};
 use crate::{Error, Result};
@@ -76,7 +76,11 @@ impl Db {
     /// acknowledged write from its logs.
     pub fn open(vfs: Box<dyn Vfs>, options: Options) -> Result<Db> {
         options.validate()?;
-        let mut logs: Vec<u64> = vfs.list()?.iter().filter_map(|n| parse_log_file_name(n)).collect();
+        let mut logs: Vec<u64> = vfs
+            .list()?
+            .iter()
+            .filter_map(|n| parse_log_file_name(n))
+            .collect();
         logs.sort_unstable();
 
         let mut mem = MemTable::new();
@@ -207,7 +211,9 @@ impl Db {
         batch.set_sequence(self.last_sequence + 1);
         if let Err(e) = self.log.add_record(batch.encoded()) {
             if self.log.is_poisoned() {
-                self.write_error = Some(format!("writing the log failed and could not be undone: {e}"));
+                self.write_error = Some(format!(
+                    "writing the log failed and could not be undone: {e}"
+                ));
             }
             return Err(e);
         }
@@ -296,14 +302,20 @@ impl Db {
 
     fn check_key(&self, key: &[u8]) -> Result<()> {
         if key.len() > self.options.max_key_size {
-            return Err(Error::KeyTooLarge { len: key.len(), limit: self.options.max_key_size });
+            return Err(Error::KeyTooLarge {
+                len: key.len(),
+                limit: self.options.max_key_size,
+            });
         }
         Ok(())
     }
 
     fn check_value(&self, value: &[u8]) -> Result<()> {
         if value.len() > self.options.max_value_size {
-            return Err(Error::ValueTooLarge { len: value.len(), limit: self.options.max_value_size });
+            return Err(Error::ValueTooLarge {
+                len: value.len(),
+                limit: self.options.max_value_size,
+            });
         }
         Ok(())
     }

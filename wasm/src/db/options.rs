@@ -22,15 +22,24 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { max_key_size: 64 << 10, max_value_size: 64 << 20, recovery_mode: RecoveryMode::default() }
+        Options {
+            max_key_size: 64 << 10,
+            max_value_size: 64 << 20,
+            recovery_mode: RecoveryMode::default(),
+        }
     }
 }
 
 impl Options {
     pub(crate) fn validate(&self) -> Result<()> {
-        for (name, v) in [("max_key_size", self.max_key_size), ("max_value_size", self.max_value_size)] {
+        for (name, v) in [
+            ("max_key_size", self.max_key_size),
+            ("max_value_size", self.max_value_size),
+        ] {
             if v == 0 || v > MAX_LIMIT {
-                return Err(Error::InvalidArgument(format!("{name} must be in 1..={MAX_LIMIT}, got {v}")));
+                return Err(Error::InvalidArgument(format!(
+                    "{name} must be in 1..={MAX_LIMIT}, got {v}"
+                )));
             }
         }
         Ok(())

@@ -17,7 +17,10 @@ fn open(vfs: &MemVfs) -> Result<Db> {
 }
 
 fn contents(db: &Db) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
-    Ok(db.scan(None, None)?.map(|(k, v)| (k.to_vec(), v.to_vec())).collect())
+    Ok(db
+        .scan(None, None)?
+        .map(|(k, v)| (k.to_vec(), v.to_vec()))
+        .collect())
 }
 
 fn logs(vfs: &MemVfs) -> Result<Vec<String>> {
@@ -124,35 +127,68 @@ fn corrupted_middle_of_log_fails_open_and_leaves_files_untouched() -> Result<()>
     raw[200] ^= 0xff;
     vfs.set_contents(&name, raw.clone());
     let err = open(&vfs).err();
-    assert!(matches!(&err, Some(Error::Corruption { file, .. }) if *file == name), "{err:?}");
-    assert_eq!(logs(&vfs)?, vec![name.clone()], "a failed open must not create or delete logs");
+    assert!(
+        matches!(&err, Some(Error::Corruption { file, .. }) if *file == name),
+        "{err:?}"
+    );
+    assert_eq!(
+        logs(&vfs)?,
+        vec![name.clone()],
+        "a failed open must not create or delete logs"
+    );
     assert_eq!(vfs.contents(&name), Some(raw));
 
-    let opts = Options { recovery_mode: RecoveryMode::PointInTime, ..Options::default() };
+    let opts = Options {
+        recovery_mode: RecoveryMode::PointInTime,
+        ..Options::default()
+    };
     let db = Db::open(Box::new(vfs.clone()), opts)?;
-    assert_eq!(db.stats().keys, 1, "point-in-time keeps the records before the damage");
+    assert_eq!(
+        db.stats().keys,
+        1,
+        "point-in-time keeps the records before the damage"
+    );
     Ok(())
 }
 
 #[test]
 fn oversized_key_and_value_are_rejected_and_write_nothing() -> Result<()> {
     let vfs = MemVfs::new();
-    let opts = Options { max_key_size: 4, max_value_size: 8, ..Options::default() };
+    let opts = Options {
+        max_key_size: 4,
+        max_value_size: 8,
+        ..Options::default()
+    };
     let mut db = Db::open(Box::new(vfs.clone()), opts)?;
-    assert!(matches!(db.put(b"12345", b"v", NOSYNC), Err(Error::KeyTooLarge { len: 5, limit: 4 })));
-    assert!(matches!(db.put(b"k", b"123456789", NOSYNC), Err(Error::ValueTooLarge { len: 9, limit: 8 })));
+    assert!(matches!(
+        db.put(b"12345", b"v", NOSYNC),
+        Err(Error::KeyTooLarge { len: 5, limit: 4 })
+    ));
+    assert!(matches!(
+        db.put(b"k", b"123456789", NOSYNC),
+        Err(Error::ValueTooLarge { len: 9, limit: 8 })
+    ));
     let mut batch = WriteBatch::new();
     batch.put(b"ok", b"ok");
     batch.delete(b"toolong");
-    assert!(matches!(db.write(&mut batch, NOSYNC), Err(Error::KeyTooLarge { .. })));
+    assert!(matches!(
+        db.write(&mut batch, NOSYNC),
+        Err(Error::KeyTooLarge { .. })
+    ));
     assert_eq!((db.stats().keys, db.stats().log_bytes), (0, 0));
     Ok(())
 }
 
 #[test]
 fn invalid_options_are_rejected() {
-    let opts = Options { max_key_size: 0, ..Options::default() };
-    assert!(matches!(Db::open(Box::new(MemVfs::new()), opts), Err(Error::InvalidArgument(_))));
+    let opts = Options {
+        max_key_size: 0,
+        ..Options::default()
+    };
+    assert!(matches!(
+        Db::open(Box::new(MemVfs::new()), opts),
+        Err(Error::InvalidArgument(_))
+    ));
 }
 
 #[test]
@@ -183,7 +219,11 @@ fn write_batch_is_atomic_across_a_torn_tail() -> Result<()> {
         raw.truncate(raw.len() - cut);
         let copy = MemVfs::new();
         copy.set_contents(&name, raw);
-        assert_eq!(open(&copy)?.stats().keys, 1, "cut {cut}: all of the batch or none");
+        assert_eq!(
+            open(&copy)?.stats().keys,
+            1,
+            "cut {cut}: all of the batch or none"
+        );
     }
     Ok(())
 }
@@ -198,18 +238,30 @@ struct FailingVfs {
 
 impl FailingVfs {
     fn new(inner: MemVfs) -> FailingVfs {
-        FailingVfs { inner, fail_writes: Rc::default(), deletes_left: Rc::new(Cell::new(usize::MAX)) }
+        FailingVfs {
+            inner,
+            fail_writes: Rc::default(),
+            deletes_left: Rc::new(Cell::new(usize::MAX)),
+        }
     }
 }
 
 fn quota_error(op: &'static str) -> Error {
-    Error::Io { op, file: String::new(), kind: IoErrorKind::QuotaExceeded, message: "quota".into() }
+    Error::Io {
+        op,
+        file: String::new(),
+        kind: IoErrorKind::QuotaExceeded,
+        message: "quota".into(),
+    }
 }
 
 impl Vfs for FailingVfs {
     fn open(&self, name: &str, mode: OpenMode) -> Result<Box<dyn VfsFile>> {
         let inner = self.inner.open(name, mode)?;
-        Ok(Box::new(FailingFile { inner, fail_writes: Rc::clone(&self.fail_writes) }))
+        Ok(Box::new(FailingFile {
+            inner,
+            fail_writes: Rc::clone(&self.fail_writes),
+        }))
     }
     fn delete(&self, name: &str) -> Result<()> {
         let left = self.deletes_left.get();
@@ -239,7 +291,8 @@ impl VfsFile for FailingFile {
     fn write_at(&mut self, offset: u64, data: &[u8]) -> Result<()> {
         if self.fail_writes.get() {
             // Half the data lands before the failure, as on a disk that fills up mid-write.
-            self.inner.write_at(offset, data.get(..data.len() / 2).unwrap_or_default())?;
+            self.inner
+                .write_at(offset, data.get(..data.len() / 2).unwrap_or_default())?;
             return Err(quota_error("write"));
         }
         self.inner.write_at(offset, data)
@@ -272,7 +325,10 @@ fn full_disk_fails_the_write_keeps_reads_and_reopens_intact() -> Result<()> {
     let db = open(&mem)?;
     assert_eq!(
         contents(&db)?,
-        vec![(b"a".to_vec(), b"1".to_vec()), (b"c".to_vec(), b"3".to_vec())],
+        vec![
+            (b"a".to_vec(), b"1".to_vec()),
+            (b"c".to_vec(), b"3".to_vec())
+        ],
         "the partial record was cut off, so the write after it is readable"
     );
     Ok(())
@@ -303,7 +359,10 @@ fn interrupted_deletion_of_old_logs_still_recovers_the_same_state() -> Result<()
     assert!(Db::open(Box::new(vfs), Options::default()).is_err());
     assert_eq!(logs(&mem)?.len(), 2);
     let db = open(&mem)?;
-    let expected = vec![(b"kept".to_vec(), b"1".to_vec()), (b"late".to_vec(), b"2".to_vec())];
+    let expected = vec![
+        (b"kept".to_vec(), b"1".to_vec()),
+        (b"late".to_vec(), b"2".to_vec()),
+    ];
     assert_eq!(contents(&db)?, expected);
     Ok(())
 }

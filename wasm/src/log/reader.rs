@@ -38,11 +38,19 @@ pub struct TailReport {
 }
 
 enum Fragment {
-    Ok { kind: FragmentType, start: usize, end: usize },
+    Ok {
+        kind: FragmentType,
+        start: usize,
+        end: usize,
+    },
     Eof,
     /// `next` is where the following fragment would start, when the damaged one's length was
     /// plausible (only its checksum or type is wrong).
-    Bad { offset: u64, reason: String, next: Option<u64> },
+    Bad {
+        offset: u64,
+        reason: String,
+        next: Option<u64>,
+    },
 }
 
 /// Iterates over the records of one log file.
@@ -106,12 +114,20 @@ impl<'a> LogReader<'a> {
                             Ok(None)
                         }
                         Some(start) => {
-                            self.damaged(start, "record ends before its LAST fragment".into(), None)?;
+                            self.damaged(
+                                start,
+                                "record ends before its LAST fragment".into(),
+                                None,
+                            )?;
                             Ok(None)
                         }
                     };
                 }
-                Fragment::Bad { offset, reason, next } => {
+                Fragment::Bad {
+                    offset,
+                    reason,
+                    next,
+                } => {
                     let start = record_start.unwrap_or(offset);
                     self.damaged(start, reason, next)?;
                     return Ok(None);
@@ -159,7 +175,12 @@ impl<'a> LogReader<'a> {
         {
             return Err(Error::corruption(&self.name, offset, reason));
         }
-        self.tail = Some(TailReport { offset, dropped_bytes: self.size - offset, reason, valid_data_after });
+        self.tail = Some(TailReport {
+            offset,
+            dropped_bytes: self.size - offset,
+            reason,
+            valid_data_after,
+        });
         Ok(())
     }
 
@@ -215,7 +236,10 @@ impl<'a> LogReader<'a> {
                 });
             }
             let offset = self.block_start + self.pos as u64;
-            let header = self.block.get(self.pos..self.pos + HEADER_SIZE).unwrap_or_default();
+            let header = self
+                .block
+                .get(self.pos..self.pos + HEADER_SIZE)
+                .unwrap_or_default();
             let masked = u32::from_le_bytes([header[0], header[1], header[2], header[3]]);
             let length = usize::from(u16::from_le_bytes([header[4], header[5]]));
             let kind_byte = header[6];
@@ -227,17 +251,29 @@ impl<'a> LogReader<'a> {
                 } else {
                     format!("fragment length {length} runs past the end of its block")
                 };
-                return Ok(Fragment::Bad { offset, reason, next: None });
+                return Ok(Fragment::Bad {
+                    offset,
+                    reason,
+                    next: None,
+                });
             }
             self.pos = end;
             if kind_byte == 0 && length == 0 && masked == 0 {
                 // Zeroed space (preallocation or a block trailer written as a header): no record.
-                return Ok(Fragment::Bad { offset, reason: "zeroed fragment".into(), next: None });
+                return Ok(Fragment::Bad {
+                    offset,
+                    reason: "zeroed fragment".into(),
+                    next: None,
+                });
             }
             let payload = self.block.get(start..end).unwrap_or_default();
             if unmask_crc(masked) != fragment_crc(kind_byte, payload) {
                 let next = Some(self.block_start + end as u64);
-                return Ok(Fragment::Bad { offset, reason: "fragment checksum mismatch".into(), next });
+                return Ok(Fragment::Bad {
+                    offset,
+                    reason: "fragment checksum mismatch".into(),
+                    next,
+                });
             }
             return Ok(match FragmentType::from_byte(kind_byte) {
                 Some(kind) => Fragment::Ok { kind, start, end },
@@ -263,5 +299,12 @@ fn parse_fragment(block: &[u8], pos: usize) -> Option<(Option<FragmentType>, usi
         return None;
     }
     let valid = unmask_crc(masked) == fragment_crc(header[6], payload);
-    Some((if valid { FragmentType::from_byte(header[6]) } else { None }, end))
+    Some((
+        if valid {
+            FragmentType::from_byte(header[6])
+        } else {
+            None
+        },
+        end,
+    ))
 }

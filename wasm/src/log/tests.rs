@@ -39,7 +39,10 @@ fn bytes(vfs: &MemVfs) -> Vec<u8> {
 fn records_round_trip() -> Result<()> {
     let records: Vec<_> = (0..100).map(|i| record(i, i * 7)).collect();
     let vfs = write_log(&records)?;
-    assert_eq!(read_log(&vfs, RecoveryMode::AbsoluteConsistency)?, (records, None));
+    assert_eq!(
+        read_log(&vfs, RecoveryMode::AbsoluteConsistency)?,
+        (records, None)
+    );
     Ok(())
 }
 
@@ -68,7 +71,10 @@ fn block_tail_shorter_than_a_header_is_zero_padded() -> Result<()> {
     let raw = bytes(&vfs);
     assert_eq!(&raw[BLOCK_SIZE - 6..BLOCK_SIZE], &[0u8; 6]);
     assert_eq!(raw[BLOCK_SIZE + 6], FragmentType::Full as u8);
-    assert_eq!(read_log(&vfs, RecoveryMode::AbsoluteConsistency)?.0, vec![first, b"next".to_vec()]);
+    assert_eq!(
+        read_log(&vfs, RecoveryMode::AbsoluteConsistency)?.0,
+        vec![first, b"next".to_vec()]
+    );
     Ok(())
 }
 
@@ -77,15 +83,24 @@ fn exactly_seven_bytes_left_produce_an_empty_first_fragment() -> Result<()> {
     let first = record(0, BLOCK_SIZE - 2 * HEADER_SIZE);
     let vfs = write_log(&[first.clone(), b"spans".to_vec()])?;
     let raw = bytes(&vfs);
-    assert_eq!(raw[BLOCK_SIZE - HEADER_SIZE + 4..BLOCK_SIZE - HEADER_SIZE + 7], [0, 0, FragmentType::First as u8]);
-    assert_eq!(read_log(&vfs, RecoveryMode::AbsoluteConsistency)?.0, vec![first, b"spans".to_vec()]);
+    assert_eq!(
+        raw[BLOCK_SIZE - HEADER_SIZE + 4..BLOCK_SIZE - HEADER_SIZE + 7],
+        [0, 0, FragmentType::First as u8]
+    );
+    assert_eq!(
+        read_log(&vfs, RecoveryMode::AbsoluteConsistency)?.0,
+        vec![first, b"spans".to_vec()]
+    );
     Ok(())
 }
 
 #[test]
 fn empty_record_round_trips() -> Result<()> {
     let vfs = write_log(&[Vec::new(), b"x".to_vec(), Vec::new()])?;
-    assert_eq!(read_log(&vfs, RecoveryMode::AbsoluteConsistency)?.0, vec![vec![], b"x".to_vec(), vec![]]);
+    assert_eq!(
+        read_log(&vfs, RecoveryMode::AbsoluteConsistency)?.0,
+        vec![vec![], b"x".to_vec(), vec![]]
+    );
     Ok(())
 }
 
@@ -141,7 +156,10 @@ fn corrupted_last_record_is_dropped() -> Result<()> {
     vfs.set_contents(NAME, raw);
     let (got, tail) = read_log(&vfs, RecoveryMode::TolerateCorruptedTail)?;
     assert_eq!(got, records[..2].to_vec());
-    assert_eq!(tail.map(|t| t.reason), Some("fragment checksum mismatch".to_owned()));
+    assert_eq!(
+        tail.map(|t| t.reason),
+        Some("fragment checksum mismatch".to_owned())
+    );
     Ok(())
 }
 
@@ -152,7 +170,10 @@ fn zero_filled_tail_is_treated_as_end_of_log() -> Result<()> {
     raw.resize(raw.len() + 4096, 0);
     let vfs = MemVfs::new();
     vfs.set_contents(NAME, raw);
-    assert_eq!(read_log(&vfs, RecoveryMode::TolerateCorruptedTail)?.0, records);
+    assert_eq!(
+        read_log(&vfs, RecoveryMode::TolerateCorruptedTail)?.0,
+        records
+    );
     Ok(())
 }
 
@@ -170,7 +191,11 @@ fn log_with_corrupt_middle() -> Result<(MemVfs, Vec<Vec<u8>>, u64)> {
 fn corrupted_middle_record_is_a_corruption_error_by_default() -> Result<()> {
     let (vfs, _, middle) = log_with_corrupt_middle()?;
     match read_log(&vfs, RecoveryMode::TolerateCorruptedTail) {
-        Err(Error::Corruption { file, offset, reason }) => {
+        Err(Error::Corruption {
+            file,
+            offset,
+            reason,
+        }) => {
             assert_eq!((file.as_str(), offset), (NAME, middle));
             assert!(reason.contains("checksum"), "{reason}");
         }
@@ -194,7 +219,10 @@ fn absolute_consistency_rejects_even_a_torn_tail() -> Result<()> {
     let full = bytes(&write_log(&[record(0, 100), record(1, 100)])?);
     let vfs = MemVfs::new();
     vfs.set_contents(NAME, full[..full.len() - 1].to_vec());
-    assert!(matches!(read_log(&vfs, RecoveryMode::AbsoluteConsistency), Err(Error::Corruption { offset: 107, .. })));
+    assert!(matches!(
+        read_log(&vfs, RecoveryMode::AbsoluteConsistency),
+        Err(Error::Corruption { offset: 107, .. })
+    ));
     Ok(())
 }
 
@@ -206,7 +234,10 @@ fn corrupted_length_in_an_earlier_block_is_detected_from_later_blocks() -> Resul
     raw[5] = 0xff;
     let vfs = MemVfs::new();
     vfs.set_contents(NAME, raw);
-    assert!(matches!(read_log(&vfs, RecoveryMode::TolerateCorruptedTail), Err(Error::Corruption { offset: 0, .. })));
+    assert!(matches!(
+        read_log(&vfs, RecoveryMode::TolerateCorruptedTail),
+        Err(Error::Corruption { offset: 0, .. })
+    ));
     Ok(())
 }
 

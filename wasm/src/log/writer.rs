@@ -22,7 +22,13 @@ pub struct LogWriter {
 impl LogWriter {
     /// A writer appending to `file` (named `name` in errors), which must be empty.
     pub fn new(file: Box<dyn VfsFile>, name: String) -> LogWriter {
-        LogWriter { file, name, offset: 0, scratch: Vec::new(), poisoned: false }
+        LogWriter {
+            file,
+            name,
+            offset: 0,
+            scratch: Vec::new(),
+            poisoned: false,
+        }
     }
 
     /// The file this writer appends to.
@@ -100,7 +106,8 @@ impl LogWriter {
         let crc = mask_crc(fragment_crc(kind as u8, fragment));
         self.scratch.extend_from_slice(&crc.to_le_bytes());
         // A fragment never exceeds BLOCK_SIZE - HEADER_SIZE, so its length fits in 16 bits.
-        self.scratch.extend_from_slice(&(fragment.len() as u16).to_le_bytes());
+        self.scratch
+            .extend_from_slice(&(fragment.len() as u16).to_le_bytes());
         self.scratch.push(kind as u8);
         self.scratch.extend_from_slice(fragment);
     }
@@ -112,9 +119,17 @@ impl LogWriter {
 
     fn context(&self, e: Error) -> Error {
         match e {
-            Error::Io { op, file, kind, message } if file.is_empty() => {
-                Error::Io { op, file: self.name.clone(), kind, message }
-            }
+            Error::Io {
+                op,
+                file,
+                kind,
+                message,
+            } if file.is_empty() => Error::Io {
+                op,
+                file: self.name.clone(),
+                kind,
+                message,
+            },
             other => other,
         }
     }

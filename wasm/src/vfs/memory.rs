@@ -44,13 +44,21 @@ impl MemVfs {
 
     /// The current content of `name` (for tests that corrupt files).
     pub fn contents(&self, name: &str) -> Option<Vec<u8>> {
-        self.files.borrow().get(name).map(|f| f.borrow().bytes.clone())
+        self.files
+            .borrow()
+            .get(name)
+            .map(|f| f.borrow().bytes.clone())
     }
 
     /// Replaces the content of `name`, as synced data (for tests that corrupt files).
     pub fn set_contents(&self, name: &str, bytes: Vec<u8>) {
-        let data = MemFileData { synced: bytes.clone(), bytes };
-        self.files.borrow_mut().insert(name.to_owned(), Rc::new(RefCell::new(data)));
+        let data = MemFileData {
+            synced: bytes.clone(),
+            bytes,
+        };
+        self.files
+            .borrow_mut()
+            .insert(name.to_owned(), Rc::new(RefCell::new(data)));
     }
 
     fn not_found(op: &'static str, name: &str) -> Error {
@@ -67,7 +75,10 @@ impl Vfs for MemVfs {
     fn open(&self, name: &str, mode: OpenMode) -> Result<Box<dyn VfsFile>> {
         let mut files = self.files.borrow_mut();
         let data = match mode {
-            OpenMode::Existing => files.get(name).cloned().ok_or_else(|| Self::not_found("open", name))?,
+            OpenMode::Existing => files
+                .get(name)
+                .cloned()
+                .ok_or_else(|| Self::not_found("open", name))?,
             OpenMode::CreateTruncate => {
                 let data = Rc::new(RefCell::new(MemFileData::default()));
                 files.insert(name.to_owned(), Rc::clone(&data));
@@ -78,12 +89,18 @@ impl Vfs for MemVfs {
     }
 
     fn delete(&self, name: &str) -> Result<()> {
-        self.files.borrow_mut().remove(name).map(|_| ()).ok_or_else(|| Self::not_found("delete", name))
+        self.files
+            .borrow_mut()
+            .remove(name)
+            .map(|_| ())
+            .ok_or_else(|| Self::not_found("delete", name))
     }
 
     fn rename(&self, from: &str, to: &str) -> Result<()> {
         let mut files = self.files.borrow_mut();
-        let data = files.remove(from).ok_or_else(|| Self::not_found("rename", from))?;
+        let data = files
+            .remove(from)
+            .ok_or_else(|| Self::not_found("rename", from))?;
         files.insert(to.to_owned(), data);
         Ok(())
     }
@@ -112,7 +129,9 @@ impl VfsFile for MemFile {
         let start = to_usize("read", offset)?.min(data.bytes.len());
         let src = data.bytes.get(start..).unwrap_or_default();
         let n = src.len().min(buf.len());
-        buf.get_mut(..n).unwrap_or_default().copy_from_slice(src.get(..n).unwrap_or_default());
+        buf.get_mut(..n)
+            .unwrap_or_default()
+            .copy_from_slice(src.get(..n).unwrap_or_default());
         Ok(n)
     }
 
@@ -174,7 +193,13 @@ mod tests {
     #[test]
     fn open_of_missing_file_is_not_found() {
         let err = MemVfs::new().open("nope", OpenMode::Existing).err();
-        assert!(matches!(err, Some(Error::Io { kind: IoErrorKind::NotFound, .. })));
+        assert!(matches!(
+            err,
+            Some(Error::Io {
+                kind: IoErrorKind::NotFound,
+                ..
+            })
+        ));
     }
 
     #[test]

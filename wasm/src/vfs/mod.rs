@@ -61,7 +61,10 @@ pub trait VfsFile {
 pub(crate) fn read_full(file: &mut dyn VfsFile, offset: u64, buf: &mut [u8]) -> Result<usize> {
     let mut done = 0;
     while done < buf.len() {
-        let n = file.read_at(offset + done as u64, buf.get_mut(done..).unwrap_or_default())?;
+        let n = file.read_at(
+            offset + done as u64,
+            buf.get_mut(done..).unwrap_or_default(),
+        )?;
         if n == 0 {
             break;
         }
