@@ -282,3 +282,20 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn delete_record_matches_rocksdb_worked_example() -> Result<()> {
+    // docs/formats/log.md: db.delete("apple") as sequence 3, as RocksDB 7.8.3 writes it.
+    let mut batch = crate::batch::WriteBatch::new();
+    batch.delete(b"apple");
+    batch.set_sequence(3);
+    let vfs = write_log(&[batch.encoded().to_vec()])?;
+    let expected: Vec<u8> = [
+        &[0x2d, 0xa9, 0xd9, 0x6d, 0x13, 0x00, 0x01][..],
+        &[3, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0x00, 5],
+        b"apple",
+    ]
+    .concat();
+    assert_eq!(bytes(&vfs), expected);
+    Ok(())
+}
