@@ -8,6 +8,8 @@ import { connect, type EngineClient, type OpenResult } from '../worker/index.js'
 
 const DB_NAME = new URLSearchParams(location.search).get('db') ?? 'demo';
 const STORAGE = new URLSearchParams(location.search).get('storage') === 'memory' ? 'memory' : 'opfs';
+/** Rows shown in the table; the count above it is the whole database. */
+const SHOWN = 200;
 /** A reload replaces the previous worker, whose lock the browser releases asynchronously. */
 const LOCK_WAIT_MS = 5000;
 
@@ -51,7 +53,7 @@ function showResult(text: string): void {
 
 async function refresh(): Promise<void> {
   await opened;
-  const entries = await client.entries({ encoding: 'utf8' });
+  const [entries, stats] = await Promise.all([client.entries({ encoding: 'utf8', limit: SHOWN }), client.stats()]);
   const body = $('entries');
   body.replaceChildren(
     ...entries.map(([k, v]) => {
@@ -64,7 +66,7 @@ async function refresh(): Promise<void> {
       return row;
     }),
   );
-  $('count').textContent = `(${entries.length})`;
+  $('count').textContent = stats.keys > entries.length ? `(${stats.keys}, first ${entries.length} shown)` : `(${stats.keys})`;
 }
 
 async function run(action: () => Promise<string>): Promise<void> {

@@ -67,9 +67,12 @@ test('no acknowledged write is lost when the worker is killed mid-stream', async
     const entries = await window.edgestateDemo.client.entries({ encoding: 'utf8' });
     return entries.map(([k]) => String(k));
   });
-  expect(new Set(stored)).toEqual(new Set([...acked, ...stored.filter((k) => !acked.includes(k))]));
-  for (const key of acked) expect(stored).toContain(key);
+  const storedSet = new Set(stored);
+  expect(acked.filter((key) => !storedSet.has(key))).toEqual([]);
+  // Writes in flight at the kill may or may not have landed, but nothing else may appear.
+  expect(stored.length).toBeLessThanOrEqual(acked.length + inFlightWhenKilled);
   // And the page also survives a full reload with the same data.
   await page.reload();
-  await expect(page.getByTestId('count')).toHaveText(`(${stored.length})`);
+  const count = stored.length > 200 ? `(${stored.length}, first 200 shown)` : `(${stored.length})`;
+  await expect(page.getByTestId('count')).toHaveText(count);
 });
