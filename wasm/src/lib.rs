@@ -20,7 +20,8 @@ pub mod log;
 pub mod memtable;
 pub mod vfs;
 
-#[cfg(target_arch = "wasm32")]
+// Compiled for wasm32, and under clippy so that the lints cover the boundary code as well.
+#[cfg(any(target_arch = "wasm32", clippy))]
 mod bindings;
 
 pub use error::{Error, IoErrorKind, Result};
