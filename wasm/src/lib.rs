@@ -15,6 +15,7 @@
 pub mod batch;
 pub mod coding;
 pub mod db;
+pub mod dbformat;
 mod error;
 pub mod log;
 pub mod memtable;
