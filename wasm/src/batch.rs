@@ -14,6 +14,7 @@
 use crate::coding::{
     get_fixed32, get_fixed64, get_length_prefixed, put_fixed32, put_length_prefixed,
 };
+use crate::dbformat::MAX_SEQUENCE;
 use crate::{Error, Result};
 
 /// Size of the sequence + count header.
@@ -181,8 +182,6 @@ fn unsupported(tag: u8, file: &str, offset: u64) -> Error {
     ))
 }
 
-/// Largest sequence number: 56 bits, since the internal key packs it with an 8-bit type.
-pub const MAX_SEQUENCE: u64 = (1 << 56) - 1;
 
 #[cfg(test)]
 mod tests {
