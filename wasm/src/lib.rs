@@ -16,6 +16,7 @@ pub mod batch;
 pub mod coding;
 pub mod db;
 pub mod dbformat;
+pub mod iter;
 mod error;
 pub mod log;
 pub mod memtable;
