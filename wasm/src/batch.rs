@@ -1,18 +1,23 @@
 //! RocksDB's WriteBatch encoding: the payload of every WAL record, applied atomically.
 //!
 //! ```text
-//! batch  := sequence:fixed64 count:fixed32 op{count}
-//! op     := 0x01 key:lenprefixed value:lenprefixed        Put
-//!         | 0x00 key:lenprefixed                          Delete
-//!         | 0x03 blob:lenprefixed                         LogData (no sequence number)
-//!         | 0x0D                                          Noop
+//! batch := sequence:fixed64  count:fixed32  op*
+//! op    := 0x01 key value            Put              0x05 cf key value      Put in CF
+//!        | 0x00 key                  Delete           0x04 cf key            Delete in CF
+//!        | 0x07 key                  SingleDelete     0x08 cf key            SingleDelete in CF
+//!        | 0x02 key value            Merge            0x06 cf key value      Merge in CF
+//!        | 0x0F begin end            DeleteRange      0x0E cf begin end      DeleteRange in CF
+//!        | 0x03 blob                 LogData (takes no sequence number, not counted)
+//!        | 0x0D                      Noop
+//! key, value, begin, end, blob := varint32 length, bytes        cf := varint32 column family id
 //! ```
-//! Operations take sequence numbers `sequence`, `sequence + 1`, … in order. Other tags of the
-//! format (column families, merge, single and range deletes) decode to
-//! [`crate::Error::Unsupported`] until the engine implements them. DO NOT RENUMBER the tags.
+//! `count` counts the sequence-numbered ops; they take `sequence`, `sequence + 1`, … in order.
+//! Column family 0 (`default`) always uses the short tags. Other tags (2PC markers, blob
+//! indexes, wide columns) decode to [`Error::Unsupported`]. DO NOT RENUMBER the tags.
 
 use crate::coding::{
-    get_fixed32, get_fixed64, get_length_prefixed, put_fixed32, put_length_prefixed,
+    get_fixed32, get_fixed64, get_length_prefixed, get_varint32, put_fixed32, put_length_prefixed,
+    put_varint32,
 };
 use crate::dbformat::MAX_SEQUENCE;
 use crate::{Error, Result};
@@ -22,16 +27,74 @@ pub const HEADER_SIZE: usize = 12;
 
 const TAG_DELETE: u8 = 0x00;
 const TAG_PUT: u8 = 0x01;
+const TAG_MERGE: u8 = 0x02;
 const TAG_LOG_DATA: u8 = 0x03;
+const TAG_CF_DELETE: u8 = 0x04;
+const TAG_CF_PUT: u8 = 0x05;
+const TAG_CF_MERGE: u8 = 0x06;
+const TAG_SINGLE_DELETE: u8 = 0x07;
+const TAG_CF_SINGLE_DELETE: u8 = 0x08;
 const TAG_NOOP: u8 = 0x0D;
+const TAG_CF_RANGE_DELETE: u8 = 0x0E;
+const TAG_RANGE_DELETE: u8 = 0x0F;
 
 /// One operation of a batch, borrowing the batch's bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BatchOp<'a> {
     /// Set `key` to `value`.
-    Put(&'a [u8], &'a [u8]),
+    Put {
+        /// Column family id.
+        cf: u32,
+        /// The key.
+        key: &'a [u8],
+        /// The value.
+        value: &'a [u8],
+    },
     /// Remove `key`.
-    Delete(&'a [u8]),
+    Delete {
+        /// Column family id.
+        cf: u32,
+        /// The key.
+        key: &'a [u8],
+    },
+    /// Remove the single older put of `key` (RocksDB's SingleDelete).
+    SingleDelete {
+        /// Column family id.
+        cf: u32,
+        /// The key.
+        key: &'a [u8],
+    },
+    /// Add a merge operand to `key`.
+    Merge {
+        /// Column family id.
+        cf: u32,
+        /// The key.
+        key: &'a [u8],
+        /// The operand.
+        value: &'a [u8],
+    },
+    /// Remove every key in `begin..end`.
+    DeleteRange {
+        /// Column family id.
+        cf: u32,
+        /// First key removed.
+        begin: &'a [u8],
+        /// First key after the range (exclusive).
+        end: &'a [u8],
+    },
+}
+
+impl<'a> BatchOp<'a> {
+    /// The column family the op applies to.
+    pub fn cf(&self) -> u32 {
+        match *self {
+            BatchOp::Put { cf, .. }
+            | BatchOp::Delete { cf, .. }
+            | BatchOp::SingleDelete { cf, .. }
+            | BatchOp::Merge { cf, .. }
+            | BatchOp::DeleteRange { cf, .. } => cf,
+        }
+    }
 }
 
 /// A sequence of writes applied atomically, kept in its encoded form (so logging it is a copy of
@@ -64,18 +127,60 @@ impl WriteBatch {
         self.count = 0;
     }
 
-    /// Adds a put.
+    fn tag(&mut self, cf: u32, plain: u8, with_cf: u8) {
+        if cf == 0 {
+            self.rep.push(plain);
+        } else {
+            self.rep.push(with_cf);
+            put_varint32(&mut self.rep, cf);
+        }
+    }
+
+    /// Adds a put to the default column family.
     pub fn put(&mut self, key: &[u8], value: &[u8]) {
-        self.rep.push(TAG_PUT);
+        self.put_cf(0, key, value);
+    }
+
+    /// Adds a put to column family `cf`.
+    pub fn put_cf(&mut self, cf: u32, key: &[u8], value: &[u8]) {
+        self.tag(cf, TAG_PUT, TAG_CF_PUT);
         put_length_prefixed(&mut self.rep, key);
         put_length_prefixed(&mut self.rep, value);
         self.bump();
     }
 
-    /// Adds a delete.
+    /// Adds a delete to the default column family.
     pub fn delete(&mut self, key: &[u8]) {
-        self.rep.push(TAG_DELETE);
+        self.delete_cf(0, key);
+    }
+
+    /// Adds a delete to column family `cf`.
+    pub fn delete_cf(&mut self, cf: u32, key: &[u8]) {
+        self.tag(cf, TAG_DELETE, TAG_CF_DELETE);
         put_length_prefixed(&mut self.rep, key);
+        self.bump();
+    }
+
+    /// Adds a single delete to column family `cf`.
+    pub fn single_delete_cf(&mut self, cf: u32, key: &[u8]) {
+        self.tag(cf, TAG_SINGLE_DELETE, TAG_CF_SINGLE_DELETE);
+        put_length_prefixed(&mut self.rep, key);
+        self.bump();
+    }
+
+    /// Adds a merge operand to column family `cf`.
+    pub fn merge_cf(&mut self, cf: u32, key: &[u8], operand: &[u8]) {
+        self.tag(cf, TAG_MERGE, TAG_CF_MERGE);
+        put_length_prefixed(&mut self.rep, key);
+        put_length_prefixed(&mut self.rep, operand);
+        self.bump();
+    }
+
+    /// Adds a range deletion of `begin..end` to column family `cf`.
+    pub fn delete_range_cf(&mut self, cf: u32, begin: &[u8], end: &[u8]) {
+        self.tag(cf, TAG_RANGE_DELETE, TAG_CF_RANGE_DELETE);
+        put_length_prefixed(&mut self.rep, begin);
+        put_length_prefixed(&mut self.rep, end);
         self.bump();
     }
 
@@ -138,25 +243,49 @@ pub fn decode<'a>(rep: &'a [u8], file: &str, offset: u64) -> Result<(u64, Vec<Ba
     let mut ops = Vec::with_capacity(count as usize);
     while let Some((&tag, rest)) = src.split_first() {
         src = rest;
-        match tag {
-            TAG_PUT => {
-                let key = get_length_prefixed(&mut src).ok_or_else(|| bad("truncated put key"))?;
-                let value =
-                    get_length_prefixed(&mut src).ok_or_else(|| bad("truncated put value"))?;
-                ops.push(BatchOp::Put(key, value));
+        let cf = match tag {
+            TAG_CF_PUT | TAG_CF_DELETE | TAG_CF_SINGLE_DELETE | TAG_CF_MERGE
+            | TAG_CF_RANGE_DELETE => {
+                get_varint32(&mut src).ok_or_else(|| bad("truncated column family id"))?
             }
-            TAG_DELETE => {
-                let key =
-                    get_length_prefixed(&mut src).ok_or_else(|| bad("truncated delete key"))?;
-                ops.push(BatchOp::Delete(key));
-            }
+            _ => 0,
+        };
+        let mut field = |what: &str| {
+            get_length_prefixed(&mut src).ok_or_else(|| bad(&format!("truncated {what}")))
+        };
+        let op = match tag {
+            TAG_PUT | TAG_CF_PUT => BatchOp::Put {
+                cf,
+                key: field("put key")?,
+                value: field("put value")?,
+            },
+            TAG_DELETE | TAG_CF_DELETE => BatchOp::Delete {
+                cf,
+                key: field("delete key")?,
+            },
+            TAG_SINGLE_DELETE | TAG_CF_SINGLE_DELETE => BatchOp::SingleDelete {
+                cf,
+                key: field("single delete key")?,
+            },
+            TAG_MERGE | TAG_CF_MERGE => BatchOp::Merge {
+                cf,
+                key: field("merge key")?,
+                value: field("merge operand")?,
+            },
+            TAG_RANGE_DELETE | TAG_CF_RANGE_DELETE => BatchOp::DeleteRange {
+                cf,
+                begin: field("range begin")?,
+                end: field("range end")?,
+            },
             TAG_LOG_DATA => {
-                get_length_prefixed(&mut src).ok_or_else(|| bad("truncated log data"))?;
+                field("log data")?;
+                continue;
             }
-            TAG_NOOP => {}
-            0x02 | 0x04..=0x08 | 0x0E | 0x0F => return Err(unsupported(tag, file, offset)),
+            TAG_NOOP => continue,
+            0x09..=0x0C | 0x10..=0x17 => return Err(unsupported(tag, file, offset)),
             other => return Err(bad(&format!("unknown op tag 0x{other:02x}"))),
-        }
+        };
+        ops.push(op);
     }
     if ops.len() != count as usize {
         return Err(bad(&format!(
@@ -177,11 +306,10 @@ pub fn decode<'a>(rep: &'a [u8], file: &str, offset: u64) -> Result<(u64, Vec<Ba
 
 fn unsupported(tag: u8, file: &str, offset: u64) -> Error {
     Error::Unsupported(format!(
-        "write batch op 0x{tag:02x} in {file} at offset {offset}: column families, merge, single \
-         and range deletes are not implemented yet"
+        "write batch op 0x{tag:02x} in {file} at offset {offset}: transactions, blob indexes and \
+         wide columns are not implemented"
     ))
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -196,31 +324,90 @@ mod tests {
         b.set_sequence(3);
         let expected = [&[3u8, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 5][..], b"apple"].concat();
         assert_eq!(b.encoded(), &expected[..]);
+        let (seq, ops) = decode(b.encoded(), "f", 0)?;
         assert_eq!(
-            decode(b.encoded(), "f", 0)?,
-            (3, vec![BatchOp::Delete(b"apple")])
+            (seq, ops),
+            (
+                3,
+                vec![BatchOp::Delete {
+                    cf: 0,
+                    key: b"apple"
+                }]
+            )
         );
         Ok(())
     }
 
     #[test]
-    fn ops_come_back_in_order() -> Result<()> {
+    fn every_op_kind_round_trips_in_order_with_column_families() -> Result<()> {
         let mut b = WriteBatch::new();
         b.put(b"a", b"1");
-        b.delete(b"b");
-        b.put(b"", b"");
+        b.delete_cf(3, b"b");
+        b.single_delete_cf(0, b"c");
+        b.merge_cf(200, b"d", b"+1");
+        b.delete_range_cf(1, b"e", b"f");
+        b.put_cf(7, b"", b"");
         b.set_sequence(9);
         let (seq, ops) = decode(b.encoded(), "f", 0)?;
         assert_eq!(seq, 9);
         assert_eq!(
             ops,
             vec![
-                BatchOp::Put(b"a", b"1"),
-                BatchOp::Delete(b"b"),
-                BatchOp::Put(b"", b"")
+                BatchOp::Put {
+                    cf: 0,
+                    key: b"a",
+                    value: b"1"
+                },
+                BatchOp::Delete { cf: 3, key: b"b" },
+                BatchOp::SingleDelete { cf: 0, key: b"c" },
+                BatchOp::Merge {
+                    cf: 200,
+                    key: b"d",
+                    value: b"+1"
+                },
+                BatchOp::DeleteRange {
+                    cf: 1,
+                    begin: b"e",
+                    end: b"f"
+                },
+                BatchOp::Put {
+                    cf: 7,
+                    key: b"",
+                    value: b""
+                },
             ]
         );
-        assert_eq!(b.ops().count(), 3);
+        assert_eq!(
+            b.ops().map(|op| op.cf()).collect::<Vec<_>>(),
+            vec![0, 3, 0, 200, 1, 7]
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn column_family_ops_use_rocksdb_tags() {
+        let mut b = WriteBatch::new();
+        b.put_cf(2, b"k", b"v");
+        assert_eq!(&b.encoded()[HEADER_SIZE..], &[0x05, 2, 1, b'k', 1, b'v']);
+    }
+
+    #[test]
+    fn log_data_and_noop_take_no_sequence_number() -> Result<()> {
+        let rep = [
+            &[0u8; 8][..],
+            &[1, 0, 0, 0],
+            &[0x03, 2, b'x', b'y', 0x0D, 0x01, 1, b'k', 0],
+        ]
+        .concat();
+        let (_, ops) = decode(&rep, "f", 0)?;
+        assert_eq!(
+            ops,
+            vec![BatchOp::Put {
+                cf: 0,
+                key: b"k",
+                value: b""
+            }]
+        );
         Ok(())
     }
 
@@ -246,8 +433,8 @@ mod tests {
     }
 
     #[test]
-    fn merge_is_reported_as_unsupported_not_corrupt() {
-        let rep = [0u8, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0x02, 1, b'k', 1, b'v'];
+    fn transaction_markers_are_unsupported_not_corrupt() {
+        let rep = [0u8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x09];
         assert!(matches!(
             decode(&rep, "x.log", 0),
             Err(Error::Unsupported(_))

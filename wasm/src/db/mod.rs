@@ -99,8 +99,9 @@ impl Db {
                 let (seq, ops) = batch::decode(record, &name, offset)?;
                 for op in &ops {
                     match *op {
-                        BatchOp::Put(k, v) => mem.put(k, v),
-                        BatchOp::Delete(k) => mem.delete(k),
+                        BatchOp::Put { cf: 0, key, value } => mem.put(key, value),
+                        BatchOp::Delete { cf: 0, key } => mem.delete(key),
+                        other => return Err(unsupported(other)),
                     }
                 }
                 recovery.batches_replayed += 1;
@@ -191,11 +192,12 @@ impl Db {
     pub fn write(&mut self, batch: &mut WriteBatch, opts: WriteOptions) -> Result<()> {
         for op in batch.ops() {
             match op {
-                BatchOp::Put(k, v) => {
-                    self.check_key(k)?;
-                    self.check_value(v)?;
+                BatchOp::Put { cf: 0, key, value } => {
+                    self.check_key(key)?;
+                    self.check_value(value)?;
                 }
-                BatchOp::Delete(k) => self.check_key(k)?,
+                BatchOp::Delete { cf: 0, key } => self.check_key(key)?,
+                other => return Err(unsupported(other)),
             }
         }
         self.write_checked(batch, opts)
@@ -226,8 +228,10 @@ impl Db {
         }
         for op in batch.ops() {
             match op {
-                BatchOp::Put(k, v) => self.mem.put(k, v),
-                BatchOp::Delete(k) => self.mem.delete(k),
+                BatchOp::Put { key, value, .. } => self.mem.put(key, value),
+                BatchOp::Delete { key, .. } => self.mem.delete(key),
+                // `write` rejected every other op before logging.
+                _ => {}
             }
         }
         self.last_sequence += u64::from(batch.count());
@@ -319,6 +323,12 @@ impl Db {
         }
         Ok(())
     }
+}
+
+fn unsupported(op: BatchOp<'_>) -> Error {
+    Error::Unsupported(format!(
+        "{op:?}: the walking-skeleton database handles puts and deletes in column family 0 only"
+    ))
 }
 
 #[cfg(test)]
