@@ -28,3 +28,9 @@ pub trait InternalIterator {
     /// The current value. REQUIRES: `valid()`.
     fn value(&self) -> &[u8];
 }
+
+mod merging;
+mod vec_iter;
+
+pub use merging::MergingIterator;
+pub use vec_iter::VecIterator;
