@@ -182,7 +182,6 @@ fn unsupported(tag: u8, file: &str, offset: u64) -> Error {
     ))
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
