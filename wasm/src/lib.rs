@@ -10,6 +10,7 @@
 //! - [`log`]: the write-ahead log format (32 KiB blocks of checksummed fragments).
 //! - [`batch`]: RocksDB's WriteBatch encoding, the payload of every log record.
 //! - [`memtable`]: the in-memory table writes land in.
+//! - [`table`]: block-based tables (SST files) in RocksDB's format: builder, reader, iterator.
 //! - [`db`]: open/recover, the write path, reads.
 
 pub mod batch;
@@ -20,6 +21,7 @@ mod error;
 pub mod iter;
 pub mod log;
 pub mod memtable;
+pub mod table;
 pub mod vfs;
 
 // Compiled for wasm32, and under clippy so that the lints cover the boundary code as well.
