@@ -20,8 +20,11 @@ pub mod dbformat;
 mod error;
 pub mod iter;
 pub mod log;
+pub mod mem;
 pub mod memtable;
+pub mod merge;
 pub mod table;
+pub mod version;
 pub mod vfs;
 
 // Compiled for wasm32, and under clippy so that the lints cover the boundary code as well.

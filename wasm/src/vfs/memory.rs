@@ -42,6 +42,28 @@ impl MemVfs {
         }
     }
 
+    /// Simulates a crash that tears the last writes: each file keeps its synced bytes plus a
+    /// prefix of its unsynced ones, of a length chosen pseudo-randomly from `seed` (from none to
+    /// all of them).
+    pub fn crash_tearing(&self, seed: u64) {
+        let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+        for file in self.files.borrow().values() {
+            let mut f = file.borrow_mut();
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let synced = f.synced.len().min(f.bytes.len());
+            let unsynced = f.bytes.len() - synced;
+            let keep = synced + (x % (unsynced as u64 + 1)) as usize;
+            let mut bytes = f.bytes.clone();
+            bytes.truncate(keep);
+            // Bytes before the synced length that were overwritten since are not modelled:
+            // the engine only appends to files it has synced.
+            f.bytes = bytes;
+            f.synced = f.bytes.clone();
+        }
+    }
+
     /// The current content of `name` (for tests that corrupt files).
     pub fn contents(&self, name: &str) -> Option<Vec<u8>> {
         self.files

@@ -17,8 +17,12 @@
 //! - Errors are [`crate::Error::Io`] with the operation, file and an [`crate::IoErrorKind`].
 
 mod memory;
+#[cfg(not(target_arch = "wasm32"))]
+mod std_fs;
 
 pub use memory::MemVfs;
+#[cfg(not(target_arch = "wasm32"))]
+pub use std_fs::StdFsVfs;
 
 use crate::Result;
 

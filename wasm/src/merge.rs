@@ -1,0 +1,200 @@
+//! Merge operators: how merge operands (writes that need no read) combine into a value.
+//!
+//! Full merge: a base value (or none) plus operands, oldest first, into a value — done by reads
+//! and by compaction at a base. Partial merge: operands into one operand — done by compaction
+//! when no base is in reach. Both must agree: merging in any grouping gives the same value.
+
+use crate::coding::{get_varint32, put_varint32};
+use crate::{Error, Result};
+
+/// Combines merge operands. Implementations must be deterministic and associative.
+pub trait MergeOperator {
+    /// The name stored in table properties (`rocksdb.merge.operator`).
+    fn name(&self) -> &'static str;
+    /// `out = merge(base, operands...)`; `operands` are oldest first.
+    fn full_merge(
+        &self,
+        key: &[u8],
+        base: Option<&[u8]>,
+        operands: &[&[u8]],
+        out: &mut Vec<u8>,
+    ) -> Result<()>;
+    /// `out = merge(operands...)` as one operand; `false` if they cannot be combined.
+    fn partial_merge(&self, key: &[u8], operands: &[&[u8]], out: &mut Vec<u8>) -> Result<bool>;
+}
+
+/// Appends to a list whose elements stay separable whatever their bytes: a list is the
+/// concatenation of elements each framed as `varint32 length ‖ bytes`. Operands are written
+/// already framed (see [`frame_element`]), so full and partial merges are concatenations.
+/// (RocksDB's StringAppend joins with a delimiter, which breaks on elements containing it.)
+#[derive(Debug, Clone, Copy)]
+pub struct ListAppend {
+    /// Largest merged list, in bytes; a merge past it fails with [`Error::ValueTooLarge`]
+    /// rather than overflowing silently.
+    pub max_value_size: usize,
+}
+
+/// Frames `element` as one list operand, appended to `out`.
+pub fn frame_element(element: &[u8], out: &mut Vec<u8>) {
+    put_varint32(out, u32::try_from(element.len()).unwrap_or(u32::MAX));
+    out.extend_from_slice(element);
+}
+
+/// The elements of a list value; a framing error is [`Error::Corruption`] at its offset.
+pub fn list_elements(value: &[u8]) -> impl Iterator<Item = Result<&[u8]>> {
+    let mut rest = value;
+    let mut failed = false;
+    std::iter::from_fn(move || {
+        if rest.is_empty() || failed {
+            return None;
+        }
+        let offset = (value.len() - rest.len()) as u64;
+        let mut src = rest;
+        let item = get_varint32(&mut src)
+            .and_then(|n| src.get(..n as usize).map(|e| (e, n as usize)))
+            .map(|(e, n)| {
+                rest = src.get(n..).unwrap_or_default();
+                e
+            });
+        Some(item.ok_or_else(|| {
+            failed = true;
+            Error::corruption("", offset, "list element framing is cut short")
+        }))
+    })
+}
+
+impl ListAppend {
+    fn concat(&self, parts: &mut dyn Iterator<Item = &[u8]>, out: &mut Vec<u8>) -> Result<()> {
+        out.clear();
+        for p in parts {
+            if out.len() + p.len() > self.max_value_size {
+                return Err(Error::ValueTooLarge {
+                    len: out.len() + p.len(),
+                    limit: self.max_value_size,
+                });
+            }
+            out.extend_from_slice(p);
+        }
+        Ok(())
+    }
+}
+
+impl MergeOperator for ListAppend {
+    fn name(&self) -> &'static str {
+        "edgestate.ListAppend"
+    }
+    fn full_merge(
+        &self,
+        _key: &[u8],
+        base: Option<&[u8]>,
+        operands: &[&[u8]],
+        out: &mut Vec<u8>,
+    ) -> Result<()> {
+        self.concat(&mut base.into_iter().chain(operands.iter().copied()), out)
+    }
+    fn partial_merge(&self, _key: &[u8], operands: &[&[u8]], out: &mut Vec<u8>) -> Result<bool> {
+        self.concat(&mut operands.iter().copied(), out)?;
+        Ok(true)
+    }
+}
+
+/// RocksDB's `uint64add`: values and operands are fixed64 little-endian; addition wraps.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct UInt64Add;
+
+fn as_u64(bytes: &[u8]) -> Result<u64> {
+    let arr: [u8; 8] = bytes.try_into().map_err(|_| {
+        Error::InvalidArgument(format!(
+            "uint64add needs 8-byte values, got {} bytes",
+            bytes.len()
+        ))
+    })?;
+    Ok(u64::from_le_bytes(arr))
+}
+
+impl MergeOperator for UInt64Add {
+    fn name(&self) -> &'static str {
+        "uint64add"
+    }
+    fn full_merge(
+        &self,
+        _key: &[u8],
+        base: Option<&[u8]>,
+        operands: &[&[u8]],
+        out: &mut Vec<u8>,
+    ) -> Result<()> {
+        let mut sum = base.map(as_u64).transpose()?.unwrap_or(0);
+        for op in operands {
+            sum = sum.wrapping_add(as_u64(op)?);
+        }
+        out.clear();
+        out.extend_from_slice(&sum.to_le_bytes());
+        Ok(())
+    }
+    fn partial_merge(&self, key: &[u8], operands: &[&[u8]], out: &mut Vec<u8>) -> Result<bool> {
+        self.full_merge(key, None, operands, out)?;
+        Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn list_elements_with_any_bytes_round_trip_and_merging_is_associative(
+            elems in prop::collection::vec(prop::collection::vec(any::<u8>(), 0..20), 0..10),
+            split in 0usize..10,
+        ) {
+            let op = ListAppend { max_value_size: 1 << 20 };
+            let framed: Vec<Vec<u8>> = elems.iter().map(|e| { let mut v = Vec::new(); frame_element(e, &mut v); v }).collect();
+            let refs: Vec<&[u8]> = framed.iter().map(Vec::as_slice).collect();
+            let mut whole = Vec::new();
+            op.full_merge(b"k", None, &refs, &mut whole)?;
+            let back: Vec<Vec<u8>> = list_elements(&whole).map(|e| e.map(<[u8]>::to_vec)).collect::<Result<_>>()?;
+            prop_assert_eq!(&back, &elems);
+            let split = split.min(refs.len());
+            let mut left = Vec::new();
+            op.partial_merge(b"k", &refs[..split], &mut left)?;
+            let mut again = Vec::new();
+            let rest: Vec<&[u8]> = refs[split..].to_vec();
+            op.full_merge(b"k", Some(&left), &rest, &mut again)?;
+            prop_assert_eq!(again, whole);
+        }
+    }
+
+    #[test]
+    fn list_merge_past_the_limit_fails_instead_of_overflowing() {
+        let op = ListAppend { max_value_size: 4 };
+        let mut out = Vec::new();
+        let r = op.full_merge(b"k", Some(b"abc"), &[b"de"], &mut out);
+        assert!(matches!(r, Err(Error::ValueTooLarge { len: 5, limit: 4 })));
+    }
+
+    #[test]
+    fn cut_list_framing_is_corruption() {
+        let items: Vec<_> = list_elements(&[1, b'a', 5, b'x']).collect();
+        assert!(matches!(
+            items.as_slice(),
+            [Ok(b"a"), Err(Error::Corruption { offset: 2, .. })]
+        ));
+    }
+
+    #[test]
+    fn uint64add_wraps_and_rejects_malformed_operands() -> Result<()> {
+        let mut out = Vec::new();
+        UInt64Add.full_merge(
+            b"k",
+            Some(&u64::MAX.to_le_bytes()),
+            &[&2u64.to_le_bytes()],
+            &mut out,
+        )?;
+        assert_eq!(out, 1u64.to_le_bytes());
+        assert!(UInt64Add
+            .full_merge(b"k", None, &[b"abc"], &mut out)
+            .is_err());
+        Ok(())
+    }
+}
