@@ -239,7 +239,7 @@ pub fn recover(vfs: &dyn Vfs) -> Result<RecoveredState> {
     for cf in state.column_families.values_mut() {
         for (level, files) in cf.levels.iter_mut().enumerate() {
             if level == 0 {
-                files.sort_by(|a, b| b.largest_seqno.cmp(&a.largest_seqno));
+                files.sort_by_key(|f| std::cmp::Reverse(f.largest_seqno));
                 continue;
             }
             files.sort_by(|a, b| compare_internal_keys(&a.smallest, &b.smallest));
