@@ -11,7 +11,7 @@
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
-use crate::db::{Db, Options, RecoveryMode, WriteOptions};
+use crate::db::{Db, Options, ReadOptions, RecoveryMode, WriteOptions};
 use crate::vfs::{OpenMode, Vfs, VfsFile};
 use crate::{Error, IoErrorKind, Result};
 
@@ -230,6 +230,7 @@ impl Database {
             max_key_size: max_key_size as usize,
             max_value_size: max_value_size as usize,
             recovery_mode,
+            ..Options::default()
         };
         let db = Db::open(Box::new(HostVfs { js: vfs }), options).map_err(to_js)?;
         Ok(Database { db })
@@ -254,7 +255,11 @@ impl Database {
 
     /// The value of `key`, copied into a new `Uint8Array`, or `undefined`.
     pub fn get(&self, key: &[u8]) -> std::result::Result<Option<Uint8Array>, JsValue> {
-        Ok(self.db.get(key).map_err(to_js)?.map(Uint8Array::from))
+        Ok(self
+            .db
+            .get(key)
+            .map_err(to_js)?
+            .map(|v| Uint8Array::from(v.as_slice())))
     }
 
     /// Up to `limit` entries with `from <= key < to`, as `[key, value]` pairs in key order.
@@ -265,13 +270,19 @@ impl Database {
         limit: u32,
     ) -> std::result::Result<Array, JsValue> {
         let out = Array::new();
-        for (k, v) in self
-            .db
-            .scan(from.as_deref(), to.as_deref())
-            .map_err(to_js)?
-            .take(limit as usize)
-        {
-            out.push(&Array::of2(&Uint8Array::from(k), &Uint8Array::from(v)));
+        let opts = ReadOptions {
+            snapshot: None,
+            lower_bound: from.map(Vec::from),
+            upper_bound: to.map(Vec::from),
+        };
+        let mut it = self.db.iter_cf(0, &opts).map_err(to_js)?;
+        it.seek_to_first().map_err(to_js)?;
+        while it.valid() && out.length() < limit {
+            out.push(&Array::of2(
+                &Uint8Array::from(it.key()),
+                &Uint8Array::from(it.value()),
+            ));
+            it.next().map_err(to_js)?;
         }
         Ok(out)
     }
@@ -286,11 +297,43 @@ impl Database {
         self.db.close().map_err(to_js)
     }
 
-    /// `{ keys, memtableBytes, logBytes, logNumber, lastSequence }`.
+    /// Number of live keys, counted by a full scan (O(keys)).
+    pub fn count(&self) -> std::result::Result<f64, JsValue> {
+        let mut it = self.db.iter_cf(0, &ReadOptions::default()).map_err(to_js)?;
+        it.seek_to_first().map_err(to_js)?;
+        let mut n = 0u64;
+        while it.valid() {
+            n += 1;
+            it.next().map_err(to_js)?;
+        }
+        Ok(n as f64)
+    }
+
+    /// `{ keysEstimate, memtableBytes, logBytes, logNumber, lastSequence, tables, flushes,
+    /// compactions, levels: [[files, bytes], ...] }`.
     pub fn stats(&self) -> Object {
         let s = self.db.stats();
         let obj = Object::new();
-        set(&obj, "keys", s.keys as f64);
+        set(
+            &obj,
+            "keysEstimate",
+            (s.memtable_entries + s.table_entries) as f64,
+        );
+        set(
+            &obj,
+            "tables",
+            s.levels.iter().map(|l| l.0).sum::<u64>() as f64,
+        );
+        set(&obj, "flushes", s.flushes as f64);
+        set(&obj, "compactions", s.compactions as f64);
+        let levels: Array = s
+            .levels
+            .iter()
+            .map(|(files, bytes)| {
+                JsValue::from(Array::of2(&(*files as f64).into(), &(*bytes as f64).into()))
+            })
+            .collect();
+        set(&obj, "levels", levels);
         set(&obj, "memtableBytes", s.memtable_bytes as f64);
         set(&obj, "logBytes", s.log_bytes as f64);
         set(&obj, "logNumber", s.log_number as f64);

@@ -15,13 +15,13 @@
 
 pub mod batch;
 pub mod coding;
+pub mod compaction;
 pub mod db;
 pub mod dbformat;
 mod error;
 pub mod iter;
 pub mod log;
 pub mod mem;
-pub mod memtable;
 pub mod merge;
 pub mod table;
 pub mod version;

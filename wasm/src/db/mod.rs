@@ -1,274 +1,201 @@
-//! The database: recovery on open, the write path, reads.
+//! The database: RocksDB's architecture over the host's VFS.
 //!
-//! Files (flat, in the VFS): `NNNNNN.log` write-ahead logs in RocksDB's log format, each record a
-//! WriteBatch. Until SST flushing lands, the logs are the only persistent state:
+//! Files (flat, in the VFS), all in RocksDB's formats so that `ldb` opens the directory:
+//! `CURRENT` → `MANIFEST-NNNNNN` (the live tables per column family and level, as VersionEdits),
+//! `NNNNNN.log` (the write-ahead log, WriteBatch records), `NNNNNN.sst` (block-based tables).
 //!
-//! Invariant: replaying every `*.log` in number order, each up to its recovered end, yields the
-//! acknowledged state. Open keeps it by writing the recovered state into a fresh log, syncing
-//! it, and only then deleting the old logs **oldest first**: a crash during the deletions leaves
-//! a suffix of the old logs plus the fresh one, and replaying that suffix then the fresh log still
-//! yields the same state (a key last written in a deleted log is restated in the fresh one; a
-//! key deleted in the suffix is absent from the fresh one).
+//! Write path: log record → memtable; a full memtable is flushed to a level-0 table; leveled
+//! compaction keeps each level within its target size. Read path: memtable, then level-0 tables
+//! newest first, then one table per deeper level.
+//!
+//! Invariants:
+//! - Every acknowledged write is in the memtable and in a log numbered ≥ its column family's
+//!   `log_number`, or in a table the MANIFEST lists.
+//! - A file becomes live only through a synced MANIFEST record naming it, and is deleted only
+//!   after a synced record stops naming it: a crash at any point leaves CURRENT naming a MANIFEST
+//!   whose files all exist (files it does not name are leftovers, deleted on the next open).
+//! - `last_sequence` in the MANIFEST is ≥ every sequence number in a live table.
 
+mod column_family;
+mod compact;
+pub(crate) mod db_iter;
+mod flush;
+mod levels;
 mod options;
+pub(crate) mod range_del;
+mod read;
+mod recovery;
+mod table_set;
+mod write;
 
-pub use options::{Options, WriteOptions};
+pub use column_family::{DEFAULT_CF, DEFAULT_CF_NAME};
+pub use db_iter::DbIterator;
+pub use levels::NUM_LEVELS;
+pub use options::{prefix_successor, ColumnFamilyOptions, Options, ReadOptions, WriteOptions};
+pub use recovery::RecoveryInfo;
 
-use crate::batch::{self, BatchOp, WriteBatch};
-use crate::log::{log_file_name, parse_log_file_name, LogReader, LogWriter};
+use std::collections::BTreeMap;
+
+use crate::batch::WriteBatch;
+use crate::dbformat::SequenceNumber;
+use crate::log::LogWriter;
 pub use crate::log::{RecoveryMode, TailReport};
-use crate::memtable::MemTable;
-use crate::vfs::{OpenMode, Vfs};
+use crate::version::ManifestWriter;
+use crate::vfs::Vfs;
 use crate::{Error, Result};
+use column_family::ColumnFamily;
+use table_set::TableSet;
 
-/// What open found and did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RecoveryInfo {
-    /// Log files replayed.
-    pub logs_replayed: u32,
-    /// Write batches replayed.
-    pub batches_replayed: u64,
-    /// Individual puts and deletes replayed.
-    pub ops_replayed: u64,
-    /// Damaged tails dropped, per file (see [`RecoveryMode`]).
-    pub dropped: Vec<(String, TailReport)>,
-    /// Logs not replayed because an earlier one was cut short in [`RecoveryMode::PointInTime`].
-    pub logs_skipped: Vec<String>,
-}
-
-/// Counters for `stats()`.
+/// Counters and sizes, for `stats()`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DbStats {
-    /// Keys in the memtable.
-    pub keys: u64,
-    /// Bytes of keys and values in the memtable.
+    /// Entries in the memtables (puts, deletes, merges: an upper bound of live keys there).
+    pub memtable_entries: u64,
+    /// Bytes the memtables hold.
     pub memtable_bytes: u64,
+    /// Per level: (files, bytes), summed over column families.
+    pub levels: Vec<(u64, u64)>,
+    /// Entries in all live tables (an upper bound of live keys there).
+    pub table_entries: u64,
     /// Bytes in the current log.
     pub log_bytes: u64,
     /// Number of the current log.
     pub log_number: u64,
     /// Sequence number of the last write.
     pub last_sequence: u64,
+    /// Flushes since open.
+    pub flushes: u64,
+    /// Compactions since open (trivial moves included).
+    pub compactions: u64,
+    /// Bytes written to tables by flushes and compactions since open.
+    pub table_bytes_written: u64,
+    /// Open snapshots.
+    pub snapshots: u64,
+}
+
+/// A consistent point to read at; release it with [`Db::release_snapshot`] so that compaction
+/// can drop the versions it keeps alive.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Snapshot {
+    seq: SequenceNumber,
+}
+
+impl Snapshot {
+    /// The sequence number it reads at.
+    pub fn sequence(&self) -> SequenceNumber {
+        self.seq
+    }
 }
 
 /// An open database. Single-threaded: the host serializes calls.
 pub struct Db {
     vfs: Box<dyn Vfs>,
     options: Options,
-    mem: MemTable,
+    cfs: BTreeMap<u32, ColumnFamily>,
+    max_column_family: u32,
+    tables: TableSet,
     log: LogWriter,
     log_number: u64,
-    last_sequence: u64,
-    /// Reused by `put`/`delete` so that a single write allocates nothing once warmed up.
+    manifest: ManifestWriter,
+    next_file_number: u64,
+    last_sequence: SequenceNumber,
+    /// Open snapshots: sequence → how many handles.
+    snapshots: BTreeMap<SequenceNumber, usize>,
+    /// Reused by `put`/`delete`/`merge` so that single writes allocate nothing once warmed up.
     scratch: WriteBatch,
-    /// Set when a write failed in a way that leaves the log's end unknown; later writes fail
-    /// with this reason, reads go on.
+    /// Set when a failure left the log or MANIFEST in an unknown state; later writes fail with
+    /// this reason, reads go on.
     write_error: Option<String>,
     closed: bool,
     recovery: RecoveryInfo,
+    stats: DbStats,
 }
 
-/// Largest batch written when restating the recovered state into a fresh log.
-const RESTATE_BATCH_BYTES: usize = 1 << 20;
-
 impl Db {
-    /// Opens the database stored in `vfs`, creating it if empty, and recovers every
-    /// acknowledged write from its logs.
-    pub fn open(vfs: Box<dyn Vfs>, options: Options) -> Result<Db> {
-        options.validate()?;
-        let mut logs: Vec<u64> = vfs
-            .list()?
-            .iter()
-            .filter_map(|n| parse_log_file_name(n))
-            .collect();
-        logs.sort_unstable();
-
-        let mut mem = MemTable::new();
-        let mut recovery = RecoveryInfo::default();
-        let mut last_sequence = 0u64;
-        let mut stop = false;
-        for &number in &logs {
-            let name = log_file_name(number);
-            if stop {
-                recovery.logs_skipped.push(name);
-                continue;
-            }
-            let mut file = vfs.open(&name, OpenMode::Existing)?;
-            let mut reader = LogReader::new(file.as_mut(), &name, options.recovery_mode)?;
-            while let Some((offset, record)) = reader.next_record()? {
-                let (seq, ops) = batch::decode(record, &name, offset)?;
-                for op in &ops {
-                    match *op {
-                        BatchOp::Put { cf: 0, key, value } => mem.put(key, value),
-                        BatchOp::Delete { cf: 0, key } => mem.delete(key),
-                        other => return Err(unsupported(other)),
-                    }
-                }
-                recovery.batches_replayed += 1;
-                recovery.ops_replayed += ops.len() as u64;
-                if !ops.is_empty() {
-                    last_sequence = last_sequence.max(seq + ops.len() as u64 - 1);
-                }
-            }
-            if let Some(tail) = reader.tail() {
-                stop = tail.valid_data_after;
-                recovery.dropped.push((name, tail.clone()));
-            }
-            recovery.logs_replayed += 1;
-        }
-
-        let log_number = logs.last().map_or(1, |n| n + 1);
-        let name = log_file_name(log_number);
-        let log = LogWriter::new(vfs.open(&name, OpenMode::CreateTruncate)?, name);
-        let mut db = Db {
-            vfs,
-            options,
-            mem,
-            log,
-            log_number,
-            last_sequence,
-            scratch: WriteBatch::new(),
-            write_error: None,
-            closed: false,
-            recovery,
-        };
-        if !logs.is_empty() {
-            db.restate_into_fresh_log()?;
-            for number in logs {
-                db.vfs.delete(&log_file_name(number))?;
-            }
-        }
-        Ok(db)
-    }
-
-    /// Writes the whole memtable into the (fresh, empty) current log and syncs it.
-    fn restate_into_fresh_log(&mut self) -> Result<()> {
-        let mut batch = WriteBatch::new();
-        let mut entries = self.mem.range(None, None).peekable();
-        while entries.peek().is_some() {
-            batch.clear();
-            for (k, v) in entries.by_ref() {
-                batch.put(k, v);
-                if batch.size() >= RESTATE_BATCH_BYTES {
-                    break;
-                }
-            }
-            batch.set_sequence(self.last_sequence + 1);
-            self.log.add_record(batch.encoded())?;
-            self.last_sequence += u64::from(batch.count());
-        }
-        self.log.sync()
-    }
-
     /// What open recovered.
     pub fn recovery(&self) -> &RecoveryInfo {
         &self.recovery
     }
 
-    /// Sets `key` to `value`.
-    pub fn put(&mut self, key: &[u8], value: &[u8], opts: WriteOptions) -> Result<()> {
-        self.check_key(key)?;
-        self.check_value(value)?;
-        let mut batch = std::mem::take(&mut self.scratch);
-        batch.clear();
-        batch.put(key, value);
-        let result = self.write_checked(&mut batch, opts);
-        self.scratch = batch;
-        result
+    /// The options the database was opened with.
+    pub fn options(&self) -> &Options {
+        &self.options
     }
 
-    /// Removes `key` (a no-op if absent).
-    pub fn delete(&mut self, key: &[u8], opts: WriteOptions) -> Result<()> {
-        self.check_key(key)?;
-        let mut batch = std::mem::take(&mut self.scratch);
-        batch.clear();
-        batch.delete(key);
-        let result = self.write_checked(&mut batch, opts);
-        self.scratch = batch;
-        result
+    /// `(id, name)` of every column family.
+    pub fn column_families(&self) -> Vec<(u32, String)> {
+        self.cfs
+            .iter()
+            .map(|(id, cf)| (*id, cf.name.clone()))
+            .collect()
     }
 
-    /// Applies `batch` atomically: after a crash either all of it or none of it is there.
-    pub fn write(&mut self, batch: &mut WriteBatch, opts: WriteOptions) -> Result<()> {
-        for op in batch.ops() {
-            match op {
-                BatchOp::Put { cf: 0, key, value } => {
-                    self.check_key(key)?;
-                    self.check_value(value)?;
-                }
-                BatchOp::Delete { cf: 0, key } => self.check_key(key)?,
-                other => return Err(unsupported(other)),
+    /// The id of the column family called `name`.
+    pub fn column_family_id(&self, name: &str) -> Option<u32> {
+        self.cfs
+            .iter()
+            .find(|(_, cf)| cf.name == name)
+            .map(|(id, _)| *id)
+    }
+
+    /// Takes a snapshot of the current state.
+    pub fn snapshot(&mut self) -> Snapshot {
+        *self.snapshots.entry(self.last_sequence).or_insert(0) += 1;
+        Snapshot {
+            seq: self.last_sequence,
+        }
+    }
+
+    /// Releases a snapshot taken by [`Db::snapshot`].
+    pub fn release_snapshot(&mut self, snapshot: Snapshot) {
+        if let Some(count) = self.snapshots.get_mut(&snapshot.seq) {
+            *count -= 1;
+            if *count == 0 {
+                self.snapshots.remove(&snapshot.seq);
             }
         }
-        self.write_checked(batch, opts)
     }
 
-    /// REQUIRES: every key and value of `batch` is within the limits.
-    fn write_checked(&mut self, batch: &mut WriteBatch, opts: WriteOptions) -> Result<()> {
-        self.check_writable()?;
-        if batch.count() == 0 {
-            // Nothing to log, but a sync request still covers earlier writes.
-            return if opts.sync { self.sync() } else { Ok(()) };
-        }
-        batch.set_sequence(self.last_sequence + 1);
-        if let Err(e) = self.log.add_record(batch.encoded()) {
-            if self.log.is_poisoned() {
-                self.write_error = Some(format!(
-                    "writing the log failed and could not be undone: {e}"
-                ));
-            }
-            return Err(e);
-        }
-        if opts.sync {
-            if let Err(e) = self.log.sync() {
-                // The record may or may not be durable: refuse further writes rather than guess.
-                self.write_error = Some(format!("syncing the log failed: {e}"));
-                return Err(e);
-            }
-        }
-        for op in batch.ops() {
-            match op {
-                BatchOp::Put { key, value, .. } => self.mem.put(key, value),
-                BatchOp::Delete { key, .. } => self.mem.delete(key),
-                // `write` rejected every other op before logging.
-                _ => {}
-            }
-        }
-        self.last_sequence += u64::from(batch.count());
-        Ok(())
+    fn snapshot_list(&self) -> Vec<SequenceNumber> {
+        self.snapshots.keys().copied().collect()
     }
 
-    /// The value of `key`.
-    pub fn get(&self, key: &[u8]) -> Result<Option<&[u8]>> {
-        self.check_open()?;
-        Ok(self.mem.get(key))
+    /// Sequence number of the last write.
+    pub fn last_sequence(&self) -> SequenceNumber {
+        self.last_sequence
     }
 
-    /// Entries with `from <= key < to` (unbounded where `None`), in key order.
-    pub fn scan<'a>(
-        &'a self,
-        from: Option<&'a [u8]>,
-        to: Option<&'a [u8]>,
-    ) -> Result<impl Iterator<Item = (&'a [u8], &'a [u8])> + 'a> {
-        self.check_open()?;
-        Ok(self.mem.range(from, to))
+    /// Counters describing the database.
+    pub fn stats(&self) -> DbStats {
+        let mut s = self.stats.clone();
+        s.memtable_entries = self.cfs.values().map(|cf| cf.mem.len() as u64).sum();
+        s.memtable_bytes = self
+            .cfs
+            .values()
+            .map(|cf| cf.mem.approximate_memory_usage() as u64)
+            .sum();
+        s.levels = (0..NUM_LEVELS)
+            .map(|l| {
+                self.cfs.values().fold((0, 0), |(n, b), cf| {
+                    (
+                        n + cf.levels.files(l).len() as u64,
+                        b + cf.levels.level_bytes(l),
+                    )
+                })
+            })
+            .collect();
+        s.table_entries = self.tables.total_entries();
+        s.log_bytes = self.log.len();
+        s.log_number = self.log_number;
+        s.last_sequence = self.last_sequence;
+        s.snapshots = self.snapshots.values().map(|&n| n as u64).sum();
+        s
     }
 
     /// Makes every acknowledged write durable.
     pub fn sync(&mut self) -> Result<()> {
         self.check_writable()?;
         self.log.sync()
-    }
-
-    /// Counters describing the database.
-    pub fn stats(&self) -> DbStats {
-        DbStats {
-            keys: self.mem.len() as u64,
-            memtable_bytes: self.mem.data_bytes() as u64,
-            log_bytes: self.log.len(),
-            log_number: self.log_number,
-            last_sequence: self.last_sequence,
-        }
     }
 
     /// Syncs the log and closes the database; every later call fails with [`Error::Closed`].
@@ -304,31 +231,17 @@ impl Db {
         }
     }
 
-    fn check_key(&self, key: &[u8]) -> Result<()> {
-        if key.len() > self.options.max_key_size {
-            return Err(Error::KeyTooLarge {
-                len: key.len(),
-                limit: self.options.max_key_size,
-            });
-        }
-        Ok(())
+    fn cf(&self, id: u32) -> Result<&ColumnFamily> {
+        self.cfs
+            .get(&id)
+            .ok_or_else(|| Error::InvalidArgument(format!("no column family with id {id}")))
     }
 
-    fn check_value(&self, value: &[u8]) -> Result<()> {
-        if value.len() > self.options.max_value_size {
-            return Err(Error::ValueTooLarge {
-                len: value.len(),
-                limit: self.options.max_value_size,
-            });
-        }
-        Ok(())
+    fn new_file_number(&mut self) -> u64 {
+        let n = self.next_file_number;
+        self.next_file_number += 1;
+        n
     }
-}
-
-fn unsupported(op: BatchOp<'_>) -> Error {
-    Error::Unsupported(format!(
-        "{op:?}: the walking-skeleton database handles puts and deletes in column family 0 only"
-    ))
 }
 
 #[cfg(test)]

@@ -1,23 +1,52 @@
-//! Options of a database and of a write.
+//! Options of a database, a column family, a write and a read.
 
+use std::sync::Arc;
+
+use crate::compaction::CompactionFilter;
+use crate::dbformat::SequenceNumber;
 use crate::log::RecoveryMode;
+use crate::merge::MergeOperator;
+use crate::table::{Compression, TableOptions};
 use crate::{Error, Result};
 
-/// Hard ceiling for both limits: lengths are stored as varint32, and wasm32 has 4 GiB of memory.
+/// Hard ceiling for size limits: lengths are stored as varint32, and wasm32 has 4 GiB of memory.
 const MAX_LIMIT: usize = 1 << 30;
 
 /// How a database is opened.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct Options {
     /// Longest key accepted, in bytes (default 64 KiB). Longer keys fail with
     /// [`Error::KeyTooLarge`] and write nothing.
     pub max_key_size: usize,
-    /// Longest value accepted, in bytes (default 64 MiB). Longer values fail with
-    /// [`Error::ValueTooLarge`] and write nothing.
+    /// Longest value (and merged value) accepted, in bytes (default 64 MiB). Longer values fail
+    /// with [`Error::ValueTooLarge`] and write nothing.
     pub max_value_size: usize,
     /// What recovery does with a damaged log (default: drop a torn tail, fail on damage in the
     /// middle).
     pub recovery_mode: RecoveryMode,
+    /// A column family's memtable is flushed to a table when it reaches this size (default
+    /// 4 MiB).
+    pub write_buffer_size: usize,
+    /// Table format options for new tables.
+    pub block_size: usize,
+    /// Bloom filter bits per key for new tables (0: no filter). Default 10 (~1% false positives).
+    pub bloom_bits_per_key: u32,
+    /// Compression of new tables' data blocks (default none).
+    pub compression: Compression,
+    /// Level 0 is compacted into level 1 when it holds this many files (default 4).
+    pub level0_compaction_trigger: usize,
+    /// Target size of level 1 (default 64 MiB); each deeper level is `level_multiplier` times
+    /// larger.
+    pub max_bytes_for_level_base: u64,
+    /// Growth factor between levels (default 10).
+    pub level_multiplier: u64,
+    /// Size at which compaction starts a new output table (default 8 MiB).
+    pub target_file_size: u64,
+    /// Run flushes and compactions inside the write that makes them necessary (default). When
+    /// false, the host calls [`super::Db::maintain`] to run them in steps.
+    pub inline_maintenance: bool,
+    /// Options of the default column family.
+    pub default_cf: ColumnFamilyOptions,
 }
 
 impl Default for Options {
@@ -26,24 +55,82 @@ impl Default for Options {
             max_key_size: 64 << 10,
             max_value_size: 64 << 20,
             recovery_mode: RecoveryMode::default(),
+            write_buffer_size: 4 << 20,
+            block_size: 4096,
+            bloom_bits_per_key: 10,
+            compression: Compression::None,
+            level0_compaction_trigger: 4,
+            max_bytes_for_level_base: 64 << 20,
+            level_multiplier: 10,
+            target_file_size: 8 << 20,
+            inline_maintenance: true,
+            default_cf: ColumnFamilyOptions::default(),
         }
     }
 }
 
 impl Options {
     pub(crate) fn validate(&self) -> Result<()> {
-        for (name, v) in [
-            ("max_key_size", self.max_key_size),
-            ("max_value_size", self.max_value_size),
-        ] {
-            if v == 0 || v > MAX_LIMIT {
+        let check = |name: &str, v: u64, lo: u64, hi: u64| {
+            if v < lo || v > hi {
                 return Err(Error::InvalidArgument(format!(
-                    "{name} must be in 1..={MAX_LIMIT}, got {v}"
+                    "{name} must be in {lo}..={hi}, got {v}"
                 )));
             }
-        }
+            Ok(())
+        };
+        let limit = MAX_LIMIT as u64;
+        check("max_key_size", self.max_key_size as u64, 1, limit)?;
+        check("max_value_size", self.max_value_size as u64, 1, limit)?;
+        check(
+            "write_buffer_size",
+            self.write_buffer_size as u64,
+            64 << 10,
+            limit,
+        )?;
+        check("block_size", self.block_size as u64, 256, 16 << 20)?;
+        check(
+            "bloom_bits_per_key",
+            u64::from(self.bloom_bits_per_key),
+            0,
+            64,
+        )?;
+        check(
+            "level0_compaction_trigger",
+            self.level0_compaction_trigger as u64,
+            2,
+            64,
+        )?;
+        check(
+            "max_bytes_for_level_base",
+            self.max_bytes_for_level_base,
+            64 << 10,
+            u64::MAX >> 8,
+        )?;
+        check("level_multiplier", self.level_multiplier, 2, 100)?;
+        check("target_file_size", self.target_file_size, 64 << 10, limit)?;
         Ok(())
     }
+
+    pub(crate) fn table_options(&self, cf_id: u32, cf_name: &str) -> TableOptions {
+        TableOptions {
+            block_size: self.block_size,
+            bloom_bits_per_key: self.bloom_bits_per_key,
+            compression: self.compression,
+            column_family_id: cf_id,
+            column_family_name: cf_name.to_owned(),
+            ..TableOptions::default()
+        }
+    }
+}
+
+/// Per column family behaviour (not stored: give the same options on every open).
+#[derive(Clone, Default)]
+pub struct ColumnFamilyOptions {
+    /// Combines merge operands (`merge` writes) into values.
+    pub merge_operator: Option<Arc<dyn MergeOperator>>,
+    /// Drops entries during compaction (e.g. expired state).
+    pub compaction_filter: Option<Arc<dyn CompactionFilter>>,
 }
 
 /// How one write is made.
@@ -52,4 +139,39 @@ pub struct WriteOptions {
     /// Sync the log before acknowledging: the write then survives a crash of the machine, not
     /// only of the process. Without it a write survives the loss of the worker or process.
     pub sync: bool,
+}
+
+/// How one read is made.
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    /// Read as of this snapshot (default: the latest state).
+    pub snapshot: Option<SequenceNumber>,
+    /// Smallest key an iterator returns (inclusive).
+    pub lower_bound: Option<Vec<u8>>,
+    /// First key an iterator does not return (exclusive).
+    pub upper_bound: Option<Vec<u8>>,
+}
+
+impl ReadOptions {
+    /// Bounds that select exactly the keys starting with `prefix`.
+    pub fn prefix(prefix: &[u8]) -> ReadOptions {
+        ReadOptions {
+            snapshot: None,
+            lower_bound: Some(prefix.to_vec()),
+            upper_bound: prefix_successor(prefix),
+        }
+    }
+}
+
+/// The smallest key greater than every key starting with `prefix` (`None` if there is none,
+/// e.g. for `ff ff`).
+pub fn prefix_successor(prefix: &[u8]) -> Option<Vec<u8>> {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last < 0xff {
+            end.push(last + 1);
+            return Some(end);
+        }
+    }
+    None
 }

@@ -1,163 +1,237 @@
-use std::cell::Cell;
 use std::collections::BTreeMap;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use proptest::prelude::*;
 
 use super::*;
-use crate::log::log_file_name;
-use crate::vfs::{MemVfs, VfsFile};
-use crate::IoErrorKind;
+use crate::merge::MergeOperator;
+use crate::vfs::MemVfs;
 
 const NOSYNC: WriteOptions = WriteOptions { sync: false };
 const SYNC: WriteOptions = WriteOptions { sync: true };
 
-fn open(vfs: &MemVfs) -> Result<Db> {
-    Db::open(Box::new(vfs.clone()), Options::default())
-}
+/// A merge operator whose result the model can compute by hand: concatenation.
+struct Concat;
 
-fn contents(db: &Db) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
-    Ok(db
-        .scan(None, None)?
-        .map(|(k, v)| (k.to_vec(), v.to_vec()))
-        .collect())
-}
-
-fn logs(vfs: &MemVfs) -> Result<Vec<String>> {
-    let mut names = vfs.list()?;
-    names.retain(|n| n.ends_with(".log"));
-    names.sort();
-    Ok(names)
-}
-
-#[test]
-fn put_get_delete() -> Result<()> {
-    let mut db = open(&MemVfs::new())?;
-    db.put(b"k", b"v1", NOSYNC)?;
-    db.put(b"k", b"v2", NOSYNC)?;
-    assert_eq!(db.get(b"k")?, Some(&b"v2"[..]));
-    db.delete(b"k", NOSYNC)?;
-    assert_eq!(db.get(b"k")?, None);
-    assert_eq!(db.stats().last_sequence, 3);
-    Ok(())
-}
-
-#[test]
-fn reopen_replays_every_acknowledged_write() -> Result<()> {
-    let vfs = MemVfs::new();
-    {
-        let mut db = open(&vfs)?;
-        for i in 0..1000u32 {
-            db.put(&i.to_be_bytes(), &[i as u8; 40], NOSYNC)?;
+impl MergeOperator for Concat {
+    fn name(&self) -> &'static str {
+        "test.Concat"
+    }
+    fn full_merge(
+        &self,
+        _key: &[u8],
+        base: Option<&[u8]>,
+        operands: &[&[u8]],
+        out: &mut Vec<u8>,
+    ) -> Result<()> {
+        out.clear();
+        out.extend_from_slice(base.unwrap_or_default());
+        for op in operands {
+            out.extend_from_slice(op);
         }
-        db.delete(&7u32.to_be_bytes(), NOSYNC)?;
-        // Dropped without close: the process died; unsynced appends are still in the file.
+        Ok(())
     }
-    let db = open(&vfs)?;
-    assert_eq!(db.stats().keys, 999);
-    assert_eq!(db.get(&7u32.to_be_bytes())?, None);
-    assert_eq!(db.get(&8u32.to_be_bytes())?, Some(&[8u8; 40][..]));
-    assert_eq!(db.recovery().ops_replayed, 1001);
-    Ok(())
-}
-
-#[test]
-fn sequence_numbers_continue_after_reopen() -> Result<()> {
-    let vfs = MemVfs::new();
-    open(&vfs)?.put(b"a", b"1", NOSYNC)?;
-    let mut db = open(&vfs)?;
-    let before = db.stats().last_sequence;
-    db.put(b"b", b"2", NOSYNC)?;
-    assert_eq!(db.stats().last_sequence, before + 1);
-    Ok(())
-}
-
-#[test]
-fn reopen_restates_state_in_one_fresh_log_and_deletes_the_old() -> Result<()> {
-    let vfs = MemVfs::new();
-    for round in 0..3u8 {
-        let mut db = open(&vfs)?;
-        db.put(&[round], b"x", NOSYNC)?;
+    fn partial_merge(&self, _key: &[u8], operands: &[&[u8]], out: &mut Vec<u8>) -> Result<bool> {
+        out.clear();
+        for op in operands {
+            out.extend_from_slice(op);
+        }
+        Ok(true)
     }
-    let db = open(&vfs)?;
-    assert_eq!(logs(&vfs)?, vec![log_file_name(4)]);
-    assert_eq!(contents(&db)?.len(), 3);
-    Ok(())
+}
+
+fn options() -> Options {
+    Options {
+        // Flushes happen only when a test asks (sizes here stay far below this).
+        write_buffer_size: 64 << 20,
+        default_cf: ColumnFamilyOptions {
+            merge_operator: Some(Arc::new(Concat)),
+            compaction_filter: None,
+        },
+        ..Options::default()
+    }
+}
+
+fn open(vfs: &MemVfs) -> Result<Db> {
+    Db::open(Box::new(vfs.clone()), options())
+}
+
+type Model = BTreeMap<Vec<u8>, Vec<u8>>;
+
+fn contents(db: &Db, snapshot: Option<u64>) -> Result<Model> {
+    let mut it = db.iter_cf(
+        0,
+        &ReadOptions {
+            snapshot,
+            ..ReadOptions::default()
+        },
+    )?;
+    it.seek_to_first()?;
+    let mut out = Model::new();
+    while it.valid() {
+        out.insert(it.key().to_vec(), it.value().to_vec());
+        it.next()?;
+    }
+    Ok(out)
+}
+
+fn contents_backward(db: &Db) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+    let mut it = db.iter_cf(0, &ReadOptions::default())?;
+    it.seek_to_last()?;
+    let mut out = Vec::new();
+    while it.valid() {
+        out.push((it.key().to_vec(), it.value().to_vec()));
+        it.prev()?;
+    }
+    out.reverse();
+    Ok(out)
 }
 
 #[test]
-fn machine_crash_keeps_synced_writes_and_drops_unsynced_ones() -> Result<()> {
-    let vfs = MemVfs::new();
-    let mut db = open(&vfs)?;
-    db.put(b"durable", b"1", SYNC)?;
-    db.put(b"volatile", b"2", NOSYNC)?;
-    vfs.crash();
-    let db = open(&vfs)?;
-    assert_eq!(contents(&db)?, vec![(b"durable".to_vec(), b"1".to_vec())]);
-    Ok(())
-}
-
-#[test]
-fn torn_last_write_is_dropped_and_earlier_writes_kept() -> Result<()> {
+fn put_get_delete_survive_flush_and_reopen() -> Result<()> {
     let vfs = MemVfs::new();
     let mut db = open(&vfs)?;
     db.put(b"a", b"1", NOSYNC)?;
-    db.put(b"b", &[7; 5000], NOSYNC)?;
-    let name = log_file_name(db.stats().log_number);
+    db.put(b"b", b"2", NOSYNC)?;
+    db.flush()?;
+    db.delete(b"a", NOSYNC)?;
+    db.put(b"c", b"3", NOSYNC)?;
+    assert_eq!(db.get(b"a")?, None);
+    assert_eq!(db.get(b"b")?, Some(b"2".to_vec()));
     drop(db);
-    let mut raw = vfs.contents(&name).unwrap_or_default();
-    raw.truncate(raw.len() - 100);
-    vfs.set_contents(&name, raw);
     let db = open(&vfs)?;
-    assert_eq!(contents(&db)?, vec![(b"a".to_vec(), b"1".to_vec())]);
-    assert_eq!(db.recovery().dropped.len(), 1);
+    let expected: Model = [
+        (b"b".to_vec(), b"2".to_vec()),
+        (b"c".to_vec(), b"3".to_vec()),
+    ]
+    .into();
+    assert_eq!(contents(&db, None)?, expected);
+    assert!(vfs.list()?.iter().any(|n| n.ends_with(".sst")));
     Ok(())
 }
 
 #[test]
-fn corrupted_middle_of_log_fails_open_and_leaves_files_untouched() -> Result<()> {
+fn many_flushes_trigger_leveled_compaction_and_keep_every_key() -> Result<()> {
     let vfs = MemVfs::new();
     let mut db = open(&vfs)?;
-    for i in 0..10u8 {
-        db.put(&[i], &[i; 100], NOSYNC)?;
+    let mut model = Model::new();
+    for round in 0..12u32 {
+        for i in 0..500u32 {
+            let k = format!("key{:05}", (i * 7 + round * 13) % 2000).into_bytes();
+            let v = format!("v{round}-{i}").into_bytes();
+            db.put(&k, &v, NOSYNC)?;
+            model.insert(k, v);
+        }
+        db.flush()?;
     }
-    let name = log_file_name(db.stats().log_number);
-    drop(db);
-    let mut raw = vfs.contents(&name).unwrap_or_default();
-    raw[200] ^= 0xff;
-    vfs.set_contents(&name, raw.clone());
-    let err = open(&vfs).err();
+    let stats = db.stats();
+    assert!(stats.compactions > 0, "{stats:?}");
     assert!(
-        matches!(&err, Some(Error::Corruption { file, .. }) if *file == name),
-        "{err:?}"
+        stats.levels.first().is_some_and(|(files, _)| *files < 4),
+        "{stats:?}"
     );
-    assert_eq!(
-        logs(&vfs)?,
-        vec![name.clone()],
-        "a failed open must not create or delete logs"
-    );
-    assert_eq!(vfs.contents(&name), Some(raw));
-
-    let opts = Options {
-        recovery_mode: RecoveryMode::PointInTime,
-        ..Options::default()
-    };
-    let db = Db::open(Box::new(vfs.clone()), opts)?;
-    assert_eq!(
-        db.stats().keys,
-        1,
-        "point-in-time keeps the records before the damage"
-    );
+    assert_eq!(contents(&db, None)?, model);
+    drop(db);
+    let db = open(&vfs)?;
+    assert_eq!(contents(&db, None)?, model);
+    for (k, v) in model.iter().step_by(97) {
+        assert_eq!(db.get(k)?.as_ref(), Some(v));
+    }
     Ok(())
 }
 
 #[test]
-fn oversized_key_and_value_are_rejected_and_write_nothing() -> Result<()> {
+fn merges_combine_across_memtable_and_tables() -> Result<()> {
+    let vfs = MemVfs::new();
+    let mut db = open(&vfs)?;
+    db.merge_cf(0, b"list", b"a", NOSYNC)?;
+    db.flush()?;
+    db.merge_cf(0, b"list", b"b", NOSYNC)?;
+    db.flush()?;
+    db.merge_cf(0, b"list", b"c", NOSYNC)?;
+    assert_eq!(db.get(b"list")?, Some(b"abc".to_vec()));
+    db.compact_all()?;
+    db.put(b"list", b"X", NOSYNC)?;
+    db.merge_cf(0, b"list", b"d", NOSYNC)?;
+    assert_eq!(db.get(b"list")?, Some(b"Xd".to_vec()));
+    Ok(())
+}
+
+#[test]
+fn snapshot_reads_stay_fixed_across_writes_flushes_and_compactions() -> Result<()> {
+    let vfs = MemVfs::new();
+    let mut db = open(&vfs)?;
+    db.put(b"k", b"old", NOSYNC)?;
+    let snap = db.snapshot();
+    db.put(b"k", b"new", NOSYNC)?;
+    db.delete_range_cf(0, b"a", b"z", NOSYNC)?;
+    for _ in 0..5 {
+        db.put(b"filler", b"x", NOSYNC)?;
+        db.flush()?;
+    }
+    db.compact_all()?;
+    let at = ReadOptions {
+        snapshot: Some(snap.sequence()),
+        ..ReadOptions::default()
+    };
+    assert_eq!(db.get_cf(0, b"k", &at)?, Some(b"old".to_vec()));
+    assert_eq!(db.get(b"k")?, None);
+    db.release_snapshot(snap);
+    Ok(())
+}
+
+#[test]
+fn range_deletion_hides_older_keys_only() -> Result<()> {
+    let mut db = open(&MemVfs::new())?;
+    for k in [b"a", b"b", b"c", b"d"] {
+        db.put(k, k, NOSYNC)?;
+    }
+    db.delete_range_cf(0, b"b", b"d", NOSYNC)?;
+    db.put(b"c", b"again", NOSYNC)?;
+    let expected: Model = [
+        (b"a".to_vec(), b"a".to_vec()),
+        (b"c".to_vec(), b"again".to_vec()),
+        (b"d".to_vec(), b"d".to_vec()),
+    ]
+    .into();
+    assert_eq!(contents(&db, None)?, expected);
+    db.flush()?;
+    assert_eq!(contents(&db, None)?, expected);
+    db.compact_all()?;
+    assert_eq!(contents(&db, None)?, expected);
+    Ok(())
+}
+
+#[test]
+fn column_families_are_separate_and_survive_reopen() -> Result<()> {
+    let vfs = MemVfs::new();
+    let mut db = open(&vfs)?;
+    let cf = db.create_column_family("state-a", ColumnFamilyOptions::default())?;
+    db.put_cf(cf, b"k", b"in-a", NOSYNC)?;
+    db.put(b"k", b"in-default", NOSYNC)?;
+    db.flush()?;
+    drop(db);
+    let mut db = open(&vfs)?;
+    let cf = db.column_family_id("state-a").ok_or(Error::Closed)?;
+    assert_eq!(
+        db.get_cf(cf, b"k", &ReadOptions::default())?,
+        Some(b"in-a".to_vec())
+    );
+    assert_eq!(db.get(b"k")?, Some(b"in-default".to_vec()));
+    db.drop_column_family(cf)?;
+    drop(db);
+    let db = open(&vfs)?;
+    assert_eq!(db.column_families(), vec![(0, "default".to_owned())]);
+    Ok(())
+}
+
+#[test]
+fn invalid_writes_fail_before_anything_is_logged() -> Result<()> {
     let vfs = MemVfs::new();
     let opts = Options {
         max_key_size: 4,
         max_value_size: 8,
-        ..Options::default()
+        ..options()
     };
     let mut db = Db::open(Box::new(vfs.clone()), opts)?;
     assert!(matches!(
@@ -168,27 +242,21 @@ fn oversized_key_and_value_are_rejected_and_write_nothing() -> Result<()> {
         db.put(b"k", b"123456789", NOSYNC),
         Err(Error::ValueTooLarge { len: 9, limit: 8 })
     ));
-    let mut batch = WriteBatch::new();
-    batch.put(b"ok", b"ok");
-    batch.delete(b"toolong");
     assert!(matches!(
-        db.write(&mut batch, NOSYNC),
-        Err(Error::KeyTooLarge { .. })
-    ));
-    assert_eq!((db.stats().keys, db.stats().log_bytes), (0, 0));
-    Ok(())
-}
-
-#[test]
-fn invalid_options_are_rejected() {
-    let opts = Options {
-        max_key_size: 0,
-        ..Options::default()
-    };
-    assert!(matches!(
-        Db::open(Box::new(MemVfs::new()), opts),
+        db.put_cf(9, b"k", b"v", NOSYNC),
         Err(Error::InvalidArgument(_))
     ));
+    let plain = db.create_column_family("plain", ColumnFamilyOptions::default())?;
+    assert!(matches!(
+        db.merge_cf(plain, b"k", b"v", NOSYNC),
+        Err(Error::InvalidArgument(_))
+    ));
+    assert!(matches!(
+        db.delete_range_cf(0, b"b", b"a", NOSYNC),
+        Err(Error::InvalidArgument(_))
+    ));
+    assert_eq!(db.stats().log_bytes, 0);
+    Ok(())
 }
 
 #[test]
@@ -198,172 +266,7 @@ fn closed_database_rejects_every_call() -> Result<()> {
     db.close()?;
     assert!(matches!(db.put(b"a", b"b", NOSYNC), Err(Error::Closed)));
     assert!(matches!(db.get(b"a"), Err(Error::Closed)));
-    assert!(db.scan(None, None).is_err());
-    Ok(())
-}
-
-#[test]
-fn write_batch_is_atomic_across_a_torn_tail() -> Result<()> {
-    let vfs = MemVfs::new();
-    let mut db = open(&vfs)?;
-    db.put(b"before", b"1", SYNC)?;
-    let mut batch = WriteBatch::new();
-    for i in 0..100u8 {
-        batch.put(&[b'k', i], &[i; 1000]);
-    }
-    db.write(&mut batch, NOSYNC)?;
-    let name = log_file_name(db.stats().log_number);
-    drop(db);
-    for cut in [1usize, 50_000, 90_000] {
-        let mut raw = vfs.contents(&name).unwrap_or_default();
-        raw.truncate(raw.len() - cut);
-        let copy = MemVfs::new();
-        copy.set_contents(&name, raw);
-        assert_eq!(
-            open(&copy)?.stats().keys,
-            1,
-            "cut {cut}: all of the batch or none"
-        );
-    }
-    Ok(())
-}
-
-/// A VFS over [`MemVfs`] whose writes or deletes fail on demand, as a full disk would.
-#[derive(Clone)]
-struct FailingVfs {
-    inner: MemVfs,
-    fail_writes: Rc<Cell<bool>>,
-    deletes_left: Rc<Cell<usize>>,
-}
-
-impl FailingVfs {
-    fn new(inner: MemVfs) -> FailingVfs {
-        FailingVfs {
-            inner,
-            fail_writes: Rc::default(),
-            deletes_left: Rc::new(Cell::new(usize::MAX)),
-        }
-    }
-}
-
-fn quota_error(op: &'static str) -> Error {
-    Error::Io {
-        op,
-        file: String::new(),
-        kind: IoErrorKind::QuotaExceeded,
-        message: "quota".into(),
-    }
-}
-
-impl Vfs for FailingVfs {
-    fn open(&self, name: &str, mode: OpenMode) -> Result<Box<dyn VfsFile>> {
-        let inner = self.inner.open(name, mode)?;
-        Ok(Box::new(FailingFile {
-            inner,
-            fail_writes: Rc::clone(&self.fail_writes),
-        }))
-    }
-    fn delete(&self, name: &str) -> Result<()> {
-        let left = self.deletes_left.get();
-        if left == 0 {
-            return Err(quota_error("delete"));
-        }
-        self.deletes_left.set(left - 1);
-        self.inner.delete(name)
-    }
-    fn rename(&self, from: &str, to: &str) -> Result<()> {
-        self.inner.rename(from, to)
-    }
-    fn list(&self) -> Result<Vec<String>> {
-        self.inner.list()
-    }
-}
-
-struct FailingFile {
-    inner: Box<dyn VfsFile>,
-    fail_writes: Rc<Cell<bool>>,
-}
-
-impl VfsFile for FailingFile {
-    fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize> {
-        self.inner.read_at(offset, buf)
-    }
-    fn write_at(&mut self, offset: u64, data: &[u8]) -> Result<()> {
-        if self.fail_writes.get() {
-            // Half the data lands before the failure, as on a disk that fills up mid-write.
-            self.inner
-                .write_at(offset, data.get(..data.len() / 2).unwrap_or_default())?;
-            return Err(quota_error("write"));
-        }
-        self.inner.write_at(offset, data)
-    }
-    fn size(&mut self) -> Result<u64> {
-        self.inner.size()
-    }
-    fn truncate(&mut self, len: u64) -> Result<()> {
-        self.inner.truncate(len)
-    }
-    fn sync(&mut self) -> Result<()> {
-        self.inner.sync()
-    }
-}
-
-#[test]
-fn full_disk_fails_the_write_keeps_reads_and_reopens_intact() -> Result<()> {
-    let mem = MemVfs::new();
-    let vfs = FailingVfs::new(mem.clone());
-    let mut db = Db::open(Box::new(vfs.clone()), Options::default())?;
-    db.put(b"a", b"1", NOSYNC)?;
-    vfs.fail_writes.set(true);
-    let err = db.put(b"b", &[0; 3000], NOSYNC).err();
-    assert_eq!(err.as_ref().map(Error::code), Some("QUOTA_EXCEEDED"));
-    assert_eq!(db.get(b"a")?, Some(&b"1"[..]));
-    assert_eq!(db.get(b"b")?, None);
-    vfs.fail_writes.set(false);
-    db.put(b"c", b"3", NOSYNC)?;
-    drop(db);
-    let db = open(&mem)?;
-    assert_eq!(
-        contents(&db)?,
-        vec![
-            (b"a".to_vec(), b"1".to_vec()),
-            (b"c".to_vec(), b"3".to_vec())
-        ],
-        "the partial record was cut off, so the write after it is readable"
-    );
-    Ok(())
-}
-
-#[test]
-fn interrupted_deletion_of_old_logs_still_recovers_the_same_state() -> Result<()> {
-    // Two old logs, as left by an earlier open that crashed before deleting any.
-    let mem = MemVfs::new();
-    let mut first = WriteBatch::new();
-    first.put(b"gone", b"1");
-    first.put(b"kept", b"1");
-    first.set_sequence(1);
-    let mut second = WriteBatch::new();
-    second.delete(b"gone");
-    second.put(b"late", b"2");
-    second.set_sequence(3);
-    for (number, batch) in [(1, &first), (2, &second)] {
-        let name = log_file_name(number);
-        let mut w = crate::log::LogWriter::new(mem.open(&name, OpenMode::CreateTruncate)?, name);
-        w.add_record(batch.encoded())?;
-        w.sync()?;
-    }
-    // The open that restates them manages to delete only the oldest: log 2 and the fresh log 3
-    // remain. (Deleting newest first would resurrect "gone" from log 1.)
-    let vfs = FailingVfs::new(mem.clone());
-    vfs.deletes_left.set(1);
-    assert!(Db::open(Box::new(vfs), Options::default()).is_err());
-    assert_eq!(logs(&mem)?.len(), 2);
-    let db = open(&mem)?;
-    let expected = vec![
-        (b"kept".to_vec(), b"1".to_vec()),
-        (b"late".to_vec(), b"2".to_vec()),
-    ];
-    assert_eq!(contents(&db)?, expected);
+    assert!(db.iter_cf(0, &ReadOptions::default()).is_err());
     Ok(())
 }
 
@@ -371,74 +274,129 @@ fn interrupted_deletion_of_old_logs_still_recovers_the_same_state() -> Result<()
 enum Op {
     Put(u8, Vec<u8>),
     Delete(u8),
+    Merge(u8, Vec<u8>),
+    DeleteRange(u8, u8),
     Batch(Vec<(u8, Option<u8>)>),
     Sync,
+    Flush,
+    Compact,
+    Snapshot,
+    CheckSnapshot(usize),
     Reopen,
     Crash,
+    TornCrash(u8),
 }
 
 fn op() -> impl Strategy<Value = Op> {
+    let key = 0u8..40;
     prop_oneof![
-        6 => (any::<u8>(), prop::collection::vec(any::<u8>(), 0..200)).prop_map(|(k, v)| Op::Put(k, v)),
-        2 => any::<u8>().prop_map(Op::Delete),
-        1 => prop::collection::vec((any::<u8>(), any::<Option<u8>>()), 0..20).prop_map(Op::Batch),
+        8 => (key.clone(), prop::collection::vec(any::<u8>(), 0..20)).prop_map(|(k, v)| Op::Put(k, v)),
+        3 => key.clone().prop_map(Op::Delete),
+        3 => (key.clone(), prop::collection::vec(any::<u8>(), 0..4)).prop_map(|(k, v)| Op::Merge(k, v)),
+        1 => (key.clone(), key.clone()).prop_map(|(a, b)| Op::DeleteRange(a.min(b), a.max(b))),
+        2 => prop::collection::vec((key, any::<Option<u8>>()), 0..10).prop_map(Op::Batch),
         1 => Just(Op::Sync),
+        2 => Just(Op::Flush),
+        1 => Just(Op::Compact),
+        1 => Just(Op::Snapshot),
+        1 => any::<usize>().prop_map(Op::CheckSnapshot),
         1 => Just(Op::Reopen),
         1 => Just(Op::Crash),
+        1 => any::<u8>().prop_map(Op::TornCrash),
     ]
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
 
-    /// Against a BTreeMap model: reopen keeps every acknowledged write; a machine crash keeps
-    /// exactly the writes up to the last sync.
+    /// Against a BTreeMap model: every read (iteration both ways, gets, snapshot reads) agrees
+    /// after every operation; reopen keeps every acknowledged write; a crash keeps exactly a
+    /// prefix of the acknowledged writes that includes every synced one.
     #[test]
-    fn engine_matches_model_across_reopens_and_crashes(ops in prop::collection::vec(op(), 1..80)) {
+    fn engine_matches_model_across_flushes_compactions_and_crashes(ops in prop::collection::vec(op(), 1..70)) {
         let vfs = MemVfs::new();
         let mut db = open(&vfs)?;
-        let mut acked: BTreeMap<Vec<u8>, Vec<u8>> = BTreeMap::new();
-        let mut durable = acked.clone();
+        // history[i] = the model after the i-th acknowledged write; `durable` indexes the last
+        // state a crash cannot lose.
+        let mut history: Vec<Model> = vec![Model::new()];
+        let mut durable = 0usize;
+        let mut snapshots: Vec<(Snapshot, Model)> = Vec::new();
         for op in ops {
+            let mut model = history.last().cloned().unwrap_or_default();
+            let mut wrote = true;
             match op {
-                Op::Put(k, v) => {
-                    db.put(&[k], &v, NOSYNC)?;
-                    acked.insert(vec![k], v);
+                Op::Put(k, v) => { db.put(&[k], &v, NOSYNC)?; model.insert(vec![k], v); }
+                Op::Delete(k) => { db.delete(&[k], NOSYNC)?; model.remove(&vec![k]); }
+                Op::Merge(k, v) => {
+                    db.merge_cf(0, &[k], &v, NOSYNC)?;
+                    model.entry(vec![k]).or_default().extend_from_slice(&v);
                 }
-                Op::Delete(k) => {
-                    db.delete(&[k], NOSYNC)?;
-                    acked.remove(&vec![k]);
+                Op::DeleteRange(a, b) => {
+                    db.delete_range_cf(0, &[a], &[b], NOSYNC)?;
+                    model.retain(|k, _| !(k.as_slice() >= [a].as_slice() && k.as_slice() < [b].as_slice()));
                 }
                 Op::Batch(items) => {
-                    let mut batch = WriteBatch::new();
+                    let mut batch = crate::batch::WriteBatch::new();
                     for (k, v) in items {
                         match v {
-                            Some(v) => { batch.put(&[k], &[v]); acked.insert(vec![k], vec![v]); }
-                            None => { batch.delete(&[k]); acked.remove(&vec![k]); }
+                            Some(v) => { batch.put(&[k], &[v]); model.insert(vec![k], vec![v]); }
+                            None => { batch.delete(&[k]); model.remove(&vec![k]); }
                         }
                     }
                     db.write(&mut batch, SYNC)?;
-                    durable = acked.clone();
+                    history.push(model.clone());
+                    durable = history.len() - 1;
+                    wrote = false;
                 }
-                Op::Sync => {
-                    db.sync()?;
-                    durable = acked.clone();
+                Op::Sync => { db.sync()?; durable = history.len() - 1; wrote = false; }
+                Op::Flush => { db.flush()?; durable = history.len() - 1; wrote = false; }
+                Op::Compact => { db.compact_all()?; wrote = false; }
+                Op::Snapshot => {
+                    snapshots.push((db.snapshot(), model.clone()));
+                    wrote = false;
                 }
-                Op::Reopen => {
+                Op::CheckSnapshot(i) => {
+                    if !snapshots.is_empty() {
+                        let (snap, expected) = &snapshots[i % snapshots.len()];
+                        prop_assert_eq!(&contents(&db, Some(snap.sequence()))?, expected);
+                    }
+                    wrote = false;
+                }
+                Op::Reopen | Op::Crash | Op::TornCrash(_) => {
+                    for (snap, _) in snapshots.drain(..) {
+                        db.release_snapshot(snap);
+                    }
                     drop(db);
+                    match op {
+                        Op::Crash => vfs.crash(),
+                        Op::TornCrash(seed) => vfs.crash_tearing(u64::from(seed)),
+                        _ => {}
+                    }
                     db = open(&vfs)?;
-                    // Open restates and syncs everything it recovered.
-                    durable = acked.clone();
-                }
-                Op::Crash => {
-                    drop(db);
-                    vfs.crash();
-                    db = open(&vfs)?;
-                    acked = durable.clone();
+                    let got = contents(&db, None)?;
+                    if matches!(op, Op::Reopen) {
+                        let expected = history.last().cloned().unwrap_or_default();
+                        prop_assert_eq!(&got, &expected);
+                    } else {
+                        let at = (durable..history.len()).rev().find(|&i| history[i] == got);
+                        prop_assert!(at.is_some(), "recovered state is no prefix at or after the last sync");
+                        history.truncate(at.unwrap_or(0) + 1);
+                    }
+                    // Open flushes and syncs everything it recovered.
+                    durable = history.len() - 1;
+                    model = history.last().cloned().unwrap_or_default();
+                    wrote = false;
                 }
             }
-            let got: BTreeMap<_, _> = contents(&db)?.into_iter().collect();
-            prop_assert_eq!(&got, &acked);
+            if wrote {
+                history.push(model.clone());
+            }
+            let current = history.last().cloned().unwrap_or_default();
+            prop_assert_eq!(&contents(&db, None)?, &current);
+            prop_assert_eq!(contents_backward(&db)?, current.clone().into_iter().collect::<Vec<_>>());
+            for k in [0u8, 7, 20, 39] {
+                prop_assert_eq!(db.get(&[k])?, current.get(&vec![k]).cloned());
+            }
         }
     }
 }

@@ -1,0 +1,179 @@
+//! Which entries of one user key a compaction (or flush) writes out.
+//!
+//! Snapshots split history into *stripes*: stripe `i` holds the sequence numbers in
+//! `(snapshots[i-1], snapshots[i]]`, and the top stripe those above the newest snapshot. A
+//! reader sees at most the newest entry of a key in each stripe, so within a stripe only the
+//! newest entry survives; merge operands of one stripe are combined (fully onto a base value or
+//! deletion, or partially when no base is in the stripe); a deletion in the oldest stripe at the
+//! bottom of the tree is dropped together with everything older, since nothing below can be
+//! revealed. Entries covered by a range tombstone of their own stripe are dropped.
+//! Single deletes are treated as deletes (they hide every older put, a superset of RocksDB's
+//! single-delete contract, which callers must only use on keys put once).
+
+use crate::compaction::filter::{CompactionFilter, FilterDecision};
+use crate::db::range_del::RangeTombstone;
+use crate::dbformat::{SequenceNumber, ValueType};
+use crate::merge::MergeOperator;
+use crate::Result;
+
+/// One entry of a user key, newest first: sequence number, type, value.
+pub type KeyEntry = (SequenceNumber, ValueType, Vec<u8>);
+
+/// The context a collapse needs.
+pub struct CollapseContext<'a> {
+    /// Live snapshots, ascending.
+    pub snapshots: &'a [SequenceNumber],
+    /// Whether nothing older than the inputs exists below (deletions can then be dropped).
+    pub bottommost: bool,
+    /// The column family's merge operator.
+    pub merge: Option<&'a dyn MergeOperator>,
+    /// The compaction filter, if any, and the input level it is told.
+    pub filter: Option<(&'a dyn CompactionFilter, usize)>,
+    /// Range tombstones of the inputs.
+    pub tombstones: &'a [RangeTombstone],
+}
+
+impl CollapseContext<'_> {
+    fn stripe(&self, seq: SequenceNumber) -> usize {
+        self.snapshots.partition_point(|&s| s < seq)
+    }
+
+    /// Whether a range tombstone of the same stripe deletes the entry `seq` of `key`.
+    fn covered(&self, key: &[u8], seq: SequenceNumber) -> bool {
+        let stripe = self.stripe(seq);
+        self.tombstones.iter().any(|t| {
+            t.seq > seq
+                && self.stripe(t.seq) == stripe
+                && t.start.as_slice() <= key
+                && key < t.end.as_slice()
+        })
+    }
+}
+
+/// Collapses `entries` (all of one user key, newest first) into what must be written, newest
+/// first, appended to `out`.
+pub fn collapse_key(
+    ctx: &CollapseContext<'_>,
+    key: &[u8],
+    entries: &[KeyEntry],
+    out: &mut Vec<KeyEntry>,
+) -> Result<()> {
+    let mut i = 0;
+    while let Some((seq, kind, value)) = entries.get(i) {
+        let (seq, mut kind) = (*seq, *kind);
+        let stripe = ctx.stripe(seq);
+        let skip_stripe = |mut j: usize| {
+            while entries.get(j).is_some_and(|e| ctx.stripe(e.0) == stripe) {
+                j += 1;
+            }
+            j
+        };
+        if ctx.covered(key, seq) {
+            i += 1;
+            continue;
+        }
+        if kind == ValueType::Value && stripe == 0 {
+            if let Some((filter, level)) = ctx.filter {
+                if filter.filter(level, key, value) == FilterDecision::Remove {
+                    kind = ValueType::Deletion;
+                }
+            }
+        }
+        match kind {
+            ValueType::Value => {
+                out.push((seq, kind, value.clone()));
+                i = skip_stripe(i + 1);
+            }
+            ValueType::Merge => i = collapse_merges(ctx, key, entries, i, stripe, out)?,
+            _ => {
+                if ctx.bottommost && stripe == 0 {
+                    // Nothing older is left to hide: the tombstone and all below it go away.
+                    return Ok(());
+                }
+                out.push((seq, ValueType::Deletion, Vec::new()));
+                i = skip_stripe(i + 1);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Combines the run of merge operands starting at `start` within `stripe`; returns the index of
+/// the first entry not consumed.
+fn collapse_merges(
+    ctx: &CollapseContext<'_>,
+    key: &[u8],
+    entries: &[KeyEntry],
+    start: usize,
+    stripe: usize,
+    out: &mut Vec<KeyEntry>,
+) -> Result<usize> {
+    let seq = entries.get(start).map_or(0, |e| e.0);
+    let mut end = start;
+    let mut base: Option<Option<&[u8]>> = None;
+    while let Some((s, kind, value)) = entries.get(end) {
+        if ctx.stripe(*s) != stripe {
+            break;
+        }
+        if ctx.covered(key, *s) {
+            // A range tombstone of this stripe deletes everything from here down.
+            base = Some(None);
+            break;
+        }
+        match kind {
+            ValueType::Merge => end += 1,
+            ValueType::Value => {
+                base = Some(Some(value.as_slice()));
+                break;
+            }
+            _ => {
+                base = Some(None);
+                break;
+            }
+        }
+    }
+    let operands: Vec<&[u8]> = entries
+        .get(start..end)
+        .unwrap_or_default()
+        .iter()
+        .rev()
+        .map(|e| e.2.as_slice())
+        .collect();
+    let nothing_older = entries.get(end).is_none() && ctx.bottommost;
+    let full_base = match base {
+        Some(b) => Some(b),
+        None if nothing_older => Some(None),
+        None => None,
+    };
+    let Some(op) = ctx.merge else {
+        // No operator: keep the operands as they are (a read will report the missing operator).
+        for e in entries.get(start..end).unwrap_or_default() {
+            out.push(e.clone());
+        }
+        return Ok(end);
+    };
+    match full_base {
+        Some(b) => {
+            let mut merged = Vec::new();
+            op.full_merge(key, b, &operands, &mut merged)?;
+            out.push((seq, ValueType::Value, merged));
+            // The base (if any) is consumed, and everything older in the stripe is shadowed.
+            let mut next = end;
+            while entries.get(next).is_some_and(|e| ctx.stripe(e.0) == stripe) {
+                next += 1;
+            }
+            Ok(next)
+        }
+        None => {
+            let mut merged = Vec::new();
+            if operands.len() > 1 && op.partial_merge(key, &operands, &mut merged)? {
+                out.push((seq, ValueType::Merge, merged));
+            } else {
+                for e in entries.get(start..end).unwrap_or_default() {
+                    out.push(e.clone());
+                }
+            }
+            Ok(end)
+        }
+    }
+}

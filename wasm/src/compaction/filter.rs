@@ -1,0 +1,21 @@
+//! The compaction filter hook: lets the host drop entries while compaction rewrites them
+//! (state TTL uses it, so that expired state does not grow without bound).
+
+/// What to do with a value met during compaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FilterDecision {
+    /// Keep the entry as it is.
+    Keep,
+    /// Delete it: compaction writes a tombstone in its place (or nothing at the bottom level).
+    Remove,
+}
+
+/// Decides, per value, whether compaction keeps it. Called only for entries no snapshot can
+/// see an older version of (the oldest snapshot stripe), so removing one never changes what an
+/// open snapshot reads.
+pub trait CompactionFilter {
+    /// A name for logs and stats.
+    fn name(&self) -> &str;
+    /// Decides for `value` of `user_key` found at `level` (the compaction's input level).
+    fn filter(&self, level: usize, user_key: &[u8], value: &[u8]) -> FilterDecision;
+}

@@ -1,0 +1,6 @@
+//! Compaction: which entries survive a rewrite, and (in `picker`/`job`) which files to rewrite.
+
+pub mod collapse;
+pub mod filter;
+
+pub use filter::{CompactionFilter, FilterDecision};

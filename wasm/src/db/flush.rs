@@ -1,0 +1,246 @@
+//! Flushing memtables to level-0 tables, and the MANIFEST bookkeeping every file change shares.
+
+use std::sync::Arc;
+
+use super::Db;
+use crate::compaction::collapse::{collapse_key, CollapseContext, KeyEntry};
+use crate::db::range_del::RangeTombstone;
+use crate::dbformat::{append_internal_key, parse_internal_key};
+use crate::iter::InternalIterator;
+use crate::log::{log_file_name, LogWriter};
+use crate::mem::MemTable;
+use crate::table::{TableBuilder, TableOptions};
+use crate::version::{table_file_name, FileMetaData, VersionEdit};
+use crate::vfs::{OpenMode, Vfs};
+use crate::{Error, Result};
+
+/// What one maintenance step did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Maintenance {
+    /// Nothing was due.
+    Idle,
+    /// Memtables were flushed.
+    Flushed,
+    /// One compaction ran.
+    Compacted,
+}
+
+impl Db {
+    /// Runs one due flush or compaction, if any. Hosts that set
+    /// [`super::Options::inline_maintenance`] to false call this between requests so that no
+    /// single write pays for a compaction.
+    pub fn maintain(&mut self) -> Result<Maintenance> {
+        self.check_writable()?;
+        if self.flush_due() {
+            self.flush_memtables()?;
+            return Ok(Maintenance::Flushed);
+        }
+        if self.compact_one()? {
+            return Ok(Maintenance::Compacted);
+        }
+        Ok(Maintenance::Idle)
+    }
+
+    pub(crate) fn maintain_all(&mut self) -> Result<()> {
+        while self.maintain()? != Maintenance::Idle {}
+        Ok(())
+    }
+
+    fn flush_due(&self) -> bool {
+        self.cfs
+            .values()
+            .any(|cf| cf.mem.approximate_memory_usage() >= self.options.write_buffer_size)
+    }
+
+    /// Flushes every non-empty memtable to a level-0 table and starts a new log.
+    ///
+    /// Order, for crash safety: the new log is created first (later writes go there); tables are
+    /// written and synced; one MANIFEST record names them and moves every column family's
+    /// `log_number` to the new log; only then is the old log deleted.
+    pub fn flush(&mut self) -> Result<()> {
+        self.flush_memtables()?;
+        if self.options.inline_maintenance {
+            self.maintain_all()?;
+        }
+        Ok(())
+    }
+
+    fn flush_memtables(&mut self) -> Result<()> {
+        self.check_writable()?;
+        let new_log_number = self.new_file_number();
+        let name = log_file_name(new_log_number);
+        let file = self.vfs.open(&name, OpenMode::CreateTruncate)?;
+        self.log.sync()?;
+        let old_log = std::mem::replace(&mut self.log, LogWriter::new(file, name));
+        let old_log_number = std::mem::replace(&mut self.log_number, new_log_number);
+        drop(old_log);
+
+        let ids: Vec<u32> = self.cfs.keys().copied().collect();
+        let mut edits = Vec::new();
+        for id in ids {
+            let mut edit = VersionEdit::for_column_family(id);
+            edit.log_number = Some(new_log_number);
+            let Some(cf) = self.cfs.get_mut(&id) else {
+                continue;
+            };
+            let mem = std::mem::replace(&mut cf.mem, MemTable::new());
+            if !mem.is_empty() || !mem.range_deletions().is_empty() {
+                let table_opts = self.options.table_options(id, &cf.name);
+                let merge = cf.options.merge_operator.clone();
+                let number = self.next_file_number;
+                self.next_file_number += 1;
+                let snapshots = self.snapshot_list();
+                let tombstones: Vec<RangeTombstone> = mem
+                    .range_deletions()
+                    .iter()
+                    .map(|t| RangeTombstone {
+                        start: t.start.clone(),
+                        end: t.end.clone(),
+                        seq: t.seq,
+                    })
+                    .collect();
+                let ctx = CollapseContext {
+                    snapshots: &snapshots,
+                    bottommost: false,
+                    merge: merge.as_deref(),
+                    filter: None,
+                    tombstones: &tombstones,
+                };
+                let mut iter = mem.iter();
+                iter.seek_to_first()?;
+                let built = build_table(
+                    self.vfs.as_ref(),
+                    number,
+                    table_opts,
+                    &mut iter,
+                    &ctx,
+                    &tombstones,
+                    u64::MAX,
+                )?;
+                if let Some(meta) = built {
+                    self.stats.table_bytes_written += meta.file_size;
+                    edit.new_files.push((0, meta));
+                }
+            }
+            edits.push(edit);
+        }
+        self.log_manifest(&mut edits)?;
+        for edit in &edits {
+            if let Some(cf) = self.cfs.get_mut(&edit.column_family) {
+                cf.log_number = new_log_number;
+                for (level, meta) in &edit.new_files {
+                    self.tables
+                        .open(self.vfs.as_ref(), meta.number, meta.file_size)?;
+                    cf.levels.add(*level as usize, Arc::new(meta.clone()));
+                }
+            }
+        }
+        self.stats.flushes += 1;
+        // Obsolete now: every column family's data from it is in a table.
+        let _ = self.vfs.delete(&log_file_name(old_log_number));
+        Ok(())
+    }
+
+    /// Appends `edits` to the MANIFEST (with the current file counter and last sequence), synced.
+    /// A failure makes the database read-only: the MANIFEST's end is then unknown.
+    pub(crate) fn log_manifest(&mut self, edits: &mut [VersionEdit]) -> Result<()> {
+        if let Some(first) = edits.first_mut() {
+            first.next_file_number = Some(self.next_file_number);
+            first.last_sequence = Some(self.last_sequence);
+        }
+        for edit in edits.iter() {
+            if let Err(e) = self.manifest.append(edit) {
+                self.write_error = Some(format!("writing the MANIFEST failed: {e}"));
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// Closes and deletes table `number` (no longer named by the MANIFEST).
+    pub(crate) fn delete_table(&mut self, number: u64) {
+        self.tables.remove(number);
+        // A leftover file is harmless: the next open deletes files the MANIFEST does not name.
+        let _ = self.vfs.delete(&table_file_name(number));
+    }
+}
+
+/// Writes a table from `iter` (positioned on its first entry), collapsing each user key's
+/// entries, until the input ends or the table reaches `size_limit` at a key boundary (`iter`
+/// is then on the next key's first entry); `None` if nothing survived. The file is deleted
+/// again on failure.
+pub(crate) fn build_table(
+    vfs: &dyn Vfs,
+    number: u64,
+    opts: TableOptions,
+    iter: &mut dyn InternalIterator,
+    ctx: &CollapseContext<'_>,
+    tombstones: &[RangeTombstone],
+    size_limit: u64,
+) -> Result<Option<FileMetaData>> {
+    let name = table_file_name(number);
+    let file = vfs.open(&name, OpenMode::CreateTruncate)?;
+    let mut builder = TableBuilder::new(file, name.clone(), opts);
+    let result = (|| {
+        let mut entries: Vec<KeyEntry> = Vec::new();
+        let mut out: Vec<KeyEntry> = Vec::new();
+        let mut key = Vec::new();
+        let mut ikey = Vec::new();
+        loop {
+            let at_end = !iter.valid();
+            let boundary = at_end
+                || parse_internal_key(iter.key()).is_none_or(|p| p.user_key != key.as_slice());
+            if boundary && !entries.is_empty() {
+                out.clear();
+                collapse_key(ctx, &key, &entries, &mut out)?;
+                for (seq, kind, value) in &out {
+                    ikey.clear();
+                    append_internal_key(&mut ikey, &key, *seq, *kind);
+                    builder.add(&ikey, value)?;
+                }
+                entries.clear();
+                if builder.file_size_estimate() >= size_limit {
+                    break;
+                }
+            }
+            if at_end {
+                break;
+            }
+            let parsed = parse_internal_key(iter.key()).ok_or_else(|| {
+                Error::corruption("", 0, "malformed internal key in compaction input")
+            })?;
+            if boundary {
+                key.clear();
+                key.extend_from_slice(parsed.user_key);
+            }
+            entries.push((parsed.sequence, parsed.kind, iter.value().to_vec()));
+            iter.next()?;
+        }
+        for t in tombstones {
+            builder.add_range_deletion(&t.start, t.seq, &t.end)?;
+        }
+        if builder.num_entries() == 0 && tombstones.is_empty() {
+            return Ok(None);
+        }
+        let summary = builder.finish()?;
+        Ok(Some(FileMetaData {
+            number,
+            file_size: summary.file_size,
+            smallest: summary.smallest_key,
+            largest: summary.largest_key,
+            smallest_seqno: summary.smallest_seqno,
+            largest_seqno: summary.largest_seqno,
+        }))
+    })();
+    match result {
+        Ok(Some(meta)) => Ok(Some(meta)),
+        Ok(None) => {
+            let _ = vfs.delete(&name);
+            Ok(None)
+        }
+        Err(e) => {
+            let _ = vfs.delete(&name);
+            Err(e)
+        }
+    }
+}

@@ -1,0 +1,216 @@
+//! The write path: validate, log, apply to memtables, flush and compact when due.
+
+use super::column_family::ColumnFamily;
+use super::levels::Levels;
+use super::options::{ColumnFamilyOptions, WriteOptions};
+use super::Db;
+use crate::batch::{BatchOp, WriteBatch};
+use crate::dbformat::ValueType;
+use crate::version::VersionEdit;
+use crate::{Error, Result};
+
+impl Db {
+    /// Sets `key` to `value` in column family `cf`.
+    pub fn put_cf(&mut self, cf: u32, key: &[u8], value: &[u8], opts: WriteOptions) -> Result<()> {
+        self.single(opts, |b| b.put_cf(cf, key, value))
+    }
+
+    /// Sets `key` to `value` in the default column family.
+    pub fn put(&mut self, key: &[u8], value: &[u8], opts: WriteOptions) -> Result<()> {
+        self.put_cf(0, key, value, opts)
+    }
+
+    /// Removes `key` from column family `cf` (a no-op if absent).
+    pub fn delete_cf(&mut self, cf: u32, key: &[u8], opts: WriteOptions) -> Result<()> {
+        self.single(opts, |b| b.delete_cf(cf, key))
+    }
+
+    /// Removes `key` from the default column family.
+    pub fn delete(&mut self, key: &[u8], opts: WriteOptions) -> Result<()> {
+        self.delete_cf(0, key, opts)
+    }
+
+    /// Adds a merge operand to `key` in column family `cf` (combined on read and in compaction
+    /// by the column family's merge operator: no read-modify-write).
+    pub fn merge_cf(
+        &mut self,
+        cf: u32,
+        key: &[u8],
+        operand: &[u8],
+        opts: WriteOptions,
+    ) -> Result<()> {
+        self.single(opts, |b| b.merge_cf(cf, key, operand))
+    }
+
+    /// Removes every key in `begin..end` from column family `cf`.
+    pub fn delete_range_cf(
+        &mut self,
+        cf: u32,
+        begin: &[u8],
+        end: &[u8],
+        opts: WriteOptions,
+    ) -> Result<()> {
+        self.single(opts, |b| b.delete_range_cf(cf, begin, end))
+    }
+
+    fn single(&mut self, opts: WriteOptions, fill: impl FnOnce(&mut WriteBatch)) -> Result<()> {
+        let mut batch = std::mem::take(&mut self.scratch);
+        batch.clear();
+        fill(&mut batch);
+        let result = self.write(&mut batch, opts);
+        self.scratch = batch;
+        result
+    }
+
+    /// Applies `batch` atomically: after a crash either all of it or none of it is there.
+    /// Invalid batches (unknown column family, oversized key or value, merge without an
+    /// operator, empty range) fail before anything is written.
+    pub fn write(&mut self, batch: &mut WriteBatch, opts: WriteOptions) -> Result<()> {
+        self.check_writable()?;
+        for op in batch.ops() {
+            self.validate(&op)?;
+        }
+        if batch.count() == 0 {
+            // Nothing to log, but a sync request still covers earlier writes.
+            return if opts.sync { self.sync() } else { Ok(()) };
+        }
+        let first = self.last_sequence + 1;
+        batch.set_sequence(first);
+        if let Err(e) = self.log.add_record(batch.encoded()) {
+            if self.log.is_poisoned() {
+                self.write_error = Some(format!(
+                    "writing the log failed and could not be undone: {e}"
+                ));
+            }
+            return Err(e);
+        }
+        if opts.sync {
+            if let Err(e) = self.log.sync() {
+                // The record may or may not be durable: refuse further writes rather than guess.
+                self.write_error = Some(format!("syncing the log failed: {e}"));
+                return Err(e);
+            }
+        }
+        let mut seq = first;
+        for op in batch.ops() {
+            apply(&mut self.cfs, seq, &op);
+            seq += 1;
+        }
+        self.last_sequence = seq - 1;
+        if self.options.inline_maintenance {
+            self.maintain_all()?;
+        }
+        Ok(())
+    }
+
+    fn validate(&self, op: &BatchOp<'_>) -> Result<()> {
+        let cf = self.cf(op.cf())?;
+        let (key, value) = match *op {
+            BatchOp::Put { key, value, .. } => (key, Some(value)),
+            BatchOp::Delete { key, .. } | BatchOp::SingleDelete { key, .. } => (key, None),
+            BatchOp::Merge { key, value, .. } => {
+                if cf.options.merge_operator.is_none() {
+                    return Err(Error::InvalidArgument(format!(
+                        "merge into column family {:?}, which has no merge operator",
+                        cf.name
+                    )));
+                }
+                (key, Some(value))
+            }
+            BatchOp::DeleteRange { begin, end, .. } => {
+                self.check_key(end)?;
+                if begin > end {
+                    return Err(Error::InvalidArgument(
+                        "delete_range: begin is after end".into(),
+                    ));
+                }
+                (begin, None)
+            }
+        };
+        self.check_key(key)?;
+        if let Some(v) = value {
+            if v.len() > self.options.max_value_size {
+                return Err(Error::ValueTooLarge {
+                    len: v.len(),
+                    limit: self.options.max_value_size,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn check_key(&self, key: &[u8]) -> Result<()> {
+        if key.len() > self.options.max_key_size {
+            return Err(Error::KeyTooLarge {
+                len: key.len(),
+                limit: self.options.max_key_size,
+            });
+        }
+        Ok(())
+    }
+
+    /// Creates a column family; returns its id.
+    pub fn create_column_family(
+        &mut self,
+        name: &str,
+        options: ColumnFamilyOptions,
+    ) -> Result<u32> {
+        self.check_writable()?;
+        if name.is_empty() || self.column_family_id(name).is_some() {
+            return Err(Error::InvalidArgument(format!(
+                "column family name {name:?} is empty or already used"
+            )));
+        }
+        let id = self.max_column_family + 1;
+        let mut edit = VersionEdit::for_column_family(id);
+        edit.column_family_add = Some(name.to_owned());
+        edit.log_number = Some(self.log_number);
+        edit.max_column_family = Some(id);
+        self.log_manifest(&mut [edit])?;
+        self.max_column_family = id;
+        self.cfs.insert(
+            id,
+            ColumnFamily::new(name.to_owned(), options, Levels::default(), self.log_number),
+        );
+        Ok(id)
+    }
+
+    /// Drops a column family and deletes its data. The default column family cannot be dropped.
+    pub fn drop_column_family(&mut self, id: u32) -> Result<()> {
+        self.check_writable()?;
+        if id == 0 {
+            return Err(Error::InvalidArgument(
+                "the default column family cannot be dropped".into(),
+            ));
+        }
+        self.cf(id)?;
+        let mut edit = VersionEdit::for_column_family(id);
+        edit.column_family_drop = true;
+        self.log_manifest(&mut [edit])?;
+        if let Some(cf) = self.cfs.remove(&id) {
+            for (_, file) in cf.levels.all_files() {
+                self.delete_table(file.number);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Applies one logged op at `seq` to its memtable.
+pub(crate) fn apply(
+    cfs: &mut std::collections::BTreeMap<u32, ColumnFamily>,
+    seq: u64,
+    op: &BatchOp<'_>,
+) {
+    let Some(cf) = cfs.get_mut(&op.cf()) else {
+        // A column family dropped after the write was logged (only during recovery).
+        return;
+    };
+    match *op {
+        BatchOp::Put { key, value, .. } => cf.mem.add(seq, ValueType::Value, key, value),
+        BatchOp::Delete { key, .. } => cf.mem.add(seq, ValueType::Deletion, key, &[]),
+        BatchOp::SingleDelete { key, .. } => cf.mem.add(seq, ValueType::SingleDeletion, key, &[]),
+        BatchOp::Merge { key, value, .. } => cf.mem.add(seq, ValueType::Merge, key, value),
+        BatchOp::DeleteRange { begin, end, .. } => cf.mem.add_range_deletion(seq, begin, end),
+    }
+}
