@@ -53,7 +53,7 @@ function showResult(text: string): void {
 
 async function refresh(): Promise<void> {
   await opened;
-  const [entries, stats] = await Promise.all([client.entries({ encoding: 'utf8', limit: SHOWN }), client.stats()]);
+  const [entries, keys] = await Promise.all([client.entries({ encoding: 'utf8', limit: SHOWN }), client.count()]);
   const body = $('entries');
   body.replaceChildren(
     ...entries.map(([k, v]) => {
@@ -66,7 +66,7 @@ async function refresh(): Promise<void> {
       return row;
     }),
   );
-  $('count').textContent = stats.keys > entries.length ? `(${stats.keys}, first ${entries.length} shown)` : `(${stats.keys})`;
+  $('count').textContent = keys > entries.length ? `(${keys}, first ${entries.length} shown)` : `(${keys})`;
 }
 
 async function run(action: () => Promise<string>): Promise<void> {

@@ -45,13 +45,15 @@ export interface EngineWorkerApi {
   /** Opens a database; rejects with `DatabaseLockedError` if another context has it open. */
   open(options: WorkerOpenOptions): Promise<OpenResult>;
   put(key: BytesInput, value: BytesInput, options?: WriteOptions): Promise<void>;
-  /** Writes many entries in one message (each is its own write; use `sync` on the call to flush once). */
+  /** Writes many entries in one message, as one atomic batch (one log record). */
   putMany(entries: ReadonlyArray<readonly [BytesInput, BytesInput]>, options?: WriteOptions): Promise<void>;
   get(key: BytesInput, encoding?: ValueEncoding): Promise<Uint8Array | string | undefined>;
   delete(key: BytesInput, options?: WriteOptions): Promise<void>;
   entries(options?: EntriesOptions): Promise<Array<[Uint8Array | string, Uint8Array | string]>>;
   sync(): Promise<void>;
   stats(): Promise<LsmStats>;
+  /** The exact number of live keys (a full scan in the worker). */
+  count(): Promise<number>;
   /** Closes the database (syncing it) and releases its lock. */
   close(): Promise<void>;
 }

@@ -71,13 +71,7 @@ const api: EngineWorkerApi = {
     current().put(key, value, options);
   },
   async putMany(entries, options?: WriteOptions) {
-    if (!Array.isArray(entries)) throw new InvalidArgumentError('putMany needs an array of [key, value] pairs');
-    const target = current();
-    for (const entry of entries) {
-      if (!Array.isArray(entry) || entry.length !== 2) throw new InvalidArgumentError('each entry must be a [key, value] pair');
-      target.put(entry[0], entry[1]);
-    }
-    if (options?.sync === true) target.sync();
+    current().putMany(entries, options);
   },
   async get(key: BytesInput, encoding?: ValueEncoding) {
     const value = current().get(key);
@@ -97,6 +91,9 @@ const api: EngineWorkerApi = {
   },
   async stats() {
     return current().stats();
+  },
+  async count() {
+    return current().count();
   },
   async close() {
     const open = db;

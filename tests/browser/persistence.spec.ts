@@ -76,3 +76,28 @@ test('no acknowledged write is lost when the worker is killed mid-stream', async
   const count = stored.length > 200 ? `(${stored.length}, first 200 shown)` : `(${stored.length})`;
   await expect(page.getByTestId('count')).toHaveText(count);
 });
+
+test('data flushed to SST files on OPFS comes back after a page reload', async ({ page }) => {
+  const db = dbName('sst');
+  await openDemo(page, db);
+  const stats = await page.evaluate(async () => {
+    const { client } = window.edgestateDemo;
+    const value = 'v'.repeat(100);
+    // ~7 MB of writes: more than one 4 MiB write buffer, so at least one flush to an SST.
+    for (let chunk = 0; chunk < 60; chunk++) {
+      const entries: Array<[string, string]> = [];
+      for (let i = 0; i < 1000; i++) entries.push([`k${String(chunk * 1000 + i).padStart(6, '0')}`, value]);
+      await client.putMany(entries);
+    }
+    await client.delete('k000007');
+    return client.stats();
+  });
+  expect(stats.tables).toBeGreaterThan(0);
+  await page.reload();
+  await expect(page.getByTestId('count')).toHaveText('(59999, first 200 shown)', { timeout: 20_000 });
+  const probe = await page.evaluate(async () => {
+    const { client } = window.edgestateDemo;
+    return [await client.get('k000006', 'utf8'), await client.get('k000007', 'utf8'), await client.get('k059999', 'utf8')];
+  });
+  expect(probe).toEqual(['v'.repeat(100), undefined, 'v'.repeat(100)]);
+});

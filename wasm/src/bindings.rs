@@ -248,6 +248,26 @@ impl Database {
             .map_err(to_js)
     }
 
+    /// Writes `keys[i] = values[i]` for every i as one atomic batch: one log record, one
+    /// storage write. Both arrays hold `Uint8Array`s of equal count.
+    pub fn put_many(&mut self, keys: Array, values: Array, sync: bool) -> std::result::Result<(), JsValue> {
+        if keys.length() != values.length() {
+            return Err(to_js(Error::InvalidArgument(format!(
+                "put_many: {} keys but {} values",
+                keys.length(),
+                values.length()
+            ))));
+        }
+        let mut batch = crate::batch::WriteBatch::new();
+        for (k, v) in keys.iter().zip(values.iter()) {
+            let (Some(k), Some(v)) = (k.dyn_ref::<Uint8Array>(), v.dyn_ref::<Uint8Array>()) else {
+                return Err(to_js(Error::InvalidArgument("put_many: keys and values must be Uint8Arrays".into())));
+            };
+            batch.put(&k.to_vec(), &v.to_vec());
+        }
+        self.db.write(&mut batch, WriteOptions { sync }).map_err(to_js)
+    }
+
     /// Removes `key`.
     pub fn delete(&mut self, key: &[u8], sync: bool) -> std::result::Result<(), JsValue> {
         self.db.delete(key, WriteOptions { sync }).map_err(to_js)

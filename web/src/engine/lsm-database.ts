@@ -81,11 +81,18 @@ export interface RecoveryInfo {
 /** Counters of an open database. */
 export interface LsmStats {
   readonly storage: StorageKind;
-  readonly keys: number;
+  /** Entries in memtables and tables: an upper bound of live keys (use `count()` for the exact number). */
+  readonly keysEstimate: number;
   readonly memtableBytes: number;
   readonly logBytes: number;
   readonly logNumber: number;
   readonly lastSequence: number;
+  /** Live tables (SST files). */
+  readonly tables: number;
+  /** `[files, bytes]` per level, 0 to 6. */
+  readonly levels: ReadonlyArray<readonly [number, number]>;
+  readonly flushes: number;
+  readonly compactions: number;
 }
 
 const encoder = new TextEncoder();
@@ -172,6 +179,23 @@ export class LsmDatabase {
     this.#call((db) => db.put(k, v, sync));
   }
 
+  /**
+   * Writes every `[key, value]` of `entries` as one atomic batch (one log record: after a crash
+   * all of them or none are there). Validates everything before writing anything.
+   */
+  putMany(entries: ReadonlyArray<readonly [BytesInput, BytesInput]>, options?: WriteOptions): void {
+    if (!Array.isArray(entries)) throw new InvalidArgumentError('putMany needs an array of [key, value] pairs');
+    const keys: Uint8Array[] = [];
+    const values: Uint8Array[] = [];
+    for (const entry of entries) {
+      if (!Array.isArray(entry) || entry.length !== 2) throw new InvalidArgumentError('each entry must be a [key, value] pair');
+      keys.push(toBytes(entry[0], 'key'));
+      values.push(toBytes(entry[1], 'value'));
+    }
+    const sync = syncOption(options);
+    this.#call((db) => db.put_many(keys, values, sync));
+  }
+
   /** The value of `key` (a fresh copy), or `undefined`. */
   get(key: BytesInput): Uint8Array | undefined {
     const k = toBytes(key, 'key');
@@ -205,6 +229,11 @@ export class LsmDatabase {
       throw new InvalidArgumentError(`limit must be a non-negative integer, got ${String(options.limit)}`, { argument: 'limit' });
     }
     return this.#call((db) => db.scan(from, to, limit) as Array<[Uint8Array, Uint8Array]>);
+  }
+
+  /** The exact number of live keys. Scans the whole database: O(keys). */
+  count(): number {
+    return this.#call((db) => db.count());
   }
 
   /** Makes every acknowledged write durable. */
