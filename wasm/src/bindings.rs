@@ -250,7 +250,12 @@ impl Database {
 
     /// Writes `keys[i] = values[i]` for every i as one atomic batch: one log record, one
     /// storage write. Both arrays hold `Uint8Array`s of equal count.
-    pub fn put_many(&mut self, keys: Array, values: Array, sync: bool) -> std::result::Result<(), JsValue> {
+    pub fn put_many(
+        &mut self,
+        keys: Array,
+        values: Array,
+        sync: bool,
+    ) -> std::result::Result<(), JsValue> {
         if keys.length() != values.length() {
             return Err(to_js(Error::InvalidArgument(format!(
                 "put_many: {} keys but {} values",
@@ -261,11 +266,15 @@ impl Database {
         let mut batch = crate::batch::WriteBatch::new();
         for (k, v) in keys.iter().zip(values.iter()) {
             let (Some(k), Some(v)) = (k.dyn_ref::<Uint8Array>(), v.dyn_ref::<Uint8Array>()) else {
-                return Err(to_js(Error::InvalidArgument("put_many: keys and values must be Uint8Arrays".into())));
+                return Err(to_js(Error::InvalidArgument(
+                    "put_many: keys and values must be Uint8Arrays".into(),
+                )));
             };
             batch.put(&k.to_vec(), &v.to_vec());
         }
-        self.db.write(&mut batch, WriteOptions { sync }).map_err(to_js)
+        self.db
+            .write(&mut batch, WriteOptions { sync })
+            .map_err(to_js)
     }
 
     /// Removes `key`.
