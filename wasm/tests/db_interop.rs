@@ -252,3 +252,32 @@ fn db_bench_databases_open_in_edgestate_for_every_compression() -> TestResult {
     }
     Ok(())
 }
+
+#[test]
+fn pinned_checkpoint_copied_to_a_directory_opens_in_ldb() -> TestResult {
+    let dir = temp_dir("checkpoint-src")?;
+    let out = temp_dir("checkpoint-out")?;
+    let options = Options {
+        write_buffer_size: 256 << 10,
+        ..Options::default()
+    };
+    let mut db = Db::open(Box::new(StdFsVfs::new(&dir)?), options)?;
+    let mut model = Model::new();
+    for i in 0..20_000u32 {
+        let key = format!("cp{i:06}").into_bytes();
+        db.put(&key, format!("{i}").as_bytes(), WriteOptions::default())?;
+        model.insert(key, format!("{i}").into_bytes());
+    }
+    let cp = db.pin_checkpoint()?;
+    db.put(b"after-checkpoint", b"x", WriteOptions::default())?;
+    for (name, _) in &cp.tables {
+        std::fs::copy(dir.join(name), out.join(name))?;
+    }
+    std::fs::write(out.join(&cp.manifest_name), &cp.manifest)?;
+    std::fs::write(out.join("CURRENT"), format!("{}\n", cp.manifest_name))?;
+    db.release_checkpoint(cp.id);
+    assert_eq!(ldb_scan(&out)?, model);
+    std::fs::remove_dir_all(&dir)?;
+    std::fs::remove_dir_all(&out)?;
+    Ok(())
+}

@@ -10,9 +10,8 @@ pub enum FilterDecision {
     Remove,
 }
 
-/// Decides, per value, whether compaction keeps it. Called only for entries no snapshot can
-/// see an older version of (the oldest snapshot stripe), so removing one never changes what an
-/// open snapshot reads.
+/// Decides, per value, whether compaction keeps it. Called only for entries newer than every
+/// open snapshot (as RocksDB does), so removing one never changes what a snapshot reads.
 pub trait CompactionFilter {
     /// A name for logs and stats.
     fn name(&self) -> &str;

@@ -160,6 +160,10 @@ impl Db {
     /// Closes and deletes table `number` (no longer named by the MANIFEST).
     pub(crate) fn delete_table(&mut self, number: u64) {
         self.tables.remove(number);
+        if self.pins.values().any(|files| files.contains(&number)) {
+            // A pinned checkpoint still references it: deleted on release.
+            return;
+        }
         // A leftover file is harmless: the next open deletes files the MANIFEST does not name.
         let _ = self.vfs.delete(&table_file_name(number));
     }

@@ -16,6 +16,7 @@
 //!   whose files all exist (files it does not name are leftovers, deleted on the next open).
 //! - `last_sequence` in the MANIFEST is ≥ every sequence number in a live table.
 
+mod checkpoint;
 mod column_family;
 mod compact;
 pub(crate) mod db_iter;
@@ -28,6 +29,7 @@ mod recovery;
 mod table_set;
 mod write;
 
+pub use checkpoint::CheckpointFiles;
 pub use column_family::{DEFAULT_CF, DEFAULT_CF_NAME};
 pub use db_iter::DbIterator;
 pub use levels::NUM_LEVELS;
@@ -109,6 +111,9 @@ pub struct Db {
     closed: bool,
     recovery: RecoveryInfo,
     stats: DbStats,
+    /// Table numbers each pinned checkpoint references: kept on disk until released.
+    pins: BTreeMap<u64, Vec<u64>>,
+    next_pin: u64,
 }
 
 impl Db {

@@ -271,12 +271,14 @@ impl Db {
             closed: false,
             recovery,
             stats,
+            pins: BTreeMap::new(),
+            next_pin: 1,
         })
     }
 }
 
 /// The whole state as VersionEdits: the first record of a new MANIFEST.
-fn snapshot_edits(
+pub(crate) fn snapshot_edits(
     cfs: &BTreeMap<u32, ColumnFamily>,
     max_column_family: u32,
     log_number: u64,
