@@ -14,6 +14,7 @@
 //! - [`db`]: open/recover, the write path, reads.
 
 pub mod batch;
+pub mod cache;
 pub mod coding;
 pub mod compaction;
 pub mod db;

@@ -47,9 +47,16 @@ impl Db {
     }
 
     fn flush_due(&self) -> bool {
-        self.cfs
+        let total: usize = self
+            .cfs
             .values()
-            .any(|cf| cf.mem.approximate_memory_usage() >= self.options.write_buffer_size)
+            .map(|cf| cf.mem.approximate_memory_usage())
+            .sum();
+        total >= self.options.write_buffer_budget()
+            || self
+                .cfs
+                .values()
+                .any(|cf| cf.mem.approximate_memory_usage() >= self.options.write_buffer_size)
     }
 
     /// Flushes every non-empty memtable to a level-0 table and starts a new log.

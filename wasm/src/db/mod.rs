@@ -73,6 +73,8 @@ pub struct DbStats {
     pub table_bytes_written: u64,
     /// Open snapshots.
     pub snapshots: u64,
+    /// The block cache's counters (capacity, usage, hits, misses, evictions).
+    pub block_cache: crate::cache::CacheStats,
 }
 
 /// A consistent point to read at; release it with [`Db::release_snapshot`] so that compaction
@@ -194,6 +196,7 @@ impl Db {
         s.log_number = self.log_number;
         s.last_sequence = self.last_sequence;
         s.snapshots = self.snapshots.values().map(|&n| n as u64).sum();
+        s.block_cache = self.tables.cache_stats();
         s
     }
 

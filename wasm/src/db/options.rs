@@ -27,7 +27,12 @@ pub struct Options {
     /// A column family's memtable is flushed to a table when it reaches this size (default
     /// 4 MiB).
     pub write_buffer_size: usize,
-    /// Table format options for new tables.
+    /// One memory budget for write buffers and the block cache, in bytes (default 64 MiB): half
+    /// for memtables (all are flushed when their total reaches it; each is also flushed at
+    /// `write_buffer_size`), half for the block cache. Not included: each open table's index and
+    /// filter blocks (kept in memory, about 1–2% of table bytes with 4 KiB blocks).
+    pub memory_budget: usize,
+    /// Size of new tables' data blocks, before compression (default 4 KiB).
     pub block_size: usize,
     /// Bloom filter bits per key for new tables (0: no filter). Default 10 (~1% false positives).
     pub bloom_bits_per_key: u32,
@@ -56,6 +61,7 @@ impl Default for Options {
             max_value_size: 64 << 20,
             recovery_mode: RecoveryMode::default(),
             write_buffer_size: 4 << 20,
+            memory_budget: 64 << 20,
             block_size: 4096,
             bloom_bits_per_key: 10,
             compression: Compression::None,
@@ -90,6 +96,12 @@ impl Options {
         )?;
         check("block_size", self.block_size as u64, 256, 16 << 20)?;
         check(
+            "memory_budget",
+            self.memory_budget as u64,
+            256 << 10,
+            1 << 40,
+        )?;
+        check(
             "bloom_bits_per_key",
             u64::from(self.bloom_bits_per_key),
             0,
@@ -110,6 +122,16 @@ impl Options {
         check("level_multiplier", self.level_multiplier, 2, 100)?;
         check("target_file_size", self.target_file_size, 64 << 10, limit)?;
         Ok(())
+    }
+
+    /// Bytes all memtables may hold together.
+    pub(crate) fn write_buffer_budget(&self) -> usize {
+        self.memory_budget / 2
+    }
+
+    /// Bytes of the block cache.
+    pub(crate) fn block_cache_size(&self) -> usize {
+        self.memory_budget - self.write_buffer_budget()
     }
 
     pub(crate) fn table_options(&self, cf_id: u32, cf_name: &str) -> TableOptions {

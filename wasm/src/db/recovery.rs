@@ -85,7 +85,7 @@ impl Db {
         };
 
         let mut cfs = BTreeMap::new();
-        let mut tables = TableSet::default();
+        let mut tables = TableSet::new(options.block_cache_size());
         let mut max_column_family = 0;
         let mut next_file_number = 2;
         let mut last_sequence = 0;

@@ -446,3 +446,37 @@ fn pinned_checkpoint_survives_compaction_and_opens_as_a_database() -> Result<()>
     assert_eq!(db.get(b"k00001")?, Some(b"v2".to_vec()));
     Ok(())
 }
+
+#[test]
+fn memory_budget_bounds_memtables_and_block_cache() -> Result<()> {
+    let budget = 512 << 10;
+    let opts = Options {
+        memory_budget: budget,
+        write_buffer_size: 64 << 20,
+        ..options()
+    };
+    let mut db = Db::open(Box::new(MemVfs::new()), opts)?;
+    for i in 0..20_000u32 {
+        db.put(format!("key{i:06}").as_bytes(), &[7u8; 100], NOSYNC)?;
+        assert!(
+            db.stats().memtable_bytes <= (budget / 2) as u64 + 1024,
+            "memtables stay within half the budget"
+        );
+    }
+    for i in (0..20_000u32).step_by(7) {
+        assert_eq!(
+            db.get(format!("key{i:06}").as_bytes())?,
+            Some(vec![7u8; 100])
+        );
+    }
+    let s = db.stats();
+    assert!(s.flushes > 0);
+    assert_eq!(s.block_cache.capacity, budget / 2);
+    assert!(s.block_cache.usage <= s.block_cache.capacity);
+    assert!(
+        s.block_cache.hits > 0 && s.block_cache.evictions > 0,
+        "{:?}",
+        s.block_cache
+    );
+    Ok(())
+}

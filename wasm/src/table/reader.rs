@@ -4,8 +4,10 @@
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 use std::sync::Arc;
 
+use crate::cache::BlockCache;
 use crate::dbformat::{parse_internal_key, user_key, ValueType};
 use crate::iter::InternalIterator;
 use crate::vfs::{read_full, VfsFile};
@@ -32,6 +34,7 @@ pub struct Table {
     filter: Option<FilterReader>,
     props: TableProperties,
     range_dels: Vec<RangeTombstone>,
+    cache: Option<Rc<RefCell<BlockCache>>>,
 }
 
 impl Table {
@@ -75,6 +78,7 @@ impl Table {
             filter: None,
             props: TableProperties::default(),
             range_dels: Vec::new(),
+            cache: None,
         };
 
         let metaindex = Arc::new(table.read_block(footer.metaindex)?);
@@ -183,7 +187,21 @@ impl Table {
     /// The data block at `handle`: read + verify + decompress. A block cache keyed by
     /// `(file_number, handle.offset)` belongs here.
     pub(crate) fn data_block(&self, handle: BlockHandle) -> Result<Arc<Block>> {
-        self.read_block(handle).map(Arc::new)
+        let Some(cache) = &self.cache else {
+            return self.read_block(handle).map(Arc::new);
+        };
+        let key = (self.file_number, handle.offset);
+        if let Some(block) = cache.borrow_mut().get(key) {
+            return Ok(block);
+        }
+        let block = Arc::new(self.read_block(handle)?);
+        cache.borrow_mut().insert(key, Arc::clone(&block));
+        Ok(block)
+    }
+
+    /// Serves data blocks through `cache` from now on.
+    pub fn set_block_cache(&mut self, cache: Rc<RefCell<BlockCache>>) {
+        self.cache = Some(cache);
     }
 
     /// Decodes an index entry's value.
