@@ -1,38 +1,22 @@
 //! The memtable: recent writes as internal keys (user key, sequence, type), newest first per
 //! user key, plus the range tombstones written since the last flush.
 //!
-//! Representation: a `BTreeMap` ordered by [`compare_internal_keys`]. This is the correct and
-//! simple form; an arena skiplist (no per-entry allocation) is the planned replacement, behind
-//! this same API.
+//! Representation: a skiplist whose entries live in an arena of large blocks (`arena.rs`,
+//! `skiplist.rs`): an insert allocates nothing of its own, only now and then a new block.
 
-use std::cmp::Ordering;
-use std::collections::BTreeMap;
-use std::ops::Bound;
+mod arena;
+mod skiplist;
 
 use crate::dbformat::{
-    append_internal_key, compare_internal_keys, parse_internal_key, SequenceNumber, ValueType,
+    append_internal_key, pack_trailer, parse_internal_key, SequenceNumber, ValueType,
+    VALUE_TYPE_FOR_SEEK,
 };
 use crate::iter::InternalIterator;
 use crate::Result;
+use skiplist::{SkipList, NIL};
 
-/// Estimated bookkeeping bytes per entry (tree node share, two vector headers).
-const ENTRY_OVERHEAD: usize = 64;
-
-/// An internal key ordered as the engine orders them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct IKey(Vec<u8>);
-
-impl Ord for IKey {
-    fn cmp(&self, other: &Self) -> Ordering {
-        compare_internal_keys(&self.0, &other.0)
-    }
-}
-
-impl PartialOrd for IKey {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
+/// Bookkeeping bytes per range tombstone.
+const TOMBSTONE_OVERHEAD: usize = 64;
 
 /// A range tombstone: user keys in `start..end` older than `seq` are deleted.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,9 +77,11 @@ pub enum MergeBase<'a> {
 /// The memtable.
 #[derive(Debug, Default)]
 pub struct MemTable {
-    entries: BTreeMap<IKey, Vec<u8>>,
+    list: SkipList,
     tombstones: Vec<RangeTombstone>,
-    bytes: usize,
+    tombstone_bytes: usize,
+    /// Reused to build internal keys for inserts and lookups.
+    scratch: Vec<u8>,
 }
 
 impl MemTable {
@@ -106,10 +92,9 @@ impl MemTable {
 
     /// Adds an entry. REQUIRES: `seq` was not used before (sequence numbers are unique).
     pub fn add(&mut self, seq: SequenceNumber, kind: ValueType, key: &[u8], value: &[u8]) {
-        let mut ikey = Vec::with_capacity(key.len() + 8);
-        append_internal_key(&mut ikey, key, seq, kind);
-        self.bytes += ikey.len() + value.len() + ENTRY_OVERHEAD;
-        self.entries.insert(IKey(ikey), value.to_vec());
+        self.scratch.clear();
+        append_internal_key(&mut self.scratch, key, seq, kind);
+        self.list.insert(&self.scratch, value);
     }
 
     /// Adds a range tombstone over `start..end` (ignored if empty).
@@ -117,7 +102,7 @@ impl MemTable {
         if start >= end {
             return;
         }
-        self.bytes += start.len() + end.len() + ENTRY_OVERHEAD;
+        self.tombstone_bytes += start.len() + end.len() + TOMBSTONE_OVERHEAD;
         self.tombstones.push(RangeTombstone {
             start: start.to_vec(),
             end: end.to_vec(),
@@ -132,36 +117,34 @@ impl MemTable {
 
     /// Number of point entries.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.list.len()
     }
 
     /// Whether there are no point entries.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.list.len() == 0
     }
 
     /// Bytes held, as counted against the write buffer size.
     pub fn approximate_memory_usage(&self) -> usize {
-        self.bytes
+        self.list.memory_usage() + self.tombstone_bytes
     }
 
     /// The newest entries of `key` visible at `snapshot` (range tombstones not applied).
     pub fn get(&self, key: &[u8], snapshot: SequenceNumber) -> MemGet<'_> {
-        let mut lookup = Vec::with_capacity(key.len() + 8);
-        crate::dbformat::append_lookup_key(&mut lookup, key, snapshot);
+        let mut node = self.seek_lookup(key, snapshot);
         let mut operands = Vec::new();
-        for (ikey, value) in self
-            .entries
-            .range((Bound::Included(IKey(lookup)), Bound::Unbounded))
-        {
-            let Some(p) = parse_internal_key(&ikey.0) else {
+        while node != NIL {
+            let (ikey, value) = self.list.entry(node);
+            node = self.list.successor(node);
+            let Some(p) = parse_internal_key(ikey) else {
                 break;
             };
             if p.user_key != key {
                 break;
             }
             match p.kind {
-                ValueType::Merge => operands.push((p.sequence, value.as_slice())),
+                ValueType::Merge => operands.push((p.sequence, value)),
                 ValueType::Value => {
                     if operands.is_empty() {
                         return MemGet::Found {
@@ -196,88 +179,85 @@ impl MemTable {
         }
     }
 
+    /// The first node of `key` visible at `snapshot`. Keys up to 56 bytes build the lookup key
+    /// on the stack: no allocation per read.
+    fn seek_lookup(&self, key: &[u8], snapshot: SequenceNumber) -> u32 {
+        let trailer = pack_trailer(snapshot, VALUE_TYPE_FOR_SEEK).to_le_bytes();
+        let mut small = [0u8; 64];
+        match small.get_mut(..key.len() + 8) {
+            Some(buf) => {
+                let (k, t) = buf.split_at_mut(key.len());
+                k.copy_from_slice(key);
+                t.copy_from_slice(&trailer);
+                self.list.seek(buf)
+            }
+            None => {
+                let mut long = Vec::with_capacity(key.len() + 8);
+                long.extend_from_slice(key);
+                long.extend_from_slice(&trailer);
+                self.list.seek(&long)
+            }
+        }
+    }
+
     /// An iterator over all point entries in internal-key order.
     pub fn iter(&self) -> MemTableIterator<'_> {
         MemTableIterator {
-            table: self,
-            current: None,
+            list: &self.list,
+            node: NIL,
         }
     }
 }
 
-/// Iterates over a memtable's entries. Each step is a tree lookup from the current key.
+/// Iterates over a memtable's entries.
 pub struct MemTableIterator<'a> {
-    table: &'a MemTable,
-    current: Option<(&'a IKey, &'a Vec<u8>)>,
-}
-
-impl<'a> MemTableIterator<'a> {
-    fn set(&mut self, entry: Option<(&'a IKey, &'a Vec<u8>)>) {
-        self.current = entry;
-    }
+    list: &'a SkipList,
+    node: u32,
 }
 
 impl InternalIterator for MemTableIterator<'_> {
     fn valid(&self) -> bool {
-        self.current.is_some()
+        self.node != NIL
     }
     fn seek_to_first(&mut self) -> Result<()> {
-        let e = self.table.entries.iter().next();
-        self.set(e);
+        self.node = self.list.first();
         Ok(())
     }
     fn seek_to_last(&mut self) -> Result<()> {
-        let e = self.table.entries.iter().next_back();
-        self.set(e);
+        self.node = self.list.last();
         Ok(())
     }
     fn seek(&mut self, target: &[u8]) -> Result<()> {
-        let t = IKey(target.to_vec());
-        let e = self
-            .table
-            .entries
-            .range((Bound::Included(t), Bound::Unbounded))
-            .next();
-        self.set(e);
+        self.node = self.list.seek(target);
         Ok(())
     }
     fn seek_for_prev(&mut self, target: &[u8]) -> Result<()> {
-        let t = IKey(target.to_vec());
-        let e = self
-            .table
-            .entries
-            .range((Bound::Unbounded, Bound::Included(t)))
-            .next_back();
-        self.set(e);
+        self.node = self.list.seek_before(target, true);
         Ok(())
     }
     fn next(&mut self) -> Result<()> {
-        if let Some((k, _)) = self.current {
-            let e = self
-                .table
-                .entries
-                .range((Bound::Excluded(k), Bound::Unbounded))
-                .next();
-            self.set(e);
+        if self.node != NIL {
+            self.node = self.list.successor(self.node);
         }
         Ok(())
     }
     fn prev(&mut self) -> Result<()> {
-        if let Some((k, _)) = self.current {
-            let e = self
-                .table
-                .entries
-                .range((Bound::Unbounded, Bound::Excluded(k)))
-                .next_back();
-            self.set(e);
+        if self.node != NIL {
+            self.node = self.list.predecessor(self.node);
         }
         Ok(())
     }
     fn key(&self) -> &[u8] {
-        self.current.map_or(&[], |(k, _)| k.0.as_slice())
+        if self.node == NIL {
+            return &[];
+        }
+        self.list.entry(self.node).0
     }
     fn value(&self) -> &[u8] {
-        self.current.map_or(&[], |(_, v)| v.as_slice())
+        if self.node == NIL {
+            return &[];
+        }
+        self.list.entry(self.node).1
     }
 }
 
