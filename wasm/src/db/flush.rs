@@ -97,32 +97,13 @@ impl Db {
                 let number = self.next_file_number;
                 self.next_file_number += 1;
                 let snapshots = self.snapshot_list();
-                let tombstones: Vec<RangeTombstone> = mem
-                    .range_deletions()
-                    .iter()
-                    .map(|t| RangeTombstone {
-                        start: t.start.clone(),
-                        end: t.end.clone(),
-                        seq: t.seq,
-                    })
-                    .collect();
-                let ctx = CollapseContext {
-                    snapshots: &snapshots,
-                    bottommost: false,
-                    merge: merge.as_deref(),
-                    filter: None,
-                    tombstones: &tombstones,
-                };
-                let mut iter = mem.iter();
-                iter.seek_to_first()?;
-                let built = build_table(
+                let built = write_memtable(
                     self.vfs.as_ref(),
                     number,
                     table_opts,
-                    &mut iter,
-                    &ctx,
-                    &tombstones,
-                    u64::MAX,
+                    &mem,
+                    merge.as_deref(),
+                    &snapshots,
                 )?;
                 if let Some(meta) = built {
                     self.stats.table_bytes_written += meta.file_size;
@@ -254,4 +235,35 @@ pub(crate) fn build_table(
             Err(e)
         }
     }
+}
+
+/// Writes `mem` as table `number` (entries collapsed as the open `snapshots` allow), or
+/// nothing if nothing survives.
+pub(crate) fn write_memtable(
+    vfs: &dyn Vfs,
+    number: u64,
+    opts: TableOptions,
+    mem: &MemTable,
+    merge: Option<&dyn crate::merge::MergeOperator>,
+    snapshots: &[u64],
+) -> Result<Option<FileMetaData>> {
+    let tombstones: Vec<RangeTombstone> = mem
+        .range_deletions()
+        .iter()
+        .map(|t| RangeTombstone {
+            start: t.start.clone(),
+            end: t.end.clone(),
+            seq: t.seq,
+        })
+        .collect();
+    let ctx = CollapseContext {
+        snapshots,
+        bottommost: false,
+        merge,
+        filter: None,
+        tombstones: &tombstones,
+    };
+    let mut iter = mem.iter();
+    iter.seek_to_first()?;
+    build_table(vfs, number, opts, &mut iter, &ctx, &tombstones, u64::MAX)
 }

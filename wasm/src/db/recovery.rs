@@ -11,17 +11,14 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::column_family::{ColumnFamily, DEFAULT_CF, DEFAULT_CF_NAME};
-use super::flush::build_table;
+use super::flush::write_memtable;
 use super::levels::{Levels, NUM_LEVELS};
 use super::options::{ColumnFamilyOptions, Options};
-use super::range_del::RangeTombstone;
 use super::table_set::TableSet;
 use super::write::apply;
 use super::{Db, DbStats};
 use crate::batch;
-use crate::compaction::collapse::CollapseContext;
 use crate::dbformat::BYTEWISE_COMPARATOR;
-use crate::iter::InternalIterator;
 use crate::log::{log_file_name, parse_log_file_name, LogReader, LogWriter, TailReport};
 use crate::mem::MemTable;
 use crate::version::{parse_file_name, recover, set_current, ManifestWriter, VersionEdit};
@@ -178,37 +175,13 @@ impl Db {
             if mem.is_empty() && mem.range_deletions().is_empty() {
                 continue;
             }
-            let merge = cf.options.merge_operator.clone();
-            let tombstones: Vec<RangeTombstone> = mem
-                .range_deletions()
-                .iter()
-                .map(|t| RangeTombstone {
-                    start: t.start.clone(),
-                    end: t.end.clone(),
-                    seq: t.seq,
-                })
-                .collect();
-            let ctx = CollapseContext {
-                snapshots: &[],
-                bottommost: false,
-                merge: merge.as_deref(),
-                filter: None,
-                tombstones: &tombstones,
-            };
             let number = next_file_number;
             next_file_number += 1;
             let opts = options.table_options(id, &cf.name);
-            let mut iter = mem.iter();
-            iter.seek_to_first()?;
-            if let Some(meta) = build_table(
-                vfs.as_ref(),
-                number,
-                opts,
-                &mut iter,
-                &ctx,
-                &tombstones,
-                u64::MAX,
-            )? {
+            let merge = cf.options.merge_operator.clone();
+            if let Some(meta) =
+                write_memtable(vfs.as_ref(), number, opts, &mem, merge.as_deref(), &[])?
+            {
                 stats.table_bytes_written += meta.file_size;
                 stats.flushes += 1;
                 tables.open(vfs.as_ref(), meta.number, meta.file_size)?;
