@@ -94,11 +94,13 @@ async function reopen(): Promise<OpenResult> {
 async function crashTest(ms = 300): Promise<{ acked: string[]; found: number; inFlightWhenKilled: number }> {
   await opened;
   const acked: string[] = [];
-  const stopAt = performance.now() + ms;
+  let killed = false;
   let inFlight = 0;
   let n = 0;
+  // Each writer always has one put in flight: a resolved put's continuation issues the next one
+  // in the same microtask, so the kill (a timer task) always lands mid-stream.
   const writer = async () => {
-    while (performance.now() < stopAt) {
+    while (!killed) {
       const key = `crash-${String(n++).padStart(6, '0')}`;
       inFlight++;
       await client.put(key, `value of ${key}`);
@@ -106,9 +108,9 @@ async function crashTest(ms = 300): Promise<{ acked: string[]; found: number; in
       acked.push(key);
     }
   };
-  // Several writers keep messages in flight, so the kill lands mid-stream.
   const writers = [writer(), writer(), writer(), writer()].map((w) => w.catch(() => undefined));
   await new Promise((resolve) => setTimeout(resolve, ms));
+  killed = true;
   const inFlightWhenKilled = inFlight;
   await reopen();
   await Promise.all(writers);
