@@ -5,6 +5,11 @@
 //! exceed `max_bytes_for_level_base × level_multiplier^(n-1)`: one file, chosen round robin by
 //! key, with the overlapping files of level `n+1`. A lone file with nothing to merge with below
 //! is moved, not rewritten (a trivial move).
+//!
+//! A compaction runs as a job in steps: each step writes one output table of at most
+//! `target_file_size` (re-seeking the inputs after the last key written), so that a host
+//! calling [`Db::maintain`] between requests never blocks for a whole compaction. The inputs stay
+//! live until the last step installs the outputs in one MANIFEST record.
 
 use std::sync::Arc;
 
@@ -13,13 +18,13 @@ use super::levels::{key_range, NUM_LEVELS};
 use super::range_del::RangeTombstone;
 use super::Db;
 use crate::compaction::collapse::CollapseContext;
-use crate::dbformat::user_key;
+use crate::dbformat::{append_lookup_key, user_key, MAX_SEQUENCE};
 use crate::iter::{InternalIterator, MergingIterator};
 use crate::version::{FileMetaData, VersionEdit};
 use crate::Result;
 
 /// A compaction to run.
-struct Plan {
+pub(crate) struct Plan {
     cf: u32,
     level: usize,
     inputs: Vec<Arc<FileMetaData>>,
@@ -78,35 +83,48 @@ impl Db {
         })
     }
 
-    /// Runs the most urgent due compaction; whether one ran.
-    pub(crate) fn compact_one(&mut self) -> Result<bool> {
-        let Some(plan) = self.pick() else {
-            return Ok(false);
-        };
-        self.run(plan)?;
-        self.stats.compactions += 1;
-        Ok(true)
+    /// Advances compaction by one bounded step: a step of a job in progress, or the start of
+    /// the most urgent due one (a trivial move completes in its step). `Ok(None)` if nothing is
+    /// due; `Ok(Some(true))` when a compaction completed in this step.
+    pub(crate) fn compact_step(&mut self) -> Result<Option<bool>> {
+        if self.job.is_none() {
+            let Some(plan) = self.pick() else {
+                return Ok(None);
+            };
+            if let Some(job) = self.start(plan)? {
+                self.job = Some(job);
+            } else {
+                self.stats.compactions += 1;
+                return Ok(Some(true));
+            }
+        }
+        let done = self.step()?;
+        if done {
+            self.stats.compactions += 1;
+        }
+        Ok(Some(done))
     }
 
     /// Compacts every level of every column family until nothing is due.
     pub fn compact_all(&mut self) -> Result<()> {
         self.check_writable()?;
-        while self.compact_one()? {}
+        while self.compact_step()?.is_some() {}
         Ok(())
     }
 
-    fn run(&mut self, plan: Plan) -> Result<()> {
+    /// Starts `plan`: a trivial move is done at once (`None`); otherwise the job to step.
+    fn start(&mut self, plan: Plan) -> Result<Option<CompactionJob>> {
         let output_level = plan.level + 1;
         let Some(cf) = self.cfs.get_mut(&plan.cf) else {
-            return Ok(());
+            return Ok(None);
         };
         if let Some((_, largest)) = key_range(&plan.inputs) {
             if let Some(cursor) = cf.compact_cursor.get_mut(plan.level) {
                 *cursor = largest;
             }
         }
-        let mut edit = VersionEdit::for_column_family(plan.cf);
         if plan.level > 0 && plan.inputs.len() == 1 && plan.below.is_empty() {
+            let mut edit = VersionEdit::for_column_family(plan.cf);
             for f in &plan.inputs {
                 edit.deleted_files.push((plan.level as u32, f.number));
                 edit.new_files.push((output_level as u32, (**f).clone()));
@@ -118,20 +136,13 @@ impl Db {
                     cf.levels.add(output_level, f);
                 }
             }
-            return Ok(());
+            return Ok(None);
         }
-
         let all: Vec<Arc<FileMetaData>> = plan.inputs.iter().chain(&plan.below).cloned().collect();
         let Some((smallest, largest)) = key_range(&all) else {
-            return Ok(());
+            return Ok(None);
         };
         let bottommost = !cf.levels.overlaps_below(output_level, &smallest, &largest);
-        let merge = cf.options.merge_operator.clone();
-        let filter = cf.options.compaction_filter.clone();
-        let table_opts = self.options.table_options(plan.cf, &cf.name);
-        let snapshots = self.snapshot_list();
-        let oldest_snapshot = snapshots.first().copied();
-
         let mut tombstones: Vec<RangeTombstone> = Vec::new();
         for f in &all {
             for t in self.tables.get(f.number)?.range_deletions() {
@@ -143,32 +154,63 @@ impl Db {
             }
         }
         // At the bottom, a tombstone no snapshot predates has done its work once applied here.
-        let kept_tombstones: Vec<RangeTombstone> = tombstones
+        let oldest_snapshot = self.snapshots.keys().next().copied();
+        let kept_tombstones = tombstones
             .iter()
             .filter(|t| !bottommost || oldest_snapshot.is_some_and(|s| t.seq > s))
             .cloned()
             .collect();
+        Ok(Some(CompactionJob {
+            plan,
+            all,
+            bottommost,
+            tombstones,
+            kept_tombstones,
+            outputs: Vec::new(),
+            resume_after: None,
+        }))
+    }
 
+    /// Writes the job's next output table (at most `target_file_size`, so each step's work is
+    /// bounded), resuming after the last user key written; installs the result once the inputs
+    /// are exhausted. Whether the job completed.
+    fn step(&mut self) -> Result<bool> {
+        let Some(mut job) = self.job.take() else {
+            return Ok(true);
+        };
+        let Some(cf) = self.cfs.get(&job.plan.cf) else {
+            // The column family was dropped meanwhile: its files are gone, so are ours.
+            for meta in &job.outputs {
+                let _ = self
+                    .vfs
+                    .delete(&crate::version::table_file_name(meta.number));
+            }
+            return Ok(true);
+        };
+        let merge = cf.options.merge_operator.clone();
+        let filter = cf.options.compaction_filter.clone();
+        let table_opts = self.options.table_options(job.plan.cf, &cf.name);
+        let snapshots = self.snapshot_list();
         let ctx = CollapseContext {
             snapshots: &snapshots,
-            bottommost,
+            bottommost: job.bottommost,
             merge: merge.as_deref(),
-            filter: filter.as_deref().map(|f| (f, plan.level)),
-            tombstones: &tombstones,
+            filter: filter.as_deref().map(|f| (f, job.plan.level)),
+            tombstones: &job.tombstones,
         };
-        // Outputs are cut at `target_file_size`; range tombstones go whole into the first output,
-        // and a compaction carrying any is not cut, so that the level's files stay disjoint.
-        let limit = if kept_tombstones.is_empty() {
+        // Range tombstones go whole into the first output, and a compaction carrying any is not
+        // cut (one step), so that the level's files stay disjoint.
+        let limit = if job.kept_tombstones.is_empty() {
             self.options.target_file_size
         } else {
             u64::MAX
         };
-        let mut outputs: Vec<FileMetaData> = Vec::new();
-        {
+        let first = job.outputs.is_empty() && job.resume_after.is_none();
+        let (built, exhausted) = {
             let tables = &self.tables;
             let vfs = self.vfs.as_ref();
-            let next_file_number = &mut self.next_file_number;
-            let children: Vec<Box<dyn InternalIterator + '_>> = all
+            let children: Vec<Box<dyn InternalIterator + '_>> = job
+                .all
                 .iter()
                 .map(|f| {
                     tables
@@ -177,42 +219,60 @@ impl Db {
                 })
                 .collect::<Result<_>>()?;
             let mut input = MergingIterator::new(children);
-            input.seek_to_first()?;
-            let mut first = true;
-            while input.valid() || first {
-                let number = *next_file_number;
-                *next_file_number += 1;
-                let tombs = if first {
-                    kept_tombstones.as_slice()
-                } else {
-                    &[]
-                };
-                first = false;
-                if let Some(meta) = build_table(
-                    vfs,
-                    number,
-                    table_opts.clone(),
-                    &mut input,
-                    &ctx,
-                    tombs,
-                    limit,
-                )? {
-                    outputs.push(meta);
+            match &job.resume_after {
+                None => input.seek_to_first()?,
+                Some(key) => {
+                    let mut target = Vec::with_capacity(key.len() + 8);
+                    append_lookup_key(&mut target, key, MAX_SEQUENCE);
+                    input.seek(&target)?;
+                    while input.valid() && user_key(input.key()) == key.as_slice() {
+                        input.next()?;
+                    }
                 }
             }
+            let number = self.next_file_number;
+            self.next_file_number += 1;
+            let tombs = if first {
+                job.kept_tombstones.as_slice()
+            } else {
+                &[]
+            };
+            let built = if input.valid() || first {
+                build_table(vfs, number, table_opts, &mut input, &ctx, tombs, limit)?
+            } else {
+                None
+            };
+            (built, !input.valid())
+        };
+        if let Some(meta) = built {
+            self.stats.table_bytes_written += meta.file_size;
+            job.resume_after = Some(user_key(&meta.largest).to_vec());
+            job.outputs.push(meta);
         }
-        self.stats.table_bytes_written += outputs.iter().map(|m| m.file_size).sum::<u64>();
+        if !exhausted {
+            self.job = Some(job);
+            return Ok(false);
+        }
+        self.install(job)?;
+        Ok(true)
+    }
+
+    /// Replaces the job's inputs by its outputs in one MANIFEST record, then deletes the inputs.
+    fn install(&mut self, job: CompactionJob) -> Result<()> {
+        let plan = job.plan;
+        let output_level = plan.level + 1;
+        let mut edit = VersionEdit::for_column_family(plan.cf);
         for f in &plan.inputs {
             edit.deleted_files.push((plan.level as u32, f.number));
         }
         for f in &plan.below {
             edit.deleted_files.push((output_level as u32, f.number));
         }
-        for meta in &outputs {
+        for meta in &job.outputs {
             edit.new_files.push((output_level as u32, meta.clone()));
         }
         self.log_manifest(&mut [edit])?;
-        for meta in &outputs {
+        for meta in &job.outputs {
             self.tables
                 .open(self.vfs.as_ref(), meta.number, meta.file_size)?;
         }
@@ -223,13 +283,26 @@ impl Db {
             for f in &plan.below {
                 cf.levels.remove(output_level, f.number);
             }
-            for meta in outputs {
+            for meta in job.outputs {
                 cf.levels.add(output_level, Arc::new(meta));
             }
         }
-        for f in all {
+        for f in job.all {
             self.delete_table(f.number);
         }
         Ok(())
     }
+}
+
+/// A compaction in progress: its inputs stay live (readable, not deleted) until `install`.
+pub(crate) struct CompactionJob {
+    plan: Plan,
+    /// Inputs and overlapping files below.
+    all: Vec<Arc<FileMetaData>>,
+    bottommost: bool,
+    tombstones: Vec<RangeTombstone>,
+    kept_tombstones: Vec<RangeTombstone>,
+    outputs: Vec<FileMetaData>,
+    /// Every user key up to this one has been written to `outputs`.
+    resume_after: Option<Vec<u8>>,
 }

@@ -21,12 +21,15 @@ pub enum Maintenance {
     Idle,
     /// Memtables were flushed.
     Flushed,
-    /// One compaction ran.
+    /// A compaction completed.
     Compacted,
+    /// A compaction advanced by one output table and goes on at the next call.
+    CompactionStep,
 }
 
 impl Db {
-    /// Runs one due flush or compaction, if any. Hosts that set
+    /// Runs one bounded step of due work, if any: a flush, or one output table's worth of a
+    /// compaction. Hosts that set
     /// [`super::Options::inline_maintenance`] to false call this between requests so that no
     /// single write pays for a compaction.
     pub fn maintain(&mut self) -> Result<Maintenance> {
@@ -35,10 +38,11 @@ impl Db {
             self.flush_memtables()?;
             return Ok(Maintenance::Flushed);
         }
-        if self.compact_one()? {
-            return Ok(Maintenance::Compacted);
-        }
-        Ok(Maintenance::Idle)
+        Ok(match self.compact_step()? {
+            None => Maintenance::Idle,
+            Some(true) => Maintenance::Compacted,
+            Some(false) => Maintenance::CompactionStep,
+        })
     }
 
     pub(crate) fn maintain_all(&mut self) -> Result<()> {

@@ -32,6 +32,7 @@ mod write;
 pub use checkpoint::CheckpointFiles;
 pub use column_family::{DEFAULT_CF, DEFAULT_CF_NAME};
 pub use db_iter::DbIterator;
+pub use flush::Maintenance;
 pub use levels::NUM_LEVELS;
 pub use options::{prefix_successor, ColumnFamilyOptions, Options, ReadOptions, WriteOptions};
 pub use recovery::RecoveryInfo;
@@ -116,6 +117,8 @@ pub struct Db {
     /// Table numbers each pinned checkpoint references: kept on disk until released.
     pins: BTreeMap<u64, Vec<u64>>,
     next_pin: u64,
+    /// The compaction in progress, advanced by `maintain`.
+    job: Option<compact::CompactionJob>,
 }
 
 impl Db {

@@ -246,6 +246,7 @@ impl Db {
             stats,
             pins: BTreeMap::new(),
             next_pin: 1,
+            job: None,
         })
     }
 }

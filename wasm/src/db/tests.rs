@@ -3,6 +3,7 @@ use std::sync::Arc;
 
 use proptest::prelude::*;
 
+use super::Maintenance;
 use super::*;
 use crate::merge::MergeOperator;
 use crate::vfs::MemVfs;
@@ -478,5 +479,50 @@ fn memory_budget_bounds_memtables_and_block_cache() -> Result<()> {
         "{:?}",
         s.block_cache
     );
+    Ok(())
+}
+
+#[test]
+fn compaction_runs_in_bounded_steps_while_reads_and_writes_go_on() -> Result<()> {
+    let opts = Options {
+        inline_maintenance: false,
+        target_file_size: 64 << 10,
+        write_buffer_size: 128 << 10,
+        ..options()
+    };
+    let vfs = MemVfs::new();
+    let mut db = Db::open(Box::new(vfs.clone()), opts)?;
+    let mut model = Model::new();
+    let mut steps = 0;
+    for round in 0..6u32 {
+        for i in 0..3000u32 {
+            let k = format!("key{:05}", (i * 13 + round) % 5000).into_bytes();
+            let v = format!("r{round}").into_bytes();
+            db.put(&k, &v, NOSYNC)?;
+            model.insert(k, v);
+        }
+        db.flush()?;
+        // Host-driven maintenance, one step at a time, with writes and reads in between.
+        loop {
+            match db.maintain()? {
+                Maintenance::Idle => break,
+                Maintenance::CompactionStep => steps += 1,
+                Maintenance::Flushed | Maintenance::Compacted => {}
+            }
+            let k = format!("between{round}").into_bytes();
+            db.put(&k, b"x", NOSYNC)?;
+            model.insert(k, b"x".to_vec());
+            assert_eq!(
+                db.get(b"key00013")?,
+                model.get(b"key00013".as_slice()).cloned()
+            );
+        }
+    }
+    assert!(steps > 0, "compactions should have taken several steps");
+    assert!(db.stats().compactions > 0);
+    assert_eq!(contents(&db, None)?, model);
+    drop(db);
+    let db = open(&vfs)?;
+    assert_eq!(contents(&db, None)?, model);
     Ok(())
 }
