@@ -51,59 +51,23 @@ impl Db {
         // Merge operands found so far (newest first); their sequence numbers only matter for
         // the range-tombstone cut, applied as they are collected.
         let mut operands: Vec<(SequenceNumber, ValueType, Vec<u8>)> = Vec::new();
-        match cf.mem.get(key, snapshot) {
-            MemGet::NotFound => {}
-            MemGet::Found { seq, value } => {
-                return finish(
-                    merge,
-                    key,
-                    deleted_below,
-                    &operands,
-                    Some((seq, ValueType::Value, value)),
-                    out,
-                );
-            }
-            MemGet::Deleted { seq } => {
-                return finish(
-                    merge,
-                    key,
-                    deleted_below,
-                    &operands,
-                    Some((seq, ValueType::Deletion, &[])),
-                    out,
-                );
-            }
-            MemGet::Merged {
-                operands: ops,
-                base,
-            } => {
-                for (seq, op) in ops {
-                    operands.push((seq, ValueType::Merge, op.to_vec()));
-                }
-                match base {
-                    MergeBase::Value { seq, value } => {
-                        return finish(
-                            merge,
-                            key,
-                            deleted_below,
-                            &operands,
-                            Some((seq, ValueType::Value, value)),
-                            out,
-                        )
-                    }
-                    MergeBase::Deleted { seq } => {
-                        return finish(
-                            merge,
-                            key,
-                            deleted_below,
-                            &operands,
-                            Some((seq, ValueType::Deletion, &[])),
-                            out,
-                        )
-                    }
-                    MergeBase::NotInMemtable => {}
-                }
-            }
+        // The memtable's answer as (operands above, base that ends the search).
+        let (mem_ops, mem_base) = match cf.mem.get(key, snapshot) {
+            MemGet::NotFound => (Vec::new(), MergeBase::NotInMemtable),
+            MemGet::Found { seq, value } => (Vec::new(), MergeBase::Value { seq, value }),
+            MemGet::Deleted { seq } => (Vec::new(), MergeBase::Deleted { seq }),
+            MemGet::Merged { operands, base } => (operands, base),
+        };
+        for (seq, op) in mem_ops {
+            operands.push((seq, ValueType::Merge, op.to_vec()));
+        }
+        let base = match mem_base {
+            MergeBase::Value { seq, value } => Some((seq, ValueType::Value, value)),
+            MergeBase::Deleted { seq } => Some((seq, ValueType::Deletion, &[][..])),
+            MergeBase::NotInMemtable => None,
+        };
+        if base.is_some() {
+            return finish(merge, key, deleted_below, &operands, base, out);
         }
         let mut lookup = Vec::with_capacity(key.len() + 8);
         append_lookup_key(&mut lookup, key, snapshot);
