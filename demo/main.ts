@@ -7,7 +7,8 @@ import { EdgestateError } from '../web/src/errors.js';
 import { connect, type EngineClient, type OpenResult } from '../worker/index.js';
 
 const DB_NAME = new URLSearchParams(location.search).get('db') ?? 'demo';
-const STORAGE = new URLSearchParams(location.search).get('storage') === 'memory' ? 'memory' : 'opfs';
+const STORAGE_PARAM = new URLSearchParams(location.search).get('storage');
+const STORAGE = STORAGE_PARAM === 'memory' || STORAGE_PARAM === 'indexeddb' ? STORAGE_PARAM : 'opfs';
 /** Rows shown in the table; the count above it is the whole database. */
 const SHOWN = 200;
 /** A reload replaces the previous worker, whose lock the browser releases asynchronously. */
@@ -21,7 +22,8 @@ let opened: Promise<OpenResult>;
 function startWorker(): void {
   const worker = new Worker(new URL('../worker/worker.ts', import.meta.url), { type: 'module' });
   client = connect(worker);
-  opened = client.open({ name: DB_NAME, storage: STORAGE, lockTimeoutMs: LOCK_WAIT_MS });
+  const maxBytes = Number(new URLSearchParams(location.search).get('maxBytes') ?? '') || undefined;
+  opened = client.open({ name: DB_NAME, storage: STORAGE, lockTimeoutMs: LOCK_WAIT_MS, ...(maxBytes ? { maxBytes } : {}) });
   opened.then(showRecovery, showError);
 }
 

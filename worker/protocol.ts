@@ -7,7 +7,7 @@
 import type { BytesInput, LsmStats, RecoveryInfo, WalRecoveryMode, WriteOptions } from '../web/src/index.js';
 
 /** Storages a worker can open by name. */
-export type WorkerStorageKind = 'opfs' | 'memory';
+export type WorkerStorageKind = 'opfs' | 'indexeddb' | 'memory';
 
 /** What {@link EngineWorkerApi.open} opens. */
 export interface WorkerOpenOptions {
@@ -17,6 +17,8 @@ export interface WorkerOpenOptions {
   readonly storage?: WorkerStorageKind;
   /** See `OpfsStorageOptions.lockTimeoutMs`. */
   readonly lockTimeoutMs?: number;
+  /** IndexedDB only: see `IndexedDbStorageOptions.maxBytes`. */
+  readonly maxBytes?: number;
   readonly maxKeySize?: number;
   readonly maxValueSize?: number;
   readonly walRecovery?: WalRecoveryMode;
@@ -51,6 +53,8 @@ export interface EngineWorkerApi {
   delete(key: BytesInput, options?: WriteOptions): Promise<void>;
   entries(options?: EntriesOptions): Promise<Array<[Uint8Array | string, Uint8Array | string]>>;
   sync(): Promise<void>;
+  /** Resolves once every acknowledged write is durable in the storage (IndexedDB: written). */
+  flush(): Promise<void>;
   stats(): Promise<LsmStats>;
   /** The exact number of live keys (a full scan in the worker). */
   count(): Promise<number>;

@@ -7,6 +7,7 @@
 import { expose } from 'comlink';
 import {
   DatabaseClosedError,
+  indexedDbStorage,
   InvalidArgumentError,
   memoryStorage,
   openLsm,
@@ -42,12 +43,18 @@ function storageFor(options: WorkerOpenOptions): StorageAdapter {
   if (kind === 'opfs') {
     return opfsStorage(options.name, options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs });
   }
+  if (kind === 'indexeddb') {
+    return indexedDbStorage(options.name, {
+      ...(options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs }),
+      ...(options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes }),
+    });
+  }
   if (kind === 'memory') {
     let storage = memoryStorages.get(options.name);
     if (storage === undefined) memoryStorages.set(options.name, (storage = memoryStorage(options.name)));
     return storage;
   }
-  throw new InvalidArgumentError(`storage must be 'opfs' or 'memory', got ${JSON.stringify(kind)}`, { argument: 'storage' });
+  throw new InvalidArgumentError(`storage must be 'opfs', 'indexeddb' or 'memory', got ${JSON.stringify(kind)}`, { argument: 'storage' });
 }
 
 const api: EngineWorkerApi = {
@@ -88,6 +95,9 @@ const api: EngineWorkerApi = {
   },
   async sync() {
     current().sync();
+  },
+  async flush() {
+    await current().flush();
   },
   async stats() {
     return current().stats();

@@ -20,3 +20,4 @@ export { loadEngine, type EngineSource } from './engine/wasm-module.js';
 export type { HostVfs, OpenedStorage, StorageAdapter, StorageKind } from './storage/host-vfs.js';
 export { memoryStorage, MemoryVfs } from './storage/memory.js';
 export { opfsStorage, type OpfsStorageOptions } from './storage/opfs-pool.js';
+export { indexedDbStorage, type IndexedDbStorageOptions } from './storage/indexeddb.js';

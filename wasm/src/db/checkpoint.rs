@@ -49,7 +49,7 @@ impl Db {
         let edits = snapshot_edits(
             &self.cfs,
             self.max_column_family,
-            self.next_file_number + 1,
+            Some(self.next_file_number + 1),
             self.next_file_number + 2,
             self.last_sequence,
         );

@@ -83,7 +83,7 @@ impl Db {
         let file = self.vfs.open(&name, OpenMode::CreateTruncate)?;
         self.log.sync()?;
         let old_log = std::mem::replace(&mut self.log, LogWriter::new(file, name));
-        let old_log_number = std::mem::replace(&mut self.log_number, new_log_number);
+        self.log_number = new_log_number;
         drop(old_log);
 
         let ids: Vec<u32> = self.cfs.keys().copied().collect();
@@ -128,8 +128,15 @@ impl Db {
             }
         }
         self.stats.flushes += 1;
-        // Obsolete now: every column family's data from it is in a table.
-        let _ = self.vfs.delete(&log_file_name(old_log_number));
+        // Obsolete now: every column family's data from older logs is in a table (recovery may
+        // have kept several logs live when the storage was full).
+        for name in self.vfs.list()? {
+            if let Some(n) = crate::log::parse_log_file_name(&name) {
+                if n < new_log_number {
+                    let _ = self.vfs.delete(&name);
+                }
+            }
+        }
         Ok(())
     }
 

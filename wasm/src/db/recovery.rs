@@ -21,9 +21,11 @@ use crate::batch;
 use crate::dbformat::BYTEWISE_COMPARATOR;
 use crate::log::{log_file_name, parse_log_file_name, LogReader, LogWriter, TailReport};
 use crate::mem::MemTable;
-use crate::version::{parse_file_name, recover, set_current, ManifestWriter, VersionEdit};
+use crate::version::{
+    parse_file_name, recover, set_current, FileKind, ManifestWriter, VersionEdit,
+};
 use crate::vfs::{OpenMode, Vfs};
-use crate::Result;
+use crate::{Error, IoErrorKind, Result};
 
 /// What open found and did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -42,6 +44,9 @@ pub struct RecoveryInfo {
     pub dropped: Vec<(String, TailReport)>,
     /// Logs not replayed because an earlier one was cut short in point-in-time recovery.
     pub logs_skipped: Vec<String>,
+    /// The storage was full, so the replayed logs were kept (and their data in memtables)
+    /// instead of being flushed to tables.
+    pub flush_skipped_for_quota: bool,
     /// Files deleted because no MANIFEST named them (leftovers of an interrupted flush or
     /// compaction, or of the previous open).
     pub obsolete_files_deleted: u64,
@@ -168,46 +173,76 @@ impl Db {
             recovery.logs_replayed += 1;
         }
 
-        // Flush what the logs held, so that the new MANIFEST can retire them.
+        // Flush what the logs held, so that the new MANIFEST can retire them. If the storage is
+        // full, keep the data in the memtables and the logs live instead (RocksDB's
+        // avoid_flush_during_recovery): the database opens, readable, and the next flush
+        // retires the logs.
         let mut stats = DbStats::default();
-        for (&id, cf) in cfs.iter_mut() {
-            let mem = std::mem::replace(&mut cf.mem, MemTable::new());
-            if mem.is_empty() && mem.range_deletions().is_empty() {
+        let mut built: Vec<(u32, crate::version::FileMetaData)> = Vec::new();
+        let mut quota_hit = false;
+        for (&id, cf) in cfs.iter() {
+            if cf.mem.is_empty() && cf.mem.range_deletions().is_empty() {
                 continue;
             }
             let number = next_file_number;
             next_file_number += 1;
             let opts = options.table_options(id, &cf.name);
             let merge = cf.options.merge_operator.clone();
-            if let Some(meta) =
-                write_memtable(vfs.as_ref(), number, opts, &mem, merge.as_deref(), &[])?
-            {
-                stats.table_bytes_written += meta.file_size;
-                stats.flushes += 1;
-                tables.open(vfs.as_ref(), meta.number, meta.file_size)?;
-                cf.levels.add(0, Arc::new(meta));
+            match write_memtable(vfs.as_ref(), number, opts, &cf.mem, merge.as_deref(), &[]) {
+                Ok(Some(meta)) => built.push((id, meta)),
+                Ok(None) => {}
+                Err(Error::Io {
+                    kind: IoErrorKind::QuotaExceeded,
+                    ..
+                }) => {
+                    quota_hit = true;
+                    break;
+                }
+                Err(e) => return Err(e),
             }
         }
-
         let log_number = next_file_number;
         let manifest_number = next_file_number + 1;
         next_file_number += 2;
+        if quota_hit {
+            for (_, meta) in &built {
+                let _ = vfs.delete(&crate::version::table_file_name(meta.number));
+            }
+            recovery.flush_skipped_for_quota = true;
+        } else {
+            for (id, meta) in built {
+                if let Some(cf) = cfs.get_mut(&id) {
+                    stats.table_bytes_written += meta.file_size;
+                    stats.flushes += 1;
+                    tables.open(vfs.as_ref(), meta.number, meta.file_size)?;
+                    cf.mem = MemTable::new();
+                    cf.levels.add(0, Arc::new(meta));
+                }
+            }
+            for cf in cfs.values_mut() {
+                if cf.mem.is_empty() && cf.mem.range_deletions().is_empty() {
+                    cf.log_number = log_number;
+                }
+            }
+        }
         let log_name = log_file_name(log_number);
         let log = LogWriter::new(vfs.open(&log_name, OpenMode::CreateTruncate)?, log_name);
-        for cf in cfs.values_mut() {
-            cf.log_number = log_number;
-        }
         let snapshot = snapshot_edits(
             &cfs,
             max_column_family,
-            log_number,
+            None,
             next_file_number,
             last_sequence,
         );
         let manifest = ManifestWriter::create(vfs.as_ref(), manifest_number, &snapshot)?;
         set_current(vfs.as_ref(), manifest_number)?;
 
-        // Everything not named by the new MANIFEST (or the new log) is garbage now.
+        // Everything not named by the new MANIFEST (or a log it still needs) is garbage now.
+        let min_log = cfs
+            .values()
+            .map(|cf| cf.log_number)
+            .min()
+            .unwrap_or(log_number);
         let live: std::collections::HashSet<u64> = cfs
             .values()
             .flat_map(|cf| {
@@ -219,8 +254,9 @@ impl Db {
             .chain([log_number, manifest_number])
             .collect();
         for name in vfs.list()? {
-            if let Some((_, number)) = parse_file_name(&name) {
-                let obsolete = !live.contains(&number);
+            if let Some((kind, number)) = parse_file_name(&name) {
+                let needed_log = kind == FileKind::Log && number >= min_log;
+                let obsolete = !live.contains(&number) && !needed_log;
                 if obsolete && vfs.delete(&name).is_ok() {
                     recovery.obsolete_files_deleted += 1;
                 }
@@ -255,7 +291,7 @@ impl Db {
 pub(crate) fn snapshot_edits(
     cfs: &BTreeMap<u32, ColumnFamily>,
     max_column_family: u32,
-    log_number: u64,
+    log_number: Option<u64>,
     next_file_number: u64,
     last_sequence: u64,
 ) -> Vec<VersionEdit> {
@@ -267,7 +303,7 @@ pub(crate) fn snapshot_edits(
         } else {
             edit.column_family_add = Some(cf.name.clone());
         }
-        edit.log_number = Some(log_number);
+        edit.log_number = Some(log_number.unwrap_or(cf.log_number));
         for (level, file) in cf.levels.all_files() {
             edit.new_files.push((level as u32, (**file).clone()));
         }

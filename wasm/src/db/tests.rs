@@ -526,3 +526,105 @@ fn compaction_runs_in_bounded_steps_while_reads_and_writes_go_on() -> Result<()>
     assert_eq!(contents(&db, None)?, model);
     Ok(())
 }
+
+/// A [`MemVfs`] whose files may not grow past `limit` bytes in total, as a full disk.
+#[derive(Clone)]
+struct LimitedVfs {
+    inner: MemVfs,
+    limit: std::rc::Rc<std::cell::Cell<u64>>,
+}
+
+struct LimitedFile {
+    inner: Box<dyn crate::vfs::VfsFile>,
+    vfs: LimitedVfs,
+}
+
+impl LimitedVfs {
+    fn total(&self) -> u64 {
+        let names = self.inner.list().unwrap_or_default();
+        names
+            .iter()
+            .map(|n| self.inner.contents(n).map_or(0, |c| c.len() as u64))
+            .sum()
+    }
+}
+
+impl crate::vfs::Vfs for LimitedVfs {
+    fn open(&self, name: &str, mode: crate::vfs::OpenMode) -> Result<Box<dyn crate::vfs::VfsFile>> {
+        Ok(Box::new(LimitedFile {
+            inner: self.inner.open(name, mode)?,
+            vfs: self.clone(),
+        }))
+    }
+    fn delete(&self, name: &str) -> Result<()> {
+        self.inner.delete(name)
+    }
+    fn rename(&self, from: &str, to: &str) -> Result<()> {
+        self.inner.rename(from, to)
+    }
+    fn list(&self) -> Result<Vec<String>> {
+        self.inner.list()
+    }
+}
+
+impl crate::vfs::VfsFile for LimitedFile {
+    fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize> {
+        self.inner.read_at(offset, buf)
+    }
+    fn write_at(&mut self, offset: u64, data: &[u8]) -> Result<()> {
+        let grow = (offset + data.len() as u64).saturating_sub(self.inner.size()?);
+        if self.vfs.total() + grow > self.vfs.limit.get() {
+            return Err(Error::Io {
+                op: "write",
+                file: String::new(),
+                kind: crate::IoErrorKind::QuotaExceeded,
+                message: "full".into(),
+            });
+        }
+        self.inner.write_at(offset, data)
+    }
+    fn size(&mut self) -> Result<u64> {
+        self.inner.size()
+    }
+    fn truncate(&mut self, len: u64) -> Result<()> {
+        self.inner.truncate(len)
+    }
+    fn sync(&mut self) -> Result<()> {
+        self.inner.sync()
+    }
+}
+
+#[test]
+fn a_full_storage_fails_writes_keeps_reads_and_still_reopens() -> Result<()> {
+    let mem = MemVfs::new();
+    let vfs = LimitedVfs {
+        inner: mem.clone(),
+        limit: std::rc::Rc::new(std::cell::Cell::new(64 << 10)),
+    };
+    let mut db = Db::open(Box::new(vfs.clone()), options())?;
+    let mut written = 0u32;
+    let failure = loop {
+        match db.put(format!("key{written:05}").as_bytes(), &[1u8; 200], NOSYNC) {
+            Ok(()) => written += 1,
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(failure.code(), "QUOTA_EXCEEDED");
+    assert!(written > 100);
+    assert_eq!(db.get(b"key00000")?, Some(vec![1u8; 200]));
+    drop(db);
+    // Reopening needs room to flush the log into a table; without it the logs stay live.
+    let db = Db::open(Box::new(vfs.clone()), options())?;
+    assert!(db.recovery().flush_skipped_for_quota);
+    assert_eq!(contents(&db, None)?.len(), written as usize);
+    drop(db);
+    vfs.limit.set(u64::MAX);
+    let db = Db::open(Box::new(vfs), options())?;
+    assert!(!db.recovery().flush_skipped_for_quota);
+    assert_eq!(contents(&db, None)?.len(), written as usize);
+    assert_eq!(
+        mem.list()?.iter().filter(|n| n.ends_with(".log")).count(),
+        1
+    );
+    Ok(())
+}

@@ -165,7 +165,8 @@ describe('openLsm over memory storage (wasm in Node)', () => {
     const storage: StorageAdapter = {
       kind: 'memory',
       name: 'quota',
-      open: (): Promise<OpenedStorage> => Promise.resolve({ vfs: quotaVfs, close: () => Promise.resolve() }),
+      open: (): Promise<OpenedStorage> =>
+        Promise.resolve({ vfs: quotaVfs, flush: () => Promise.resolve(), close: () => Promise.resolve() }),
     };
     const db = await openLsm({ storage });
     db.put('a', '1');

@@ -236,9 +236,18 @@ export class LsmDatabase {
     return this.#call((db) => db.count());
   }
 
-  /** Makes every acknowledged write durable. */
+  /** Makes every acknowledged write durable as far as the engine can (syncs the log). */
   sync(): void {
     this.#call((db) => db.sync());
+  }
+
+  /**
+   * Syncs, then waits until the storage has made it durable. For OPFS that is the same as
+   * `sync()`; for IndexedDB (written behind) this is the durability point.
+   */
+  async flush(): Promise<void> {
+    this.sync();
+    await this.#storage.flush();
   }
 
   /** Counters describing the database. */

@@ -52,12 +52,17 @@ export interface StorageAdapter {
 }
 
 /** Storage kinds, one per adapter in this folder. */
-export type StorageKind = 'opfs' | 'memory';
+export type StorageKind = 'opfs' | 'indexeddb' | 'memory';
 
 /** A storage ready for the engine. */
 export interface OpenedStorage {
   /** The synchronous file system handed to the engine. */
   readonly vfs: HostVfs;
-  /** Releases handles and the lock. The engine must be closed first. */
+  /**
+   * Makes everything the engine synced durable. Storages whose `sync` is durable by itself
+   * (OPFS, memory) resolve at once; write-behind storages (IndexedDB) persist here.
+   */
+  flush(): Promise<void>;
+  /** Flushes, then releases handles and the lock. The engine must be closed first. */
   close(): Promise<void>;
 }

@@ -86,6 +86,13 @@ export class MemoryVfs implements HostVfs {
     return [...this.#files.keys()];
   }
 
+  /** Bytes held by all files. */
+  totalBytes(): number {
+    let total = 0;
+    for (const file of this.#files.values()) total += file.size;
+    return total;
+  }
+
   /** A copy of a file's bytes (for tests and export). */
   contents(name: string): Uint8Array | undefined {
     const file = this.#files.get(name);
@@ -123,7 +130,7 @@ export function memoryStorage(name = 'memory'): StorageAdapter & { readonly vfs:
     name,
     vfs,
     open(): Promise<OpenedStorage> {
-      return Promise.resolve({ vfs, close: () => Promise.resolve() });
+      return Promise.resolve({ vfs, flush: () => Promise.resolve(), close: () => Promise.resolve() });
     },
   };
 }

@@ -331,6 +331,8 @@ export function opfsStorage(name: string, options: OpfsStorageOptions = {}): Sto
         await vfs.ensureSpare();
         return {
           vfs,
+          // Every engine `sync` is a `flush()` of the sync access handle: durable already.
+          flush: () => Promise.resolve(),
           async close() {
             await vfs.closeAll();
             release();
