@@ -375,6 +375,8 @@ impl Database {
     pub fn recovery(&self) -> Object {
         let r = self.db.recovery();
         let obj = Object::new();
+        set(&obj, "flushSkippedForQuota", r.flush_skipped_for_quota);
+        set(&obj, "tables", r.tables as f64);
         set(&obj, "logsReplayed", r.logs_replayed);
         set(&obj, "batchesReplayed", r.batches_replayed as f64);
         set(&obj, "opsReplayed", r.ops_replayed as f64);

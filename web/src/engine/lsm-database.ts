@@ -76,6 +76,10 @@ export interface RecoveryInfo {
   readonly dropped: readonly DroppedTail[];
   /** Logs not replayed because `pointInTime` recovery stopped before them. */
   readonly logsSkipped: readonly string[];
+  /** Live tables (SST files) found. */
+  readonly tables: number;
+  /** The storage was full, so replayed logs stay live (data in memory) until a later flush. */
+  readonly flushSkippedForQuota: boolean;
 }
 
 /** Counters of an open database. */
