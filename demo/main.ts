@@ -4,11 +4,12 @@
  */
 import * as errors from '../web/src/errors.js';
 import { EdgestateError } from '../web/src/errors.js';
+import { chooseStorage } from '../web/src/storage/choose.js';
 import { connect, type EngineClient, type OpenResult } from '../worker/index.js';
 
 const DB_NAME = new URLSearchParams(location.search).get('db') ?? 'demo';
 const STORAGE_PARAM = new URLSearchParams(location.search).get('storage');
-const STORAGE = STORAGE_PARAM === 'memory' || STORAGE_PARAM === 'indexeddb' ? STORAGE_PARAM : 'opfs';
+const STORAGE = STORAGE_PARAM === 'memory' || STORAGE_PARAM === 'indexeddb' || STORAGE_PARAM === 'auto' ? STORAGE_PARAM : 'opfs';
 /** Rows shown in the table; the count above it is the whole database. */
 const SHOWN = 200;
 /** A reload replaces the previous worker, whose lock the browser releases asynchronously. */
@@ -167,6 +168,7 @@ declare global {
       readonly client: EngineClient;
       readonly opened: Promise<OpenResult>;
       readonly errors: typeof errors;
+      readonly chooseStorage: typeof chooseStorage;
       reopen: typeof reopen;
       crashTest: typeof crashTest;
     };
@@ -180,6 +182,7 @@ window.edgestateDemo = {
     return opened;
   },
   errors,
+  chooseStorage,
   reopen,
   crashTest,
 };

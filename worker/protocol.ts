@@ -9,12 +9,15 @@ import type { BytesInput, LsmStats, RecoveryInfo, WalRecoveryMode, WriteOptions 
 /** Storages a worker can open by name. */
 export type WorkerStorageKind = 'opfs' | 'indexeddb' | 'memory';
 
+/** A storage kind, or `'auto'`: OPFS when available, else IndexedDB (see `chooseStorage`). */
+export type WorkerStorageRequest = WorkerStorageKind | 'auto';
+
 /** What {@link EngineWorkerApi.open} opens. */
 export interface WorkerOpenOptions {
   /** Database name (OPFS: slash-separated path segments). */
   readonly name: string;
   /** Default `'opfs'`. */
-  readonly storage?: WorkerStorageKind;
+  readonly storage?: WorkerStorageRequest;
   /** See `OpfsStorageOptions.lockTimeoutMs`. */
   readonly lockTimeoutMs?: number;
   /** IndexedDB only: see `IndexedDbStorageOptions.maxBytes`. */

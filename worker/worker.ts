@@ -6,6 +6,7 @@
  */
 import { expose } from 'comlink';
 import {
+  chooseStorage,
   DatabaseClosedError,
   indexedDbStorage,
   InvalidArgumentError,
@@ -40,6 +41,12 @@ function encode(bytes: Uint8Array, encoding: ValueEncoding | undefined): Uint8Ar
 
 function storageFor(options: WorkerOpenOptions): StorageAdapter {
   const kind = options.storage ?? 'opfs';
+  if (kind === 'auto') {
+    return chooseStorage(options.name, {
+      ...(options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs }),
+      ...(options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes }),
+    }).storage;
+  }
   if (kind === 'opfs') {
     return opfsStorage(options.name, options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs });
   }
@@ -54,7 +61,7 @@ function storageFor(options: WorkerOpenOptions): StorageAdapter {
     if (storage === undefined) memoryStorages.set(options.name, (storage = memoryStorage(options.name)));
     return storage;
   }
-  throw new InvalidArgumentError(`storage must be 'opfs', 'indexeddb' or 'memory', got ${JSON.stringify(kind)}`, { argument: 'storage' });
+  throw new InvalidArgumentError(`storage must be 'opfs', 'indexeddb', 'memory' or 'auto', got ${JSON.stringify(kind)}`, { argument: 'storage' });
 }
 
 const api: EngineWorkerApi = {

@@ -59,3 +59,14 @@ test('a full IndexedDB storage fails writes with QuotaExceededError, keeps reads
   const recovery = await page.evaluate(() => window.edgestateDemo.opened);
   expect(recovery.recovery.flushSkippedForQuota).toBe(true);
 });
+
+test('automatic storage choice: OPFS in the worker, IndexedDB on the main thread', async ({ page }) => {
+  await page.goto(`/?db=auto-${Date.now()}&storage=auto`);
+  await expect(page.getByTestId('storage')).toHaveText('opfs');
+  const mainThread = await page.evaluate(() => {
+    const choice = window.edgestateDemo.chooseStorage('main-thread-choice');
+    return { kind: choice.storage.kind, reason: choice.reason };
+  });
+  expect(mainThread.kind).toBe('indexeddb');
+  expect(mainThread.reason).toContain('IndexedDB');
+});

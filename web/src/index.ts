@@ -19,5 +19,6 @@ export type {
 export { loadEngine, type EngineSource } from './engine/wasm-module.js';
 export type { HostVfs, OpenedStorage, StorageAdapter, StorageKind } from './storage/host-vfs.js';
 export { memoryStorage, MemoryVfs } from './storage/memory.js';
-export { opfsStorage, type OpfsStorageOptions } from './storage/opfs-pool.js';
+export { opfsStorage, opfsSyncAvailable, type OpfsStorageOptions } from './storage/opfs-pool.js';
 export { indexedDbStorage, type IndexedDbStorageOptions } from './storage/indexeddb.js';
+export { chooseStorage, type StorageChoice } from './storage/choose.js';

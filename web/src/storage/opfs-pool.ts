@@ -281,6 +281,16 @@ class OpfsPoolVfs implements HostVfs {
   }
 }
 
+/** Whether OPFS sync access handles can be used here (only in dedicated workers). */
+export function opfsSyncAvailable(): boolean {
+  return (
+    typeof navigator !== 'undefined' &&
+    typeof navigator.storage?.getDirectory === 'function' &&
+    typeof FileSystemFileHandle !== 'undefined' &&
+    'createSyncAccessHandle' in FileSystemFileHandle.prototype
+  );
+}
+
 const NAME_PATTERN = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
 
 /**
@@ -307,8 +317,7 @@ export function opfsStorage(name: string, options: OpfsStorageOptions = {}): Sto
     kind: 'opfs',
     name,
     async open(): Promise<OpenedStorage> {
-      const canSync = typeof FileSystemFileHandle !== 'undefined' && 'createSyncAccessHandle' in FileSystemFileHandle.prototype;
-      if (typeof navigator === 'undefined' || navigator.storage?.getDirectory === undefined || !canSync) {
+      if (!opfsSyncAvailable()) {
         throw new StorageUnavailableError('OPFS sync access handles are not available here (they exist only in dedicated workers)', {
           storage: 'opfs',
         });
