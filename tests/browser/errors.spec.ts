@@ -79,4 +79,9 @@ test('a second tab opening the same database gets DatabaseLockedError', async ({
   await page.getByTestId('value').fill('1');
   await page.getByTestId('put').click();
   await expect(page.getByTestId('result')).toHaveText('put a');
+  // Once the first tab is gone, the second opens the database and sees its data.
+  await page.close();
+  await second.reload();
+  await expect(second.getByTestId('recovery')).toContainText('recovered');
+  await expect(second.getByTestId('entries')).toHaveText('a1');
 });
