@@ -5,6 +5,7 @@
 import * as errors from '../web/src/errors.js';
 import { EdgestateError } from '../web/src/errors.js';
 import { chooseStorage } from '../web/src/storage/choose.js';
+import { requestPersistence } from '../web/src/storage/persistence.js';
 import { connect, type EngineClient, type OpenResult } from '../worker/index.js';
 
 const DB_NAME = new URLSearchParams(location.search).get('db') ?? 'demo';
@@ -169,6 +170,7 @@ declare global {
       readonly opened: Promise<OpenResult>;
       readonly errors: typeof errors;
       readonly chooseStorage: typeof chooseStorage;
+      readonly requestPersistence: typeof requestPersistence;
       reopen: typeof reopen;
       crashTest: typeof crashTest;
     };
@@ -183,6 +185,7 @@ window.edgestateDemo = {
   },
   errors,
   chooseStorage,
+  requestPersistence,
   reopen,
   crashTest,
 };

@@ -16,7 +16,7 @@ export type EngineClient = EngineWorkerApi & {
   terminate(): void;
 };
 
-const METHODS = ['open', 'put', 'putMany', 'get', 'delete', 'entries', 'sync', 'flush', 'stats', 'count', 'close'] as const satisfies ReadonlyArray<
+const METHODS = ['open', 'put', 'putMany', 'get', 'delete', 'entries', 'sync', 'flush', 'stats', 'storageEstimate', 'count', 'close'] as const satisfies ReadonlyArray<
   keyof EngineWorkerApi
 >;
 

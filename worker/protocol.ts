@@ -4,7 +4,7 @@
  * The worker owns one database at a time. Every method resolves once the engine has done the
  * work in the worker; errors reject with edgestate's typed error classes (see `wire.ts`).
  */
-import type { BytesInput, LsmStats, RecoveryInfo, WalRecoveryMode, WriteOptions } from '../web/src/index.js';
+import type { BytesInput, LsmStats, RecoveryInfo, StorageEstimate, WalRecoveryMode, WriteOptions } from '../web/src/index.js';
 
 /** Storages a worker can open by name. */
 export type WorkerStorageKind = 'opfs' | 'indexeddb' | 'memory';
@@ -59,6 +59,8 @@ export interface EngineWorkerApi {
   /** Resolves once every acknowledged write is durable in the storage (IndexedDB: written). */
   flush(): Promise<void>;
   stats(): Promise<LsmStats>;
+  /** The origin's storage usage and quota, as the worker's `navigator.storage.estimate()` says. */
+  storageEstimate(): Promise<StorageEstimate>;
   /** The exact number of live keys (a full scan in the worker). */
   count(): Promise<number>;
   /** Closes the database (syncing it) and releases its lock. */

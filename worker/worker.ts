@@ -7,6 +7,7 @@
 import { expose } from 'comlink';
 import {
   chooseStorage,
+  storageEstimate,
   DatabaseClosedError,
   indexedDbStorage,
   InvalidArgumentError,
@@ -108,6 +109,9 @@ const api: EngineWorkerApi = {
   },
   async stats() {
     return current().stats();
+  },
+  async storageEstimate() {
+    return storageEstimate();
   },
   async count() {
     return current().count();

@@ -22,3 +22,4 @@ export { memoryStorage, MemoryVfs } from './storage/memory.js';
 export { opfsStorage, opfsSyncAvailable, type OpfsStorageOptions } from './storage/opfs-pool.js';
 export { indexedDbStorage, type IndexedDbStorageOptions } from './storage/indexeddb.js';
 export { chooseStorage, type StorageChoice } from './storage/choose.js';
+export { requestPersistence, storageEstimate, type StorageEstimate } from './storage/persistence.js';

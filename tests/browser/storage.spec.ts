@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test';
 
-// The IndexedDB storage: files in memory, written behind to IndexedDB; `flush()` is the
-// durability point.
+// Storage adapters and policy: IndexedDB (files in memory, written behind; `flush()` is the
+// durability point), quota, automatic choice, estimate and persistence.
 
 test('with IndexedDB storage, flushed writes come back after a page reload', async ({ page }) => {
   const db = `idb-reload-${Date.now()}`;
@@ -69,4 +69,18 @@ test('automatic storage choice: OPFS in the worker, IndexedDB on the main thread
   });
   expect(mainThread.kind).toBe('indexeddb');
   expect(mainThread.reason).toContain('IndexedDB');
+});
+
+test('storage estimate comes from the worker; persistence can be requested from the page', async ({ page }) => {
+  await page.goto(`/?db=estimate-${Date.now()}`);
+  await expect(page.getByTestId('recovery')).toContainText('recovered');
+  const result = await page.evaluate(async () => {
+    const { client, requestPersistence } = window.edgestateDemo;
+    await client.putMany(Array.from({ length: 2000 }, (_, i): [string, string] => [`k${i}`, 'x'.repeat(100)]));
+    const estimate = await client.storageEstimate();
+    return { estimate, persisted: typeof (await requestPersistence()) };
+  });
+  expect(result.estimate.quota).toBeGreaterThan(0);
+  expect(result.estimate.usage).toBeGreaterThan(0);
+  expect(result.persisted).toBe('boolean');
 });
