@@ -18,25 +18,34 @@ for (const storage of ['opfs', 'indexeddb'] as const) {
       let page = await context.newPage();
       await page.goto(url);
       await expect(page.getByTestId('recovery')).toContainText('recovered');
-      await page.evaluate(async () => {
+      const stats = await page.evaluate(async () => {
         const { client } = window.edgestateDemo;
-        const entries: Array<[string, string]> = [];
-        for (let i = 0; i < 30000; i++) entries.push([`k${String(i).padStart(5, '0')}`, `value ${i} `.repeat(12)]);
-        for (let i = 0; i < entries.length; i += 1000) await client.putMany(entries.slice(i, i + 1000));
-        await client.delete('k00005');
+        // 120k keys, ~18 MB: several flushes to SSTs and a compaction before the restart.
+        for (let i = 0; i < 120; i++) {
+          const entries: Array<[string, string]> = [];
+          for (let j = 0; j < 1000; j++) {
+            const n = i * 1000 + j;
+            entries.push([`k${String(n).padStart(6, '0')}`, `value ${n} `.repeat(12)]);
+          }
+          await client.putMany(entries);
+        }
+        await client.delete('k000005');
         await client.flush();
+        return client.stats();
       });
+      expect(stats.flushes).toBeGreaterThanOrEqual(3);
+      expect(stats.compactions).toBeGreaterThanOrEqual(1);
       await context.close();
 
       context = await launch();
       page = await context.newPage();
       await page.goto(url);
-      await expect(page.getByTestId('count')).toHaveText('(29999, first 200 shown)', { timeout: 20_000 });
+      await expect(page.getByTestId('count')).toHaveText('(119999, first 200 shown)', { timeout: 30_000 });
       const probe = await page.evaluate(async () => {
         const { client } = window.edgestateDemo;
-        return [await client.get('k29999', 'utf8'), await client.get('k00005', 'utf8')];
+        return [await client.get('k119999', 'utf8'), await client.get('k000005', 'utf8')];
       });
-      expect(probe).toEqual(['value 29999 '.repeat(12), undefined]);
+      expect(probe).toEqual(['value 119999 '.repeat(12), undefined]);
       await context.close();
     } finally {
       rmSync(profile, { recursive: true, force: true });
