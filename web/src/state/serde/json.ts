@@ -1,0 +1,96 @@
+/**
+ * JSON values as UTF-8 `JSON.stringify` output. Only values that come back equal are accepted:
+ * `null`, booleans, finite numbers, strings without lone surrogates, arrays and plain objects of
+ * those, without cycles. Rejected (with `InvalidArgumentError`): `undefined` anywhere (JSON drops
+ * or nulls it), NaN and ±Infinity (JSON writes `null`), `bigint`, functions, symbols, and objects
+ * that are not plain (`Date`, `Map`, class instances…). Byte order is not a useful order.
+ */
+import { CorruptionError, InvalidArgumentError } from '../../errors.js';
+import type { Serializer } from '../types.js';
+import { checkMaxBytes, checkSerializedSize, DEFAULT_MAX_SERIALIZED_BYTES, describeType } from './limits.js';
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** Options of {@link jsonSerializer}. */
+export interface JsonSerializerOptions {
+  /** Largest serialized length accepted. Default 64 MiB. */
+  readonly maxBytes?: number;
+  /** Deepest nesting accepted (guards the recursive walk). Default 256. */
+  readonly maxDepth?: number;
+}
+
+function reject(path: string, why: string, value: unknown): never {
+  throw new InvalidArgumentError(`json serializer: ${why} at ${path}`, { serializer: 'json', path, got: describeType(value) });
+}
+
+/**
+ * Walks `value`, throwing on anything JSON would not round-trip; returns an upper bound of its
+ * UTF-8 JSON length (6 bytes per UTF-16 unit covers `\u00XX` escapes).
+ */
+function walk(value: unknown, path: string, depth: number, maxDepth: number, seen: Set<object>): number {
+  switch (typeof value) {
+    case 'string':
+      if (LONE_SURROGATE.test(value)) reject(path, 'a lone surrogate in a string', value);
+      return value.length * 6 + 2;
+    case 'number':
+      if (!Number.isFinite(value)) reject(path, `${value} is not representable`, value);
+      return 24;
+    case 'boolean':
+      return 5;
+    case 'object': {
+      if (value === null) return 4;
+      if (depth >= maxDepth) reject(path, `nesting deeper than ${maxDepth}`, value);
+      if (seen.has(value)) reject(path, 'a cycle', value);
+      seen.add(value);
+      let size = 2;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) {
+          if (!(i in value)) reject(`${path}[${i}]`, 'a hole in an array', undefined);
+          size += walk(value[i], `${path}[${i}]`, depth + 1, maxDepth, seen) + 1;
+        }
+      } else {
+        const proto = Object.getPrototypeOf(value) as unknown;
+        if (proto !== Object.prototype && proto !== null) reject(path, 'an object that is not plain', value);
+        for (const [k, v] of Object.entries(value)) {
+          size += walk(k, path, depth + 1, maxDepth, seen) + walk(v, `${path}.${k}`, depth + 1, maxDepth, seen) + 2;
+        }
+      }
+      seen.delete(value);
+      return size;
+    }
+    default:
+      return reject(path, `${typeof value} is not a JSON value`, value);
+  }
+}
+
+/** JSON values; see the module comment for what is accepted. */
+export function jsonSerializer<T = unknown>(options: JsonSerializerOptions = {}): Serializer<T> {
+  const maxBytes = checkMaxBytes(options.maxBytes ?? DEFAULT_MAX_SERIALIZED_BYTES);
+  const maxDepth = options.maxDepth ?? 256;
+  const check = (value: unknown): number => {
+    const bound = walk(value, '$', 0, maxDepth, new Set());
+    // The bound over-estimates; measure exactly only when it could exceed the limit.
+    if (bound > maxBytes) return checkSerializedSize('json', encoder.encode(JSON.stringify(value)).length, maxBytes);
+    return bound;
+  };
+  return {
+    id: 'json',
+    orderPreserving: false,
+    check,
+    serialize(value: T): Uint8Array {
+      walk(value, '$', 0, maxDepth, new Set());
+      const bytes = encoder.encode(JSON.stringify(value));
+      checkSerializedSize('json', bytes.length, maxBytes);
+      return bytes;
+    },
+    deserialize(bytes: Uint8Array): T {
+      try {
+        return JSON.parse(decoder.decode(bytes)) as T;
+      } catch {
+        throw new CorruptionError('json serializer: bytes are not UTF-8 JSON', { serializer: 'json', length: bytes.length });
+      }
+    },
+  };
+}

@@ -1,0 +1,124 @@
+/**
+ * Fixed-width numbers, big-endian with the sign flipped so that unsigned byte order equals
+ * numeric order (`orderPreserving`):
+ * - `i32`: 4 bytes, `value XOR 0x8000_0000`, integers in [-2^31, 2^31 - 1].
+ * - `i64`: 8 bytes, `value XOR 2^63` over a `bigint` in [-2^63, 2^63 - 1].
+ * - `f64`: 8 bytes of IEEE 754; positive numbers get the sign bit set, negative numbers get every
+ *   bit flipped. NaN is rejected (it has no place in an order and `NaN !== NaN` as a key);
+ *   `-0` is stored as `0` so that equal numbers have equal bytes.
+ */
+import { CorruptionError, InvalidArgumentError } from '../../errors.js';
+import type { Serializer } from '../types.js';
+import { wrongType } from './limits.js';
+
+function expectLength(id: string, bytes: Uint8Array, length: number): DataView {
+  if (bytes.length !== length) {
+    throw new CorruptionError(`${id} serializer: expected ${length} bytes, got ${bytes.length}`, {
+      serializer: id,
+      length: bytes.length,
+    });
+  }
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function checkI32(value: unknown): number {
+  if (typeof value !== 'number') throw wrongType('i32', 'a number', value);
+  if (!Number.isInteger(value) || value < -0x80000000 || value > 0x7fffffff) {
+    throw new InvalidArgumentError('i32 serializer expects an integer in [-2^31, 2^31 - 1]', {
+      serializer: 'i32',
+      value: String(value),
+    });
+  }
+  return 4;
+}
+
+/** 32-bit signed integers (JavaScript numbers). */
+export const i32: Serializer<number> = {
+  id: 'i32',
+  orderPreserving: true,
+  check: checkI32,
+  serialize(value: number): Uint8Array {
+    checkI32(value);
+    const out = new Uint8Array(4);
+    new DataView(out.buffer).setUint32(0, (value ^ 0x80000000) >>> 0);
+    return out;
+  },
+  deserialize(bytes: Uint8Array): number {
+    return (expectLength('i32', bytes, 4).getUint32(0) ^ 0x80000000) | 0;
+  },
+};
+
+const I64_MIN = -(1n << 63n);
+const I64_MAX = (1n << 63n) - 1n;
+const SIGN64 = 1n << 63n;
+
+function checkI64(value: unknown): number {
+  if (typeof value !== 'bigint') throw wrongType('i64', 'a bigint', value);
+  if (value < I64_MIN || value > I64_MAX) {
+    throw new InvalidArgumentError('i64 serializer expects a bigint in [-2^63, 2^63 - 1]', {
+      serializer: 'i64',
+      value: value.toString(),
+    });
+  }
+  return 8;
+}
+
+/** 64-bit signed integers as `bigint`. */
+export const i64: Serializer<bigint> = {
+  id: 'i64',
+  orderPreserving: true,
+  check: checkI64,
+  serialize(value: bigint): Uint8Array {
+    checkI64(value);
+    const out = new Uint8Array(8);
+    new DataView(out.buffer).setBigUint64(0, BigInt.asUintN(64, value) ^ SIGN64);
+    return out;
+  },
+  deserialize(bytes: Uint8Array): bigint {
+    return BigInt.asIntN(64, expectLength('i64', bytes, 8).getBigUint64(0) ^ SIGN64);
+  },
+};
+
+function checkF64(value: unknown): number {
+  if (typeof value !== 'number') throw wrongType('f64', 'a number', value);
+  if (Number.isNaN(value)) {
+    throw new InvalidArgumentError('f64 serializer does not accept NaN', { serializer: 'f64' });
+  }
+  return 8;
+}
+
+/** 64-bit floats, NaN rejected; see the module comment for the byte order. */
+export const f64: Serializer<number> = {
+  id: 'f64',
+  orderPreserving: true,
+  check: checkF64,
+  serialize(value: number): Uint8Array {
+    checkF64(value);
+    const out = new Uint8Array(8);
+    const view = new DataView(out.buffer);
+    view.setFloat64(0, value === 0 ? 0 : value);
+    const hi = view.getUint32(0);
+    if (hi & 0x80000000) {
+      view.setUint32(0, ~hi >>> 0);
+      view.setUint32(4, ~view.getUint32(4) >>> 0);
+    } else {
+      view.setUint32(0, (hi | 0x80000000) >>> 0);
+    }
+    return out;
+  },
+  deserialize(bytes: Uint8Array): number {
+    const src = expectLength('f64', bytes, 8);
+    const tmp = new DataView(new ArrayBuffer(8));
+    const hi = src.getUint32(0);
+    if (hi & 0x80000000) {
+      tmp.setUint32(0, (hi & 0x7fffffff) >>> 0);
+      tmp.setUint32(4, src.getUint32(4));
+    } else {
+      tmp.setUint32(0, ~hi >>> 0);
+      tmp.setUint32(4, ~src.getUint32(4) >>> 0);
+    }
+    const value = tmp.getFloat64(0);
+    if (Number.isNaN(value)) throw new CorruptionError('f64 serializer: stored bytes are NaN', { serializer: 'f64' });
+    return value;
+  },
+};

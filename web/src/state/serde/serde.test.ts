@@ -1,0 +1,185 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { CorruptionError, InvalidArgumentError, ValueTooLargeError } from '../../errors.js';
+import type { Serializer } from '../types.js';
+import { bytesSerializer, customSerializer, jsonSerializer, msgpackSerializer, serde, stringSerializer } from './index.js';
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
+}
+
+function roundTrips<T>(s: Serializer<T>, arb: fc.Arbitrary<T>): void {
+  fc.assert(
+    fc.property(arb, (v) => {
+      expect(s.deserialize(s.serialize(v))).toEqual(v);
+      expect(s.check(v)).toBeGreaterThanOrEqual(0);
+    }),
+  );
+}
+
+function keepsOrder<T>(s: Serializer<T>, arb: fc.Arbitrary<T>, cmp: (a: T, b: T) => number): void {
+  fc.assert(
+    fc.property(arb, arb, (a, b) => {
+      expect(Math.sign(compareBytes(s.serialize(a), s.serialize(b)))).toBe(Math.sign(cmp(a, b)));
+    }),
+  );
+}
+
+const num = (a: number, b: number): number => (a < b ? -1 : a > b ? 1 : 0);
+const big = (a: bigint, b: bigint): number => (a < b ? -1 : a > b ? 1 : 0);
+const codePoints = (a: string, b: string): number => {
+  const x = [...a].map((c) => c.codePointAt(0)!);
+  const y = [...b].map((c) => c.codePointAt(0)!);
+  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
+  return x.length - y.length;
+};
+const noNegZero = fc.double({ noNaN: true }).map((d) => (d === 0 ? 0 : d));
+
+describe('fixed-width serializers', () => {
+  it('round-trip every value they accept', () => {
+    roundTrips(serde.f64, noNegZero);
+    roundTrips(serde.i32, fc.integer());
+    roundTrips(serde.i64, fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n }));
+    roundTrips(serde.boolean, fc.boolean());
+  });
+
+  it('serialize in natural order (sign-flipped big-endian)', () => {
+    keepsOrder(serde.f64, noNegZero, num);
+    keepsOrder(serde.i32, fc.integer(), num);
+    keepsOrder(serde.i64, fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n }), big);
+    keepsOrder(serde.boolean, fc.boolean(), (a, b) => Number(a) - Number(b));
+  });
+
+  it('store -0 as 0 so equal numbers have equal bytes', () => {
+    expect(serde.f64.serialize(-0)).toEqual(serde.f64.serialize(0));
+  });
+
+  it('reject wrong types, NaN and out-of-range integers with InvalidArgumentError', () => {
+    expect(() => serde.f64.serialize(Number.NaN)).toThrow(InvalidArgumentError);
+    expect(() => serde.f64.check('1')).toThrow(InvalidArgumentError);
+    expect(() => serde.i32.check(2 ** 31)).toThrow(InvalidArgumentError);
+    expect(() => serde.i32.check(1.5)).toThrow(InvalidArgumentError);
+    expect(() => serde.i64.check(5)).toThrow(InvalidArgumentError);
+    expect(() => serde.i64.check(1n << 63n)).toThrow(InvalidArgumentError);
+    expect(() => serde.boolean.check(0)).toThrow(InvalidArgumentError);
+  });
+
+  it('reject stored bytes of the wrong length with CorruptionError', () => {
+    expect(() => serde.f64.deserialize(new Uint8Array(7))).toThrow(CorruptionError);
+    expect(() => serde.i32.deserialize(new Uint8Array(5))).toThrow(CorruptionError);
+    expect(() => serde.boolean.deserialize(Uint8Array.of(2))).toThrow(CorruptionError);
+  });
+});
+
+describe('string and bytes serializers', () => {
+  it('round-trip and keep code point order', () => {
+    roundTrips(serde.string, fc.string({ unit: 'grapheme' }));
+    keepsOrder(serde.string, fc.string({ unit: 'binary' }), codePoints);
+    roundTrips(serde.bytes, fc.uint8Array());
+    keepsOrder(serde.bytes, fc.uint8Array(), compareBytes);
+  });
+
+  it('reject lone surrogates, wrong types and oversized values', () => {
+    expect(() => serde.string.check('a\uD800b')).toThrow(InvalidArgumentError);
+    expect(() => serde.string.check(42)).toThrow(InvalidArgumentError);
+    expect(() => serde.bytes.check([1, 2])).toThrow(InvalidArgumentError);
+    expect(() => stringSerializer({ maxBytes: 4 }).serialize('ééé')).toThrow(ValueTooLargeError);
+    expect(stringSerializer({ maxBytes: 4 }).serialize('éé')).toHaveLength(4);
+    expect(() => bytesSerializer({ maxBytes: 2 }).check(new Uint8Array(3))).toThrow(ValueTooLargeError);
+    expect(() => stringSerializer({ maxBytes: 0 })).toThrow(InvalidArgumentError);
+  });
+
+  it('reject invalid UTF-8 on read with CorruptionError', () => {
+    expect(() => serde.string.deserialize(Uint8Array.of(0xff))).toThrow(CorruptionError);
+  });
+});
+
+describe('json serializer', () => {
+  it('round-trips JSON values', () => {
+    roundTrips(serde.json, fc.jsonValue().map((v) => JSON.parse(JSON.stringify(v)) as unknown));
+  });
+
+  it('rejects values JSON would change', () => {
+    for (const bad of [undefined, Number.NaN, Infinity, 1n, () => 1, Symbol('s'), new Date(0), new Map(), [undefined], { a: undefined }, [1, , 3]]) {
+      expect(() => serde.json.check(bad), String(bad)).toThrow(InvalidArgumentError);
+      expect(() => serde.json.serialize(bad)).toThrow(InvalidArgumentError);
+    }
+    const cyclic: Record<string, unknown> = {};
+    cyclic['self'] = cyclic;
+    expect(() => serde.json.check(cyclic)).toThrow(InvalidArgumentError);
+  });
+
+  it('accepts a shared (non-cyclic) sub-object twice', () => {
+    const shared = { x: 1 };
+    expect(serde.json.deserialize(serde.json.serialize({ a: shared, b: shared }))).toEqual({ a: { x: 1 }, b: { x: 1 } });
+  });
+
+  it('enforces maxBytes exactly', () => {
+    const s = jsonSerializer({ maxBytes: 10 });
+    expect(s.serialize('12345678')).toHaveLength(10);
+    expect(() => s.check('123456789')).toThrow(ValueTooLargeError);
+    expect(() => s.serialize('123456789')).toThrow(ValueTooLargeError);
+  });
+});
+
+describe('msgpack serializer', () => {
+  it('round-trips objects, arrays, bigints, dates, sets and typed arrays', () => {
+    const value = { a: 1, b: [1, 'x', null, undefined], c: 5n, d: new Date(5), e: new Set([1, 2]), f: Uint8Array.of(1, 2), g: Number.NaN };
+    expect(serde.msgpack.deserialize(serde.msgpack.serialize(value))).toEqual(value);
+    roundTrips(serde.msgpack, fc.jsonValue());
+  });
+
+  it('rejects functions, symbols, Maps, class instances, cycles and huge bigints', () => {
+    class Point {
+      x = 1;
+    }
+    const cyclic: unknown[] = [];
+    cyclic.push(cyclic);
+    for (const bad of [() => 1, Symbol('s'), new Map([[1, 2]]), new Point(), cyclic, 1n << 64n, { f: () => 1 }]) {
+      expect(() => serde.msgpack.check(bad)).toThrow(InvalidArgumentError);
+      expect(() => serde.msgpack.serialize(bad)).toThrow(InvalidArgumentError);
+    }
+  });
+
+  it('enforces maxBytes', () => {
+    const s = msgpackSerializer({ maxBytes: 16 });
+    expect(() => s.check('x'.repeat(40))).toThrow(ValueTooLargeError);
+    expect(s.serialize('x'.repeat(10)).length).toBeLessThanOrEqual(16);
+  });
+});
+
+describe('custom serializer', () => {
+  const point = customSerializer<{ x: number; y: number }>({
+    id: 'point',
+    serialize: (p) => {
+      if (typeof p?.x !== 'number') throw new TypeError('not a point');
+      return new Uint8Array(Float64Array.of(p.x, p.y).buffer);
+    },
+    deserialize: (b) => {
+      if (b.length !== 16) throw new Error('bad length');
+      const f = new Float64Array(b.slice().buffer);
+      return { x: f[0]!, y: f[1]! };
+    },
+  });
+
+  it('round-trips through the user functions under a custom: id', () => {
+    expect(point.id).toBe('custom:point');
+    expect(point.deserialize(point.serialize({ x: 1, y: 2 }))).toEqual({ x: 1, y: 2 });
+    expect(point.check({ x: 1, y: 2 })).toBe(16);
+  });
+
+  it('turns user errors into InvalidArgumentError on write and CorruptionError on read', () => {
+    expect(() => point.check('nope')).toThrow(InvalidArgumentError);
+    expect(() => point.deserialize(new Uint8Array(3))).toThrow(CorruptionError);
+  });
+
+  it('rejects output that is not bytes or too large, and bad specs', () => {
+    const liar = customSerializer<number>({ id: 'liar', serialize: () => 'x' as unknown as Uint8Array, deserialize: () => 1 });
+    expect(() => liar.serialize(1)).toThrow(InvalidArgumentError);
+    const big = customSerializer<number>({ id: 'big', serialize: () => new Uint8Array(9), deserialize: () => 1, maxBytes: 8 });
+    expect(() => big.check(1)).toThrow(ValueTooLargeError);
+    expect(() => customSerializer({ id: 'has space', serialize: () => new Uint8Array(), deserialize: () => 1 })).toThrow(InvalidArgumentError);
+  });
+});
