@@ -2,9 +2,10 @@
  * The main thread's side: {@link connect} turns a worker running `worker.ts` into a typed,
  * promise-based client.
  */
-import { releaseProxy, wrap, type Remote } from 'comlink';
+import { releaseProxy, transfer, wrap, type Remote } from 'comlink';
 import { WorkerTerminatedError } from '../web/src/errors.js';
-import type { EngineWorkerApi } from './protocol.js';
+import { packEntries } from './packing.js';
+import type { EngineHostApi, EngineWorkerApi } from './protocol.js';
 import { installErrorTransfer } from './wire.js';
 
 /** The worker's API plus control of the worker itself. */
@@ -16,18 +17,31 @@ export type EngineClient = EngineWorkerApi & {
   terminate(): void;
 };
 
-const METHODS = ['open', 'put', 'putMany', 'get', 'delete', 'entries', 'sync', 'flush', 'stats', 'storageEstimate', 'count', 'close'] as const satisfies ReadonlyArray<
-  keyof EngineWorkerApi
+/** Options of {@link connect}. */
+export interface ConnectOptions {
+  /**
+   * When the page is hidden (`visibilitychange` to `hidden`) or left (`pagehide`), ask the
+   * worker to `flush()` the open database, so writes made so far become durable while the
+   * browser still gives the page time to run: a hidden tab may be discarded without further
+   * notice. Default `true`. See docs/storage.md for what a closing tab can still lose.
+   */
+  readonly flushOnHide?: boolean;
+}
+
+/** Methods forwarded to the worker as they are; `putMany` is packed first (`packing.ts`). */
+const FORWARDED = ['open', 'put', 'get', 'delete', 'entries', 'sync', 'flush', 'stats', 'storageEstimate', 'count', 'close'] as const satisfies ReadonlyArray<
+  keyof EngineWorkerApi & keyof EngineHostApi
 >;
 
 /**
- * Connects to `worker`. Calls reject with edgestate's typed errors; if the worker dies (an
- * uncaught error, or {@link EngineClient.terminate}) every pending and later call rejects with
+ * Connects to `worker` (or to a `MessagePort` served by `createEngineHost`). Calls reject with
+ * edgestate's typed errors; if the worker dies (an uncaught error, or
+ * {@link EngineClient.terminate}) every pending and later call rejects with
  * `WorkerTerminatedError` instead of hanging.
  */
-export function connect(worker: Worker): EngineClient {
+export function connect(worker: Worker | MessagePort, options: ConnectOptions = {}): EngineClient {
   installErrorTransfer();
-  const remote: Remote<EngineWorkerApi> = wrap<EngineWorkerApi>(worker);
+  const remote: Remote<EngineHostApi> = wrap<EngineHostApi>(worker);
   let dead: WorkerTerminatedError | undefined;
   let rejectAll!: (e: WorkerTerminatedError) => void;
   const died = new Promise<never>((_, reject) => (rejectAll = reject));
@@ -36,25 +50,65 @@ export function connect(worker: Worker): EngineClient {
     if (dead) return;
     dead = e;
     rejectAll(e);
+    stopFlushingOnHide();
   };
-  worker.addEventListener('error', (event: ErrorEvent) => {
-    kill(new WorkerTerminatedError(`the engine worker failed: ${event.message || 'script error'}`));
-  });
+  if ('terminate' in worker) {
+    worker.addEventListener('error', (event: ErrorEvent) => {
+      kill(new WorkerTerminatedError(`the engine worker failed: ${event.message || 'script error'}`));
+    });
+  }
+
+  const call = <R>(f: () => Promise<R>): Promise<R> => (dead ? Promise.reject(dead) : Promise.race([f(), died]));
+
+  /** Whether a database is open as far as this client knows: `open()` resolved, no `close()` since. */
+  let open = false;
+  const flushNow = () => {
+    if (open && !dead) void call(() => remote.flush()).catch(() => undefined);
+  };
+  const onVisibility = () => {
+    if (document.visibilityState === 'hidden') flushNow();
+  };
+  const hideEvents = options.flushOnHide !== false && typeof addEventListener === 'function' && typeof document !== 'undefined';
+  if (hideEvents) {
+    addEventListener('pagehide', flushNow);
+    document.addEventListener('visibilitychange', onVisibility);
+  }
+  function stopFlushingOnHide(): void {
+    if (!hideEvents) return;
+    removeEventListener('pagehide', flushNow);
+    document.removeEventListener('visibilitychange', onVisibility);
+  }
 
   const client: Partial<EngineClient> = {
     terminate() {
-      worker.terminate();
+      if ('terminate' in worker) worker.terminate();
+      else worker.close();
       kill(new WorkerTerminatedError('the engine worker was terminated'));
       remote[releaseProxy]();
     },
+    async open(openOptions) {
+      const result = await call(() => remote.open(openOptions));
+      open = true;
+      return result;
+    },
+    close() {
+      open = false;
+      return call(() => remote.close());
+    },
+    putMany(entries, writeOptions) {
+      let packed: ArrayBuffer;
+      try {
+        packed = packEntries(entries);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+      return call(() => remote.putPacked(transfer(packed, [packed]), writeOptions));
+    },
   };
-  for (const method of METHODS) {
-    const call = (...args: unknown[]): Promise<unknown> => {
-      if (dead) return Promise.reject(dead);
-      const f = remote[method] as unknown as (...a: unknown[]) => Promise<unknown>;
-      return Promise.race([f(...args), died]);
-    };
-    Object.assign(client, { [method]: call });
+  for (const method of FORWARDED) {
+    if (method in client) continue;
+    const f = remote[method] as unknown as (...a: unknown[]) => Promise<unknown>;
+    Object.assign(client, { [method]: (...args: unknown[]) => call(() => f(...args)) });
   }
   return client as EngineClient;
 }

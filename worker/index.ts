@@ -1,3 +1,15 @@
-/** The main thread's API for the engine worker. */
-export { connect, type EngineClient } from './connect.js';
-export type { EngineWorkerApi, EntriesOptions, OpenResult, ValueEncoding, WorkerOpenOptions, WorkerStorageKind, WorkerStorageRequest } from './protocol.js';
+/**
+ * The main thread's API for the engine worker. (The worker's own side, `createEngineHost`, is in
+ * `host.ts`: importing it here would pull the engine into the page's bundle.)
+ */
+export { connect, type ConnectOptions, type EngineClient } from './connect.js';
+export type {
+  EngineHostApi,
+  EngineWorkerApi,
+  EntriesOptions,
+  OpenResult,
+  ValueEncoding,
+  WorkerOpenOptions,
+  WorkerStorageKind,
+  WorkerStorageRequest,
+} from './protocol.js';

@@ -1,8 +1,10 @@
 /**
- * The API a worker running the engine exposes to the main thread (through comlink). Types only.
+ * The API of the engine worker, as the main thread sees it through `connect()`, and the
+ * message-level API behind it (`EngineHostApi`). Types only.
  *
- * The worker owns one database at a time. Every method resolves once the engine has done the
- * work in the worker; errors reject with edgestate's typed error classes (see `wire.ts`).
+ * The worker owns one database at a time and runs calls one at a time, in the order they were
+ * made. Every method resolves once the engine has done the work in the worker; errors reject with
+ * edgestate's typed error classes (see `wire.ts`).
  */
 import type { BytesInput, LsmStats, RecoveryInfo, StorageEstimate, WalRecoveryMode, WriteOptions } from '../web/src/index.js';
 
@@ -20,8 +22,10 @@ export interface WorkerOpenOptions {
   readonly storage?: WorkerStorageRequest;
   /** See `OpfsStorageOptions.lockTimeoutMs`. */
   readonly lockTimeoutMs?: number;
-  /** IndexedDB only: see `IndexedDbStorageOptions.maxBytes`. */
+  /** Largest total size of the files: see `OpfsStorageOptions.maxBytes`, `IndexedDbStorageOptions.maxBytes`. */
   readonly maxBytes?: number;
+  /** IndexedDB only: see `IndexedDbStorageOptions.flushDelayMs`. */
+  readonly flushDelayMs?: number;
   readonly maxKeySize?: number;
   readonly maxValueSize?: number;
   readonly walRecovery?: WalRecoveryMode;
@@ -50,11 +54,17 @@ export interface EngineWorkerApi {
   /** Opens a database; rejects with `DatabaseLockedError` if another context has it open. */
   open(options: WorkerOpenOptions): Promise<OpenResult>;
   put(key: BytesInput, value: BytesInput, options?: WriteOptions): Promise<void>;
-  /** Writes many entries in one message, as one atomic batch (one log record). */
+  /**
+   * Writes many entries as one atomic batch (one log record). The client packs them into one
+   * buffer that is transferred, not cloned; the caller's arrays are copied and stay usable.
+   */
   putMany(entries: ReadonlyArray<readonly [BytesInput, BytesInput]>, options?: WriteOptions): Promise<void>;
+  /** The value of `key`; bytes come back transferred (the worker keeps no copy). */
   get(key: BytesInput, encoding?: ValueEncoding): Promise<Uint8Array | string | undefined>;
   delete(key: BytesInput, options?: WriteOptions): Promise<void>;
+  /** Entries with `from <= key < to` in key order; bytes come back transferred. */
   entries(options?: EntriesOptions): Promise<Array<[Uint8Array | string, Uint8Array | string]>>;
+  /** Makes every acknowledged write durable as far as the engine can (syncs the log). */
   sync(): Promise<void>;
   /** Resolves once every acknowledged write is durable in the storage (IndexedDB: written). */
   flush(): Promise<void>;
@@ -63,6 +73,20 @@ export interface EngineWorkerApi {
   storageEstimate(): Promise<StorageEstimate>;
   /** The exact number of live keys (a full scan in the worker). */
   count(): Promise<number>;
-  /** Closes the database (syncing it) and releases its lock. */
+  /**
+   * Closes the database (syncing it) and releases its lock. Calls made before `close()` still
+   * run (a long `putMany` completes, then the close); calls made after it, until the next
+   * `open()`, reject at once with `DatabaseClosedError` instead of waiting.
+   */
   close(): Promise<void>;
+}
+
+/**
+ * What the worker really serves (see `host.ts`): {@link EngineWorkerApi}, except that a batch
+ * arrives packed in one transferred buffer (`packing.ts`) instead of as an array of pairs.
+ * `connect()` translates; use {@link EngineWorkerApi}.
+ */
+export interface EngineHostApi extends Omit<EngineWorkerApi, 'putMany'> {
+  /** `putMany` of the entries packed in `packed` (by `packEntries`). */
+  putPacked(packed: ArrayBuffer, options?: WriteOptions): Promise<void>;
 }

@@ -9,6 +9,8 @@
  * - Names are flat ASCII file names (`000001.log`), no directories.
  * - `write` past the end extends the file; a gap reads as zeros.
  * - `read` returns fewer bytes than asked only at end of file.
+ * - A descriptor names the file, not the name: it follows the file through a rename, and every
+ *   descriptor of a file sees the others' writes.
  * - A write that returned survives the loss of the worker; it survives a crash of the machine
  *   only after `sync` returned for that file.
  * - Failures throw: a `DOMException` (`QuotaExceededError`, `NotFoundError`,

@@ -1,8 +1,28 @@
-import { expect, it } from 'vitest';
-import { describeHostVfsConformance } from './host-vfs-conformance.js';
+import { describe, expect, it } from 'vitest';
+import { hostVfsConformanceChecks, runCheck } from './host-vfs-conformance.js';
 import { memoryStorage, MemoryVfs } from './memory.js';
 
-describeHostVfsConformance('MemoryVfs', () => new MemoryVfs());
+describe('MemoryVfs conforms to HostVfs', () => {
+  for (const check of hostVfsConformanceChecks) {
+    it(check.name, async () => {
+      expect(await runCheck(check, () => ({ vfs: new MemoryVfs() }))).toBeUndefined();
+    });
+  }
+});
+
+it('the conformance checks catch a VFS that breaks the contract', async () => {
+  // Extending by truncate must zero-fill up to the new size; this one stops a byte short.
+  class ShortTruncate extends MemoryVfs {
+    override truncate(fd: number, size: number): void {
+      super.truncate(fd, Math.max(0, size - 1));
+    }
+  }
+  const failed: string[] = [];
+  for (const check of hostVfsConformanceChecks) {
+    if ((await runCheck(check, () => ({ vfs: new ShortTruncate() }))) !== undefined) failed.push(check.name);
+  }
+  expect(failed).toEqual(['truncates and extends with zeros']);
+});
 
 it('a memory storage opened twice sees the same files', async () => {
   const storage = memoryStorage('x');

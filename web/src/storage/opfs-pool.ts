@@ -19,6 +19,11 @@
  * two slots with one name, and open keeps the higher generation. So every crash point leaves a
  * consistent directory, although OPFS has no atomic rename.
  *
+ * Quota: the browser's own quota makes `write` throw a `QuotaExceededError` DOMException (or
+ * write short, which is reported the same way). `maxBytes` sets a lower, per-database limit that
+ * fails the same way, so an application can keep one database from filling the origin's quota
+ * (and tests can exhaust a quota without filling the disk).
+ *
  * Trade-offs: needs a dedicated worker (sync handles exist only there); durable (`flush`);
  * one writer per database, enforced by a Web Lock; handle count = files + spare slots, which
  * stays within Safari's limit of 252 open handles for databases of up to ~200 files.
@@ -66,6 +71,13 @@ export interface OpfsStorageOptions {
   readonly lockTimeoutMs?: number;
   /** Free slots kept ready for new files (default 4). */
   readonly spareSlots?: number;
+  /**
+   * Largest total size of the database's files in bytes (slot headers not counted); a write or
+   * truncate that would grow past it throws a `QuotaExceededError` DOMException, as a full
+   * origin quota does, which the engine reports as `QuotaExceededError`. Default: no limit but
+   * the browser's quota.
+   */
+  readonly maxBytes?: number;
 }
 
 function fnv1a(bytes: Uint8Array): number {
@@ -106,6 +118,10 @@ function notFound(name: string): DOMException {
   return new DOMException(`no such file: ${name}`, 'NotFoundError');
 }
 
+function quotaExceeded(message: string): DOMException {
+  return new DOMException(message, 'QuotaExceededError');
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -135,15 +151,20 @@ class OpfsPoolVfs implements HostVfs {
   readonly #byName = new Map<string, Slot>();
   readonly #fds = new Map<number, Slot>();
   readonly #spare: number;
+  /** Limit on {@link OpfsPoolVfs.#used}, or `Infinity`. */
+  readonly #maxBytes: number;
+  /** Bytes of file data in named slots. Kept exact only when there is a limit to enforce. */
+  #used = 0;
   #nextFd = 1;
   #generation = 0n;
   #growing: Promise<void> | undefined;
   #nextSlotNumber: number;
 
-  constructor(dir: FileSystemDirectoryHandle, slots: Slot[], spare: number) {
+  constructor(dir: FileSystemDirectoryHandle, slots: Slot[], spare: number, maxBytes: number) {
     this.#dir = dir;
     this.#slots = slots;
     this.#spare = spare;
+    this.#maxBytes = maxBytes;
     this.#nextSlotNumber = 0;
     for (const slot of slots) {
       const m = SLOT_PATTERN.exec(slot.fileName);
@@ -159,6 +180,37 @@ class OpfsPoolVfs implements HostVfs {
         this.#free(slot);
       }
     }
+    // Counted after the duplicates above were freed (freeing adjusts the count).
+    let used = 0;
+    if (this.#limited) for (const slot of this.#byName.values()) used += slot.handle.getSize() - HEADER_SIZE;
+    this.#used = used;
+  }
+
+  get #limited(): boolean {
+    return this.#maxBytes !== Infinity;
+  }
+
+  /**
+   * Accounts for `slot` growing to at least `end` bytes of data (a write) or to exactly `end`
+   * (a truncate, `exact`); throws, changing nothing, if that would go past `maxBytes`. Called
+   * before the operation: OPFS itself may have written part of it by the time it fails.
+   */
+  #reserve(slot: Slot, end: number, exact = false): void {
+    if (!this.#limited) return;
+    const size = slot.handle.getSize() - HEADER_SIZE;
+    const grow = exact ? end - size : Math.max(0, end - size);
+    if (grow > 0 && this.#used + grow > this.#maxBytes) {
+      throw quotaExceeded(`OPFS database limited to ${this.#maxBytes} bytes (maxBytes): ${this.#used} used, ${grow} more needed`);
+    }
+    this.#used += grow;
+  }
+
+  /** After a write that failed part-way, counts the bytes that really landed instead of `end`. */
+  #settle(slot: Slot, end: number): void {
+    if (!this.#limited) return;
+    const size = slot.handle.getSize() - HEADER_SIZE;
+    // The reservation counted the file as `end` long (if it grew at all); it is `size`.
+    if (size < end) this.#used -= end - size;
   }
 
   /** Adds free slots in the background so that `open(create)` never finds none. */
@@ -190,6 +242,7 @@ class OpfsPoolVfs implements HostVfs {
   }
 
   #free(slot: Slot): void {
+    if (this.#limited && slot.name !== undefined) this.#used -= slot.handle.getSize() - HEADER_SIZE;
     this.#writeHeader(slot, undefined);
     slot.handle.truncate(HEADER_SIZE);
     slot.handle.flush();
@@ -216,6 +269,7 @@ class OpfsPoolVfs implements HostVfs {
       this.#byName.set(name, slot);
       this.#growInBackground();
     } else if (create) {
+      this.#reserve(slot, 0, true);
       slot.handle.truncate(HEADER_SIZE);
     }
     const fd = this.#nextFd++;
@@ -228,9 +282,19 @@ class OpfsPoolVfs implements HostVfs {
   }
 
   write(fd: number, offset: number, data: Uint8Array): void {
-    const written = this.#slot(fd).handle.write(data, { at: HEADER_SIZE + offset });
+    const slot = this.#slot(fd);
+    const end = offset + data.length;
+    this.#reserve(slot, end);
+    let written: number;
+    try {
+      written = slot.handle.write(data, { at: HEADER_SIZE + offset });
+    } catch (e) {
+      this.#settle(slot, end);
+      throw e;
+    }
     if (written !== data.length) {
-      throw new DOMException(`short write: ${written} of ${data.length} bytes`, 'QuotaExceededError');
+      this.#settle(slot, end);
+      throw quotaExceeded(`short write: ${written} of ${data.length} bytes`);
     }
   }
 
@@ -239,7 +303,9 @@ class OpfsPoolVfs implements HostVfs {
   }
 
   truncate(fd: number, size: number): void {
-    this.#slot(fd).handle.truncate(HEADER_SIZE + size);
+    const slot = this.#slot(fd);
+    this.#reserve(slot, size, true);
+    slot.handle.truncate(HEADER_SIZE + size);
   }
 
   sync(fd: number): void {
@@ -307,11 +373,15 @@ export function opfsStorage(name: string, options: OpfsStorageOptions = {}): Sto
   }
   const lockTimeoutMs = options.lockTimeoutMs ?? 0;
   const spare = options.spareSlots ?? 4;
+  const maxBytes = options.maxBytes ?? Infinity;
   if (!Number.isInteger(lockTimeoutMs) || lockTimeoutMs < 0) {
     throw new InvalidArgumentError(`lockTimeoutMs must be a non-negative integer, got ${lockTimeoutMs}`, { lockTimeoutMs });
   }
   if (!Number.isInteger(spare) || spare < 1 || spare > 64) {
     throw new InvalidArgumentError(`spareSlots must be an integer in 1..64, got ${spare}`, { spareSlots: spare });
+  }
+  if (maxBytes !== Infinity && (!Number.isInteger(maxBytes) || maxBytes < 0)) {
+    throw new InvalidArgumentError(`maxBytes must be a non-negative integer, got ${maxBytes}`, { maxBytes });
   }
   return {
     kind: 'opfs',
@@ -336,7 +406,7 @@ export function opfsStorage(name: string, options: OpfsStorageOptions = {}): Sto
           const decoded = decodeHeader(header);
           slots.push({ fileName, handle, name: decoded?.name, generation: decoded?.generation ?? 0n });
         }
-        const vfs = new OpfsPoolVfs(dir, slots, spare);
+        const vfs = new OpfsPoolVfs(dir, slots, spare, maxBytes);
         await vfs.ensureSpare();
         return {
           vfs,
