@@ -16,8 +16,7 @@
 //! indexes, wide columns) decode to [`Error::Unsupported`]. DO NOT RENUMBER the tags.
 
 use crate::coding::{
-    get_fixed32, get_fixed64, get_length_prefixed, get_varint32, put_fixed32, put_length_prefixed,
-    put_varint32,
+    get_fixed32, get_fixed64, get_length_prefixed, get_varint32, put_length_prefixed, put_varint32,
 };
 use crate::dbformat::MAX_SEQUENCE;
 use crate::{Error, Result};
@@ -186,10 +185,9 @@ impl WriteBatch {
 
     fn bump(&mut self) {
         self.count += 1;
-        let mut count = Vec::with_capacity(4);
-        put_fixed32(&mut count, self.count);
+        // In place, little-endian as fixed32: no allocation per operation.
         if let Some(dst) = self.rep.get_mut(8..12) {
-            dst.copy_from_slice(&count);
+            dst.copy_from_slice(&self.count.to_le_bytes());
         }
     }
 
@@ -217,11 +215,81 @@ impl WriteBatch {
 
     /// The operations, in order.
     pub fn ops(&self) -> impl Iterator<Item = BatchOp<'_>> {
-        // Our own encoding always decodes.
-        decode(&self.rep, "", 0)
-            .map(|(_, ops)| ops)
-            .into_iter()
-            .flatten()
+        // Parsed lazily, so that writing a batch allocates nothing. Our own encoding (and one
+        // accepted by `assign_encoded`) always parses, so a failure cannot occur here.
+        let mut src = self.rep.get(HEADER_SIZE..).unwrap_or_default();
+        std::iter::from_fn(move || next_op(&mut src).and_then(|op| op.ok()))
+    }
+
+    /// Replaces this batch by `encoded`, a batch the host encoded (RocksDB's WriteBatch format,
+    /// sequence number ignored), after checking that it parses. Keeps the allocation.
+    pub fn assign_encoded(&mut self, encoded: &[u8]) -> Result<()> {
+        let (_, ops) = decode(encoded, "<batch from the host>", 0)?;
+        let count = ops.len() as u32;
+        self.rep.clear();
+        self.rep.extend_from_slice(encoded);
+        self.count = count;
+        self.set_sequence(0);
+        Ok(())
+    }
+}
+
+/// Why an op could not be parsed: `(tag, reason)`; an unsupported tag has `reason` empty.
+type ParseFailure = (u8, String);
+
+/// Parses the op at the front of `src` (past the header), advancing `src`; `None` at the end.
+/// Log-data and no-op records are skipped, as they take no sequence number.
+fn next_op<'a>(src: &mut &'a [u8]) -> Option<std::result::Result<BatchOp<'a>, ParseFailure>> {
+    loop {
+        let (&tag, rest) = src.split_first()?;
+        *src = rest;
+        let cf = match tag {
+            TAG_CF_PUT | TAG_CF_DELETE | TAG_CF_SINGLE_DELETE | TAG_CF_MERGE
+            | TAG_CF_RANGE_DELETE => match get_varint32(src) {
+                Some(cf) => cf,
+                None => return Some(Err((tag, "truncated column family id".into()))),
+            },
+            _ => 0,
+        };
+        let mut field =
+            |what: &str| get_length_prefixed(src).ok_or((tag, format!("truncated {what}")));
+        let op = match tag {
+            TAG_PUT | TAG_CF_PUT => (|| {
+                Ok(BatchOp::Put {
+                    cf,
+                    key: field("put key")?,
+                    value: field("put value")?,
+                })
+            })(),
+            TAG_DELETE | TAG_CF_DELETE => {
+                field("delete key").map(|key| BatchOp::Delete { cf, key })
+            }
+            TAG_SINGLE_DELETE | TAG_CF_SINGLE_DELETE => {
+                field("single delete key").map(|key| BatchOp::SingleDelete { cf, key })
+            }
+            TAG_MERGE | TAG_CF_MERGE => (|| {
+                Ok(BatchOp::Merge {
+                    cf,
+                    key: field("merge key")?,
+                    value: field("merge operand")?,
+                })
+            })(),
+            TAG_RANGE_DELETE | TAG_CF_RANGE_DELETE => (|| {
+                Ok(BatchOp::DeleteRange {
+                    cf,
+                    begin: field("range begin")?,
+                    end: field("range end")?,
+                })
+            })(),
+            TAG_LOG_DATA => match field("log data") {
+                Ok(_) => continue,
+                Err(e) => Err(e),
+            },
+            TAG_NOOP => continue,
+            0x09..=0x0C | 0x10..=0x17 => Err((tag, String::new())),
+            other => Err((other, format!("unknown op tag 0x{other:02x}"))),
+        };
+        return Some(op);
     }
 }
 
@@ -241,51 +309,12 @@ pub fn decode<'a>(rep: &'a [u8], file: &str, offset: u64) -> Result<(u64, Vec<Ba
         )));
     }
     let mut ops = Vec::with_capacity(count as usize);
-    while let Some((&tag, rest)) = src.split_first() {
-        src = rest;
-        let cf = match tag {
-            TAG_CF_PUT | TAG_CF_DELETE | TAG_CF_SINGLE_DELETE | TAG_CF_MERGE
-            | TAG_CF_RANGE_DELETE => {
-                get_varint32(&mut src).ok_or_else(|| bad("truncated column family id"))?
-            }
-            _ => 0,
-        };
-        let mut field = |what: &str| {
-            get_length_prefixed(&mut src).ok_or_else(|| bad(&format!("truncated {what}")))
-        };
-        let op = match tag {
-            TAG_PUT | TAG_CF_PUT => BatchOp::Put {
-                cf,
-                key: field("put key")?,
-                value: field("put value")?,
-            },
-            TAG_DELETE | TAG_CF_DELETE => BatchOp::Delete {
-                cf,
-                key: field("delete key")?,
-            },
-            TAG_SINGLE_DELETE | TAG_CF_SINGLE_DELETE => BatchOp::SingleDelete {
-                cf,
-                key: field("single delete key")?,
-            },
-            TAG_MERGE | TAG_CF_MERGE => BatchOp::Merge {
-                cf,
-                key: field("merge key")?,
-                value: field("merge operand")?,
-            },
-            TAG_RANGE_DELETE | TAG_CF_RANGE_DELETE => BatchOp::DeleteRange {
-                cf,
-                begin: field("range begin")?,
-                end: field("range end")?,
-            },
-            TAG_LOG_DATA => {
-                field("log data")?;
-                continue;
-            }
-            TAG_NOOP => continue,
-            0x09..=0x0C | 0x10..=0x17 => return Err(unsupported(tag, file, offset)),
-            other => return Err(bad(&format!("unknown op tag 0x{other:02x}"))),
-        };
-        ops.push(op);
+    while let Some(op) = next_op(&mut src) {
+        match op {
+            Ok(op) => ops.push(op),
+            Err((tag, reason)) if reason.is_empty() => return Err(unsupported(tag, file, offset)),
+            Err((_, reason)) => return Err(bad(&reason)),
+        }
     }
     if ops.len() != count as usize {
         return Err(bad(&format!(

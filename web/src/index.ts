@@ -7,15 +7,22 @@
 export * from './errors.js';
 export { openLsm, LsmDatabase } from './engine/lsm-database.js';
 export type {
+  BlockCacheStats,
   BytesInput,
+  ColumnFamilyOptions,
+  Compression,
   DroppedTail,
+  EngineTuning,
   LsmStats,
   OpenLsmOptions,
   RecoveryInfo,
   ScanOptions,
   WalRecoveryMode,
-  WriteOptions,
 } from './engine/lsm-database.js';
+export { ColumnFamily, type IterateOptions, type ReadOptions, type WriteOptions } from './engine/column-family.js';
+export { WriteBatch, type BatchTarget, type MergeOperatorName } from './engine/write-batch.js';
+export { Snapshot } from './engine/snapshot.js';
+export { listElements, readUint64, uint64Operand } from './engine/merge-values.js';
 export { loadEngine, type EngineSource } from './engine/wasm-module.js';
 export type { HostVfs, OpenedStorage, StorageAdapter, StorageKind } from './storage/host-vfs.js';
 export { memoryStorage, MemoryVfs } from './storage/memory.js';
@@ -23,3 +30,4 @@ export { opfsStorage, opfsSyncAvailable, type OpfsStorageOptions } from './stora
 export { indexedDbStorage, type IndexedDbStorageOptions } from './storage/indexeddb.js';
 export { chooseStorage, type StorageChoice } from './storage/choose.js';
 export { requestPersistence, storageEstimate, type StorageEstimate } from './storage/persistence.js';
+export * from './state/index.js';

@@ -6,13 +6,17 @@
  * because preparing storage is.
  */
 import { Database } from '../../../wasm/pkg/edgestate_lsm.js';
-import { DatabaseClosedError, EngineCrashedError, InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from '../errors.js';
 import type { OpenedStorage, StorageAdapter, StorageKind } from '../storage/host-vfs.js';
+import type { BytesInput } from './bytes.js';
+import { ColumnFamily, type IterateOptions, type ReadOptions, type WriteOptions } from './column-family.js';
+import { EngineCore } from './engine-core.js';
 import { fromEngineError } from './engine-error.js';
-import { loadEngine, type EngineSource } from './wasm-module.js';
+import { Snapshot } from './snapshot.js';
+import { engineMemory, loadEngine, type EngineSource } from './wasm-module.js';
+import type { MergeOperatorName, WriteBatch } from './write-batch.js';
 
-/** Keys and values: bytes, or strings (stored as UTF-8). */
-export type BytesInput = Uint8Array | string;
+export type { BytesInput } from './bytes.js';
 
 /** What recovery does with a damaged write-ahead log; see docs/formats/log.md. */
 export type WalRecoveryMode =
@@ -29,9 +33,57 @@ const RECOVERY_MODES: Readonly<Record<WalRecoveryMode, number>> = {
   pointInTime: 2,
 };
 
+/** Compression of new tables' data blocks. */
+export type Compression = 'none' | 'snappy' | 'lz4';
+
+/** Options of a column family. Not stored: give the same ones on every open. */
+export interface ColumnFamilyOptions {
+  /** How `merge` operands combine (default: none, and `merge` is refused). */
+  readonly merge?: MergeOperatorName;
+}
+
+/**
+ * How the engine uses memory and storage. Every field is optional (the engine's defaults are in
+ * brackets); out-of-range values fail the open with `InvalidArgumentError`.
+ */
+export interface EngineTuning {
+  /** A column family's memtable is written to a table at this size [4 MiB]. */
+  readonly writeBufferSize?: number;
+  /**
+   * One budget for memtables and the block cache, in bytes [64 MiB]: half for each. Not
+   * included: the index and filter blocks of open tables (about 1–2% of table bytes).
+   */
+  readonly memoryBudget?: number;
+  /** Data block size of new tables, before compression [4096]. */
+  readonly blockSize?: number;
+  /** Bloom filter bits per key (0: no filter) [10, ~1% false positives]. */
+  readonly bloomBitsPerKey?: number;
+  /** ['none'] */
+  readonly compression?: Compression;
+  /** Level 0 is compacted when it holds this many tables [4]. */
+  readonly level0CompactionTrigger?: number;
+  /** Target size of level 1 [64 MiB]. */
+  readonly maxBytesForLevelBase?: number;
+  /** Growth factor between levels [10]. */
+  readonly levelMultiplier?: number;
+  /** Size at which compaction starts a new table [8 MiB]. */
+  readonly targetFileSize?: number;
+}
+
+const TUNING_KEYS = [
+  'writeBufferSize',
+  'memoryBudget',
+  'blockSize',
+  'bloomBitsPerKey',
+  'level0CompactionTrigger',
+  'maxBytesForLevelBase',
+  'levelMultiplier',
+  'targetFileSize',
+] as const;
+
 /** Options of {@link openLsm}. */
-export interface OpenLsmOptions {
-  /** Where the files live: `opfsStorage(name)`, `memoryStorage()`. */
+export interface OpenLsmOptions extends EngineTuning {
+  /** Where the files live: `opfsStorage(name)`, `indexedDbStorage(name)`, `memoryStorage()`. */
   readonly storage: StorageAdapter;
   /** Longest key accepted, in bytes. Default 65536; at most 2^30. */
   readonly maxKeySize?: number;
@@ -39,17 +91,13 @@ export interface OpenLsmOptions {
   readonly maxValueSize?: number;
   /** Default `'tolerateCorruptedTail'`. */
   readonly walRecovery?: WalRecoveryMode;
+  /**
+   * Column families by name, with their options; those that do not exist yet are created.
+   * Existing families not listed open without a merge operator. `default` may be listed too.
+   */
+  readonly columnFamilies?: Readonly<Record<string, ColumnFamilyOptions>>;
   /** The engine's `.wasm` (needed in Node; browsers find it through the bundler). */
   readonly wasm?: EngineSource;
-}
-
-/** Options of one write. */
-export interface WriteOptions {
-  /**
-   * Flush the log to durable storage before returning. Without it, a write that returned
-   * survives a killed worker or closed tab, but not a crash of the machine or browser.
-   */
-  readonly sync?: boolean;
 }
 
 /** Bounds of a scan: `from <= key < to`. */
@@ -82,6 +130,15 @@ export interface RecoveryInfo {
   readonly flushSkippedForQuota: boolean;
 }
 
+/** The block cache's counters. */
+export interface BlockCacheStats {
+  readonly capacity: number;
+  readonly usage: number;
+  readonly hits: number;
+  readonly misses: number;
+  readonly evictions: number;
+}
+
 /** Counters of an open database. */
 export interface LsmStats {
   readonly storage: StorageKind;
@@ -97,16 +154,11 @@ export interface LsmStats {
   readonly levels: ReadonlyArray<readonly [number, number]>;
   readonly flushes: number;
   readonly compactions: number;
-}
-
-const encoder = new TextEncoder();
-const decoder = new TextDecoder('utf-8', { fatal: true });
-
-function toBytes(value: unknown, what: string): Uint8Array {
-  if (value instanceof Uint8Array) return value;
-  if (typeof value === 'string') return encoder.encode(value);
-  const got = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
-  throw new InvalidArgumentError(`${what} must be a string or a Uint8Array, got ${got}`, { argument: what, type: got });
+  /** Bytes written to tables by flushes and compactions since open. */
+  readonly tableBytesWritten: number;
+  /** Open snapshots (including those iterators hold). */
+  readonly snapshots: number;
+  readonly blockCache: BlockCacheStats;
 }
 
 function limitOption(value: number | undefined, fallback: number, what: string): number {
@@ -117,15 +169,42 @@ function limitOption(value: number | undefined, fallback: number, what: string):
   return value;
 }
 
-function syncOption(options: WriteOptions | undefined): boolean {
-  if (options === undefined) return false;
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidArgumentError(`write options must be an object, got ${options === null ? 'null' : typeof options}`);
+const MERGE_OPERATORS: readonly MergeOperatorName[] = ['listAppend', 'uint64Add'];
+
+function checkMerge(merge: unknown, where: string): MergeOperatorName | undefined {
+  if (merge === undefined) return undefined;
+  if (!MERGE_OPERATORS.includes(merge as MergeOperatorName)) {
+    throw new InvalidArgumentError(`${where}: unknown merge operator ${JSON.stringify(merge)} (known: ${MERGE_OPERATORS.join(', ')})`, { argument: 'merge' });
   }
-  if (options.sync !== undefined && typeof options.sync !== 'boolean') {
-    throw new InvalidArgumentError(`options.sync must be a boolean, got ${typeof options.sync}`, { argument: 'sync' });
+  return merge as MergeOperatorName;
+}
+
+/** The options object `Database.open` reads (wasm/src/bindings/open_options.rs). */
+function engineOptions(options: OpenLsmOptions, maxKeySize: number, maxValueSize: number): Record<string, unknown> {
+  const mode = options.walRecovery ?? 'tolerateCorruptedTail';
+  if (!Object.hasOwn(RECOVERY_MODES, mode)) {
+    throw new InvalidArgumentError(`unknown walRecovery ${JSON.stringify(mode)}`, { argument: 'walRecovery' });
   }
-  return options.sync ?? false;
+  const out: Record<string, unknown> = { maxKeySize, maxValueSize, recoveryMode: RECOVERY_MODES[mode] };
+  for (const key of TUNING_KEYS) {
+    const v = options[key];
+    if (v === undefined) continue;
+    if (!Number.isSafeInteger(v) || v < 0) throw new InvalidArgumentError(`${key} must be a non-negative integer, got ${String(v)}`, { argument: key });
+    out[key] = v;
+  }
+  if (options.compression !== undefined) {
+    if (!['none', 'snappy', 'lz4'].includes(options.compression)) {
+      throw new InvalidArgumentError(`compression must be 'none', 'snappy' or 'lz4', got ${JSON.stringify(options.compression)}`, { argument: 'compression' });
+    }
+    out.compression = options.compression;
+  }
+  const cfs = options.columnFamilies ?? {};
+  if (typeof cfs !== 'object' || cfs === null) throw new InvalidArgumentError('columnFamilies must be an object of name → options', { argument: 'columnFamilies' });
+  out.columnFamilies = Object.entries(cfs).map(([name, o]) => {
+    const merge = checkMerge(o?.merge, `column family ${JSON.stringify(name)}`);
+    return merge === undefined ? { name } : { name, merge };
+  });
+  return out;
 }
 
 /**
@@ -138,111 +217,178 @@ export async function openLsm(options: OpenLsmOptions): Promise<LsmDatabase> {
   }
   const maxKeySize = limitOption(options.maxKeySize, 64 << 10, 'maxKeySize');
   const maxValueSize = limitOption(options.maxValueSize, 64 << 20, 'maxValueSize');
-  const mode = options.walRecovery ?? 'tolerateCorruptedTail';
-  if (!Object.hasOwn(RECOVERY_MODES, mode)) {
-    throw new InvalidArgumentError(`unknown walRecovery ${JSON.stringify(mode)}`, { argument: 'walRecovery' });
-  }
+  const engine = engineOptions(options, maxKeySize, maxValueSize);
   await loadEngine(options.wasm);
   const storage = await options.storage.open();
+  let db: LsmDatabase | undefined;
   try {
-    const db = Database.open(storage.vfs, maxKeySize, maxValueSize, RECOVERY_MODES[mode]);
-    return new LsmDatabase(db, storage, options.storage.kind);
+    const handle = Database.open(storage.vfs, engine);
+    db = new LsmDatabase(new EngineCore(handle, engineMemory(), maxKeySize, maxValueSize), storage, options.storage.kind);
+    for (const [name, o] of Object.entries(options.columnFamilies ?? {})) {
+      db.registerColumnFamily(name, o.merge);
+    }
+    return db;
   } catch (e) {
-    await storage.close();
+    if (db !== undefined) await db.close().catch(() => undefined);
+    else await storage.close();
     throw fromEngineError(e);
   }
 }
 
-/** An open LSM database. Not shareable across workers: it lives where it was opened. */
+/**
+ * An open LSM database. Not shareable across workers: it lives where it was opened.
+ *
+ * Its key-value methods act on the default column family; `columnFamily(name)` gives the others.
+ */
 export class LsmDatabase {
-  #db: Database | undefined;
-  #crashed: EngineCrashedError | undefined;
+  readonly #core: EngineCore;
   readonly #storage: OpenedStorage;
   readonly #kind: StorageKind;
+  #default: ColumnFamily;
+  /** Merge operators of the column families this handle knows, by name. */
+  readonly #merges = new Map<string, MergeOperatorName | undefined>();
   /** What opening recovered from the logs. */
   readonly recovery: RecoveryInfo;
 
   /** @internal Use {@link openLsm}. */
-  constructor(db: Database, storage: OpenedStorage, kind: StorageKind) {
-    this.#db = db;
+  constructor(core: EngineCore, storage: OpenedStorage, kind: StorageKind) {
+    this.#core = core;
     this.#storage = storage;
     this.#kind = kind;
-    this.recovery = db.recovery() as RecoveryInfo;
+    this.recovery = core.call((db) => db.recovery()) as RecoveryInfo;
+    this.#default = new ColumnFamily(core, 0, 'default', undefined);
+  }
+
+  /** @internal Records (creating if missing) a column family given at open. */
+  registerColumnFamily(name: string, merge: MergeOperatorName | undefined): void {
+    this.#merges.set(name, merge);
+    if (name === 'default') {
+      this.#default = new ColumnFamily(this.#core, 0, 'default', merge);
+      return;
+    }
+    if (this.#idOf(name) === undefined) this.createColumnFamily(name, merge === undefined ? {} : { merge });
   }
 
   /** Whether {@link LsmDatabase.close} has been called. */
   get closed(): boolean {
-    return this.#db === undefined;
+    return this.#core.closed;
+  }
+
+  /** The default column family (id 0). */
+  get defaultColumnFamily(): ColumnFamily {
+    return this.#default;
+  }
+
+  /** Names of every column family, `'default'` first. */
+  columnFamilyNames(): string[] {
+    return (this.#core.call((db) => db.column_families()) as Array<[number, string]>).map(([, name]) => name);
+  }
+
+  /** The column family called `name`; throws `InvalidArgumentError` if there is none. */
+  columnFamily(name: string): ColumnFamily {
+    if (name === 'default') return this.defaultColumnFamily;
+    const id = this.#idOf(name);
+    if (id === undefined) throw new InvalidArgumentError(`no column family named ${JSON.stringify(name)}`, { argument: 'name' });
+    return new ColumnFamily(this.#core, id, name, this.#merges.get(name));
+  }
+
+  /** Creates a column family (durably, in the MANIFEST); throws if `name` is taken. */
+  createColumnFamily(name: string, options: ColumnFamilyOptions = {}): ColumnFamily {
+    if (typeof name !== 'string' || name.length === 0) throw new InvalidArgumentError('a column family name must be a non-empty string', { argument: 'name' });
+    const merge = checkMerge(options.merge, `column family ${JSON.stringify(name)}`);
+    const id = this.#core.call((db) => db.create_column_family(name, merge));
+    this.#merges.set(name, merge);
+    return new ColumnFamily(this.#core, id, name, merge);
+  }
+
+  /** Drops a column family and deletes its data (the default one cannot be dropped). */
+  dropColumnFamily(cf: ColumnFamily | string): void {
+    const family = typeof cf === 'string' ? this.columnFamily(cf) : cf;
+    this.#core.call((db) => db.drop_column_family(family.id));
+    this.#merges.delete(family.name);
+  }
+
+  #idOf(name: string): number | undefined {
+    const all = this.#core.call((db) => db.column_families()) as Array<[number, string]>;
+    return all.find(([, n]) => n === name)?.[0];
   }
 
   /** Sets `key` to `value`. Throws `KeyTooLargeError`/`ValueTooLargeError` and writes nothing if over the limits. */
   put(key: BytesInput, value: BytesInput, options?: WriteOptions): void {
-    const k = toBytes(key, 'key');
-    const v = toBytes(value, 'value');
-    const sync = syncOption(options);
-    this.#call((db) => db.put(k, v, sync));
+    this.#default.put(key, value, options);
   }
 
-  /**
-   * Writes every `[key, value]` of `entries` as one atomic batch (one log record: after a crash
-   * all of them or none are there). Validates everything before writing anything.
-   */
+  /** See {@link ColumnFamily.putMany}. */
   putMany(entries: ReadonlyArray<readonly [BytesInput, BytesInput]>, options?: WriteOptions): void {
-    if (!Array.isArray(entries)) throw new InvalidArgumentError('putMany needs an array of [key, value] pairs');
-    const keys: Uint8Array[] = [];
-    const values: Uint8Array[] = [];
-    for (const entry of entries) {
-      if (!Array.isArray(entry) || entry.length !== 2) throw new InvalidArgumentError('each entry must be a [key, value] pair');
-      keys.push(toBytes(entry[0], 'key'));
-      values.push(toBytes(entry[1], 'value'));
-    }
-    const sync = syncOption(options);
-    this.#call((db) => db.put_many(keys, values, sync));
+    this.#default.putMany(entries, options);
   }
 
   /** The value of `key` (a fresh copy), or `undefined`. */
-  get(key: BytesInput): Uint8Array | undefined {
-    const k = toBytes(key, 'key');
-    return this.#call((db) => db.get(k));
+  get(key: BytesInput, options?: ReadOptions): Uint8Array | undefined {
+    return this.#default.get(key, options);
   }
 
-  /** The value of `key` decoded as UTF-8, or `undefined`. Throws `InvalidArgumentError` if it is not UTF-8. */
-  getString(key: BytesInput): string | undefined {
-    const bytes = this.get(key);
-    if (bytes === undefined) return undefined;
-    try {
-      return decoder.decode(bytes);
-    } catch {
-      throw new InvalidArgumentError('the stored value is not valid UTF-8; read it with get()', { argument: 'key' });
-    }
+  /** The value of `key` decoded as UTF-8, or `undefined`. */
+  getString(key: BytesInput, options?: ReadOptions): string | undefined {
+    return this.#default.getString(key, options);
+  }
+
+  /** See {@link ColumnFamily.multiGet}. */
+  multiGet(keys: readonly BytesInput[], options?: ReadOptions): Array<Uint8Array | undefined> {
+    return this.#default.multiGet(keys, options);
+  }
+
+  /** See {@link ColumnFamily.merge} (needs `columnFamilies: { default: { merge } }`). */
+  merge(key: BytesInput, operand: BytesInput, options?: WriteOptions): void {
+    this.#default.merge(key, operand, options);
   }
 
   /** Removes `key` (no error if absent). */
   delete(key: BytesInput, options?: WriteOptions): void {
-    const k = toBytes(key, 'key');
-    const sync = syncOption(options);
-    this.#call((db) => db.delete(k, sync));
+    this.#default.delete(key, options);
   }
 
-  /** Entries with `from <= key < to`, in bytewise key order. */
+  /** See {@link ColumnFamily.deleteRange}. */
+  deleteRange(begin: BytesInput, end: BytesInput, options?: WriteOptions): void {
+    this.#default.deleteRange(begin, end, options);
+  }
+
+  /** See {@link ColumnFamily.entries}. */
+  entries(options: IterateOptions = {}): Generator<[Uint8Array, Uint8Array], void, undefined> {
+    return this.#default.entries(options);
+  }
+
+  /** Entries with `from <= key < to`, in bytewise key order, as an array. */
   scan(options: ScanOptions = {}): Array<[Uint8Array, Uint8Array]> {
-    const from = options.from === undefined ? undefined : toBytes(options.from, 'from');
-    const to = options.to === undefined ? undefined : toBytes(options.to, 'to');
-    const limit = options.limit ?? 0xffffffff;
-    if (!Number.isInteger(limit) || limit < 0 || limit > 0xffffffff) {
-      throw new InvalidArgumentError(`limit must be a non-negative integer, got ${String(options.limit)}`, { argument: 'limit' });
-    }
-    return this.#call((db) => db.scan(from, to, limit) as Array<[Uint8Array, Uint8Array]>);
+    return [...this.#default.entries(options)];
   }
 
-  /** The exact number of live keys. Scans the whole database: O(keys). */
+  /** The exact number of live keys in the default column family. Scans it: O(keys). */
   count(): number {
-    return this.#call((db) => db.count());
+    return this.#default.count();
+  }
+
+  /** Applies `batch` atomically (one log record): after a crash all of it or none of it is there. */
+  write(batch: WriteBatch, options?: WriteOptions): void {
+    const encoded = batch.encoded();
+    const sync = options?.sync ?? false;
+    if (typeof sync !== 'boolean') throw new InvalidArgumentError('options.sync must be a boolean', { argument: 'sync' });
+    this.#core.call((db, staging) => {
+      staging.write(encoded, 0);
+      db.write(encoded.length, sync);
+    });
+  }
+
+  /** Takes a snapshot: reads given `{ snapshot }` see the database as it is now. Release it when done. */
+  snapshot(): Snapshot {
+    const core = this.#core;
+    const id = core.snapshot();
+    return new Snapshot(core, id, core.call((db) => db.snapshot_sequence(id)));
   }
 
   /** Makes every acknowledged write durable as far as the engine can (syncs the log). */
   sync(): void {
-    this.#call((db) => db.sync());
+    this.#core.call((db) => db.sync());
   }
 
   /**
@@ -254,36 +400,34 @@ export class LsmDatabase {
     await this.#storage.flush();
   }
 
+  /** Writes every memtable into a table (so the log holds nothing live), then {@link flush}es. */
+  async flushMemtables(): Promise<void> {
+    this.#core.call((db) => db.flush());
+    await this.#storage.flush();
+  }
+
+  /** Compacts every column family down to one sorted run. */
+  compact(): void {
+    this.#core.call((db) => db.compact());
+  }
+
+  /** Reads every table and checks its checksums; returns the number of entries read. */
+  verify(): number {
+    return this.#core.call((db) => db.verify());
+  }
+
   /** Counters describing the database. */
   stats(): LsmStats {
-    return { storage: this.#kind, ...(this.#call((db) => db.stats()) as Omit<LsmStats, 'storage'>) };
+    return { storage: this.#kind, ...(this.#core.call((db) => db.stats()) as Omit<LsmStats, 'storage'>) };
   }
 
   /** Syncs, closes the engine and releases the storage (and its lock). Idempotent. */
   async close(): Promise<void> {
-    const db = this.#db;
-    if (db === undefined) return;
-    this.#db = undefined;
+    if (this.#core.closed) return;
     try {
-      if (this.#crashed === undefined) db.close();
-    } catch (e) {
-      throw fromEngineError(e);
+      this.#core.close();
     } finally {
-      db.free();
       await this.#storage.close();
-    }
-  }
-
-  #call<T>(f: (db: Database) => T): T {
-    if (this.#crashed) throw this.#crashed;
-    const db = this.#db;
-    if (db === undefined) throw new DatabaseClosedError();
-    try {
-      return f(db);
-    } catch (e) {
-      const mapped = fromEngineError(e);
-      if (mapped instanceof EngineCrashedError) this.#crashed = mapped;
-      throw mapped;
     }
   }
 }

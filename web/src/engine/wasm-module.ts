@@ -7,6 +7,7 @@ import init, { initSync } from '../../../wasm/pkg/edgestate_lsm.js';
 export type EngineSource = BufferSource | WebAssembly.Module | URL | Response | Promise<Response>;
 
 let loading: Promise<void> | undefined;
+let memory: WebAssembly.Memory | undefined;
 
 /**
  * Instantiates the engine. Idempotent: later calls return the first call's promise (and ignore
@@ -15,10 +16,16 @@ let loading: Promise<void> | undefined;
 export function loadEngine(source?: EngineSource): Promise<void> {
   loading ??= (async () => {
     if (source instanceof WebAssembly.Module || ArrayBuffer.isView(source) || source instanceof ArrayBuffer) {
-      initSync({ module: source });
+      memory = initSync({ module: source }).memory;
     } else {
-      await init(source === undefined ? undefined : { module_or_path: source });
+      memory = (await init(source === undefined ? undefined : { module_or_path: source })).memory;
     }
   })();
   return loading;
+}
+
+/** The engine's linear memory (after {@link loadEngine} resolved). */
+export function engineMemory(): WebAssembly.Memory {
+  if (memory === undefined) throw new Error('edgestate: the engine is not loaded (await loadEngine() first)');
+  return memory;
 }

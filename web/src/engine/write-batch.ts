@@ -1,0 +1,142 @@
+/**
+ * `WriteBatch`: writes collected in JavaScript and applied atomically by `db.write(batch)`.
+ */
+import { InvalidArgumentError } from '../errors.js';
+import { HEADER_SIZE, listFrame, Tag, writeOp, type ByteSink } from './batch-encoding.js';
+import { checkBytes, toBytes, type BytesInput } from './bytes.js';
+
+/** What a batch needs to know of a column family (a {@link ColumnFamily} handle satisfies it). */
+export interface BatchTarget {
+  /** The column family's id in its database. */
+  readonly id: number;
+  /** Its merge operator, which decides how `merge` frames operands. */
+  readonly mergeOperator: MergeOperatorName | undefined;
+}
+
+/** Merge operators a column family can have. */
+export type MergeOperatorName =
+  /** `merge(key, element)` appends `element` to a list; read it back with `listElements()`. */
+  | 'listAppend'
+  /** Operands and values are unsigned 64-bit little-endian integers; merging adds (wrapping). */
+  | 'uint64Add';
+
+const encoder = new TextEncoder();
+
+/** A growable JavaScript buffer holding an encoded batch. */
+class BatchBuffer implements ByteSink {
+  bytes = new Uint8Array(256);
+
+  reserve(len: number): void {
+    if (len <= this.bytes.length) return;
+    const grown = new Uint8Array(Math.max(len, this.bytes.length * 2));
+    grown.set(this.bytes);
+    this.bytes = grown;
+  }
+
+  write(value: BytesInput, at: number): number {
+    if (typeof value === 'string') {
+      this.reserve(at + value.length * 3);
+      return encoder.encodeInto(value, this.bytes.subarray(at)).written;
+    }
+    this.reserve(at + value.length);
+    this.bytes.set(value, at);
+    return value.length;
+  }
+
+  writeVarint32(n: number, at: number): number {
+    this.reserve(at + 5);
+    let p = at;
+    while (n >= 0x80) {
+      this.bytes[p++] = (n & 0x7f) | 0x80;
+      n >>>= 7;
+    }
+    this.bytes[p++] = n;
+    return p - at;
+  }
+
+  writeByte(b: number, at: number): void {
+    this.reserve(at + 1);
+    this.bytes[at] = b;
+  }
+
+  move(target: number, start: number, end: number): void {
+    this.reserve(target + end - start);
+    this.bytes.copyWithin(target, start, end);
+  }
+}
+
+/**
+ * Puts, deletes, merges and range deletions across column families, applied by
+ * `LsmDatabase.write(batch)` as one atomic unit: one log record, so after a crash either every
+ * operation is there or none is. Operations apply in the order added. Reusable after `clear()`.
+ *
+ * The batch is encoded as it is built (RocksDB's WriteBatch format), so applying it crosses into
+ * the engine once, whatever its size.
+ */
+export class WriteBatch {
+  readonly #buf = new BatchBuffer();
+  #end = HEADER_SIZE;
+  #count = 0;
+
+  /** Operations in the batch. */
+  get count(): number {
+    return this.#count;
+  }
+
+  /** Encoded size in bytes. */
+  get byteLength(): number {
+    return this.#end;
+  }
+
+  /** Sets `key` to `value` (in `cf`, default: the default column family). */
+  put(key: BytesInput, value: BytesInput, cf?: BatchTarget): this {
+    checkBytes(key, 'key');
+    checkBytes(value, 'value');
+    return this.#add(Tag.Put, cf, key, value);
+  }
+
+  /** Removes `key`. */
+  delete(key: BytesInput, cf?: BatchTarget): this {
+    checkBytes(key, 'key');
+    return this.#add(Tag.Delete, cf, key);
+  }
+
+  /** Adds a merge operand to `key`; `cf` must have a merge operator (see {@link MergeOperatorName}). */
+  merge(key: BytesInput, operand: BytesInput, cf?: BatchTarget): this {
+    checkBytes(key, 'key');
+    checkBytes(operand, 'operand');
+    if (cf?.mergeOperator === 'listAppend') {
+      const element = toBytes(operand, 'operand');
+      return this.#add(Tag.Merge, cf, key, element, listFrame(element.length));
+    }
+    return this.#add(Tag.Merge, cf, key, operand);
+  }
+
+  /** Removes every key `k` with `begin <= k < end`. */
+  deleteRange(begin: BytesInput, end: BytesInput, cf?: BatchTarget): this {
+    checkBytes(begin, 'begin');
+    checkBytes(end, 'end');
+    return this.#add(Tag.DeleteRange, cf, begin, end);
+  }
+
+  /** Removes every operation (keeping the buffer). */
+  clear(): void {
+    this.#end = HEADER_SIZE;
+    this.#count = 0;
+  }
+
+  /** @internal The encoded batch (a view, valid until the batch changes). */
+  encoded(): Uint8Array {
+    const bytes = this.#buf.bytes;
+    new DataView(bytes.buffer, bytes.byteOffset).setUint32(8, this.#count, true);
+    return bytes.subarray(0, this.#end);
+  }
+
+  #add(tag: readonly [number, number], cf: BatchTarget | undefined, key: BytesInput, value?: BytesInput, prefix?: Uint8Array): this {
+    const id = cf?.id ?? 0;
+    if (!Number.isInteger(id) || id < 0) throw new InvalidArgumentError('cf must be a column family of this database', { argument: 'cf' });
+    this.#end = writeOp(this.#buf, this.#end, tag, id, key, value, prefix);
+    this.#count++;
+    return this;
+  }
+}
