@@ -1,0 +1,77 @@
+/**
+ * edgestate's engine through its public API (`openLsm`), called synchronously in this worker,
+ * on OPFS (the slot pool of sync access handles) or on memory.
+ */
+import { memoryStorage, openLsm, opfsStorage, type LsmDatabase } from '../../../web/src/index.js';
+import type { Workload } from '../workload.js';
+import type { Contender, Store } from './contender.js';
+import { removeOpfsEntry } from './opfs-files.js';
+
+/** Where `opfsStorage('bench/<name>')` keeps its files. */
+const OPFS_ROOT = ['edgestate', 'bench'] as const;
+
+function engineStore(db: LsmDatabase, durable: boolean): Store {
+  const store: Store = {
+    putOne(w: Workload, count: number): void {
+      for (let i = 0; i < count; i++) db.put(w.key(i), w.value(i));
+    },
+    putBatch(w: Workload, batchSize: number): void {
+      for (let from = 0; from < w.count; from += batchSize) {
+        const to = Math.min(from + batchSize, w.count);
+        const entries: Array<readonly [Uint8Array, Uint8Array]> = [];
+        for (let i = from; i < to; i++) entries.push([w.key(i), w.value(i)]);
+        db.putMany(entries);
+      }
+    },
+    get(w: Workload, order: Uint32Array): number {
+      let found = 0;
+      for (const i of order) if (db.get(w.key(i))?.length === w.value(i).length) found++;
+      return found;
+    },
+    scan(w: Workload, starts: Uint32Array, length: number): number {
+      let entries = 0;
+      for (const i of starts) entries += db.scan({ from: w.key(i), limit: length }).length;
+      return entries;
+    },
+    close: () => db.close(),
+  };
+  if (!durable) return store;
+  return {
+    ...store,
+    makeDurable: () => db.flush(),
+    async commitOne(w: Workload, i: number): Promise<void> {
+      db.put(w.key(i), w.value(i));
+      await db.flush();
+    },
+  };
+}
+
+/** The engine on OPFS: durable at `flush()` (every engine sync flushes the sync access handle). */
+export function engineOpfs(): Contender {
+  return {
+    detail: 'edgestate engine (wasm) on OPFS (pool of sync access handles), openLsm defaults',
+    notes: [
+      'engine put/putMany append to the WAL without syncing: acknowledged (survive a killed worker), durable at the next flush()',
+      'engine commit = put + await db.flush() (syncs the WAL: FileSystemSyncAccessHandle.flush)',
+    ],
+    perOpCapped: false,
+    async open(name: string): Promise<Store> {
+      await removeOpfsEntry([...OPFS_ROOT, name]);
+      return engineStore(await openLsm({ storage: opfsStorage(`bench/${name}`) }), true);
+    },
+    dispose: () => removeOpfsEntry(OPFS_ROOT),
+  };
+}
+
+/** The engine on memory: the same code with files in JS memory, so no durability phases. */
+export function engineMemory(): Contender {
+  return {
+    detail: 'edgestate engine (wasm) on memoryStorage(), openLsm defaults',
+    notes: ['engine on memory: not durable, so no commit numbers'],
+    perOpCapped: false,
+    async open(name: string): Promise<Store> {
+      return engineStore(await openLsm({ storage: memoryStorage(name) }), false);
+    },
+    dispose: () => Promise.resolve(),
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * What the Node runner, the bench page and the contender workers say to each other: the run
+ * specification going in, the measured phases coming out. Wire types only.
+ */
+
+/** Every contender, in the order the runner runs and prints them. The one list of contenders. */
+export const CONTENDERS = ['engine-opfs', 'engine-memory', 'idb', 'sqlite-sahpool', 'map'] as const;
+
+/** One store under test (see `contenders/`). */
+export type ContenderId = (typeof CONTENDERS)[number];
+
+/** The phases a run measures, in the order it runs them. */
+export type PhaseId =
+  /** One write per call: engine `put`, a Map `set`, one IndexedDB transaction per put, one sqlite autocommit INSERT. */
+  | 'putOne'
+  /** Writes grouped: engine `putMany`, one IndexedDB transaction or one sqlite transaction per batch. */
+  | 'putBatch'
+  /** Making the whole bulk load durable, once, right after it. */
+  | 'loadDurable'
+  /** One overwrite followed by a durable commit, repeated. */
+  | 'commit'
+  /** Point reads of existing keys in random order. */
+  | 'get'
+  /** Range scans: `scanLength` entries in key order from a random existing key. */
+  | 'scan';
+
+/** What one run does. Every contender of one `keys` value sees the same keys, values and order. */
+export interface RunSpec {
+  readonly contender: ContenderId;
+  /** Keys loaded (each 16 random bytes, with a 100-byte value). */
+  readonly keys: number;
+  /** Seed of the workload's PRNG: the same seed gives the same keys, order, reads and scans. */
+  readonly seed: number;
+  /** Cap of the `putOne` phase for contenders that pay a transaction per write. */
+  readonly perOpCap: number;
+  /** Writes per batch in `putBatch`. */
+  readonly batchSize: number;
+  /** Point reads in `get` (at most `keys`). */
+  readonly gets: number;
+  /** Scans in `scan`. */
+  readonly scans: number;
+  /** Entries per scan. */
+  readonly scanLength: number;
+  /** Durable commits in `commit`. */
+  readonly commits: number;
+}
+
+/** One measured phase. */
+export interface PhaseResult {
+  /** Operations done (writes, reads, scans or commits). */
+  readonly ops: number;
+  /** Wall time of the phase in milliseconds (`performance.now()` in the worker). */
+  readonly ms: number;
+  /** Whether `ops` is below the workload's size because the contender is capped in this phase. */
+  readonly capped: boolean;
+  /**
+   * A check of the work done, equal across contenders for the same spec: reads found, entries
+   * scanned. The runner compares them, so a contender that skips work cannot look fast.
+   */
+  readonly check?: number;
+}
+
+/** Everything one run measured. A phase a contender cannot do (a Map has no order) is absent. */
+export interface RunResult {
+  readonly spec: RunSpec;
+  /** The contender's own description (engine storage, sqlite version and VFS, ...). */
+  readonly detail: string;
+  readonly phases: Partial<Record<PhaseId, PhaseResult>>;
+  /** Notes to print beside the numbers (caps, durability semantics). */
+  readonly notes: readonly string[];
+}
+
+/** Messages from a contender worker to the page. */
+export type WorkerMessage =
+  | { readonly type: 'progress'; readonly text: string }
+  | { readonly type: 'result'; readonly result: RunResult }
+  | { readonly type: 'failed'; readonly error: string };
+
+/** What the bench page exposes to the runner as `window.edgestateBench`. */
+export interface BenchPage {
+  /** Runs `spec` in a fresh module worker and resolves with its measurements. */
+  run(spec: RunSpec): Promise<RunResult>;
+}
+
+declare global {
+  interface Window {
+    edgestateBench: BenchPage;
+  }
+}

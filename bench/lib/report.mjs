@@ -1,0 +1,184 @@
+/**
+ * Turns the measurements of one run into the printed tables, the target verdicts and the
+ * browser section of docs/benchmarks.md. Pure functions: no I/O here.
+ *
+ * Shapes (see bench/browser/protocol.ts for RunResult):
+ * - `run`: `{ results: RunResult[], native: { [keys]: { fillrandom, readrandom } }, meta }`
+ * - `meta`: `{ date, machine, chromium, rocksdb, seed, perOpCap, batchSize }`
+ */
+
+/** Section heading in docs/benchmarks.md; everything from it to the next `## ` is replaced. */
+export const SECTION_TITLE = '## Browser: engine vs IndexedDB, sqlite-wasm and Map (Chromium)';
+
+/** Contender labels, in print order. */
+export const LABELS = {
+  'engine-opfs': 'edgestate engine, OPFS',
+  'engine-memory': 'edgestate engine, memory',
+  idb: 'IndexedDB (idb)',
+  'sqlite-sahpool': 'sqlite-wasm, opfs-sahpool',
+  map: 'Map',
+};
+
+/** Operations per second of a phase, or undefined if the phase did not run. */
+export function rate(phase) {
+  return phase === undefined || phase.ms <= 0 ? undefined : (phase.ops / phase.ms) * 1000;
+}
+
+function find(results, keys, contender) {
+  return results.find((r) => r.spec.keys === keys && r.spec.contender === contender);
+}
+
+function ratio(a, b) {
+  return a === undefined || b === undefined || b === 0 ? undefined : a / b;
+}
+
+/**
+ * The targets of issue 4 and informative ratios, for the key count `keys`: each
+ * `{ name, value, goal }` where `goal` is the minimum ratio (undefined: for information).
+ */
+export function ratios(run, keys) {
+  const phase = (contender, id) => rate(find(run.results, keys, contender)?.phases[id]);
+  const native = run.native[keys] ?? {};
+  const enginePut = phase('engine-opfs', 'putOne');
+  const enginePutMany = phase('engine-opfs', 'putBatch');
+  const engineGet = phase('engine-opfs', 'get');
+  return [
+    { name: 'engine OPFS put ÷ IndexedDB batched put', value: ratio(enginePut, phase('idb', 'putBatch')), goal: 20 },
+    { name: 'engine OPFS put ÷ native RocksDB fillrandom', value: ratio(enginePut, native.fillrandom), goal: 2 },
+    { name: 'engine OPFS get ÷ sqlite-wasm sahpool get', value: ratio(engineGet, phase('sqlite-sahpool', 'get')), goal: 100 },
+    { name: 'engine OPFS get ÷ native RocksDB readrandom', value: ratio(engineGet, native.readrandom), goal: 1 },
+    { name: 'engine OPFS putMany ÷ IndexedDB batched put', value: ratio(enginePutMany, phase('idb', 'putBatch')) },
+    { name: 'engine OPFS putMany ÷ native RocksDB fillrandom', value: ratio(enginePutMany, native.fillrandom) },
+    { name: 'engine OPFS putMany ÷ sqlite-wasm batched put', value: ratio(enginePutMany, phase('sqlite-sahpool', 'putBatch')) },
+    { name: 'engine OPFS get ÷ IndexedDB get', value: ratio(engineGet, phase('idb', 'get')) },
+    { name: 'engine OPFS scan ÷ sqlite-wasm scan', value: ratio(phase('engine-opfs', 'scan'), phase('sqlite-sahpool', 'scan')) },
+    { name: 'engine OPFS commit ÷ sqlite-wasm commit', value: ratio(phase('engine-opfs', 'commit'), phase('sqlite-sahpool', 'commit')) },
+    { name: 'engine OPFS commit ÷ IndexedDB strict commit', value: ratio(phase('engine-opfs', 'commit'), phase('idb', 'commit')) },
+    { name: 'engine memory put ÷ Map set', value: ratio(phase('engine-memory', 'putOne'), phase('map', 'putOne')) },
+    { name: 'engine memory get ÷ Map get', value: ratio(phase('engine-memory', 'get'), phase('map', 'get')) },
+  ];
+}
+
+/**
+ * Checks that every contender of a key count did the same work: all reads found, and every
+ * scanning contender returned the same number of entries (same keys, same starts). Returns the
+ * problems found (empty when consistent).
+ */
+export function inconsistencies(results) {
+  const problems = [];
+  const scans = new Map();
+  for (const r of results) {
+    const get = r.phases.get;
+    if (get !== undefined && get.check !== get.ops) problems.push(`${r.spec.contender} ${r.spec.keys}: get found ${get.check} of ${get.ops}`);
+    const scan = r.phases.scan;
+    if (scan === undefined) continue;
+    const seen = scans.get(r.spec.keys);
+    if (seen === undefined) scans.set(r.spec.keys, { contender: r.spec.contender, entries: scan.check });
+    else if (seen.entries !== scan.check) {
+      problems.push(`${r.spec.keys} keys: ${r.spec.contender} scanned ${scan.check} entries, ${seen.contender} ${seen.entries}`);
+    }
+  }
+  return problems;
+}
+
+function formatRate(value) {
+  if (value === undefined) return '–';
+  return value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toPrecision(3);
+}
+
+function formatRatio(value) {
+  if (value === undefined) return 'n/a';
+  return value >= 10 ? `${value.toFixed(1)}×` : `${value.toFixed(2)}×`;
+}
+
+function cell(phase, perOpCap) {
+  if (phase === undefined) return '–';
+  const text = formatRate(rate(phase));
+  return phase.capped ? `${text} (${phase.ops.toLocaleString('en-US')} ops, capped at ${perOpCap.toLocaleString('en-US')})` : text;
+}
+
+/** Columns of the main table: heading and how to fill it from a RunResult. */
+const COLUMNS = [
+  ['put, 1 per call', (r, cap) => cell(r.phases.putOne, cap)],
+  ['put, batched', (r, cap) => cell(r.phases.putBatch, cap)],
+  ['load durable, ms', (r) => (r.phases.loadDurable === undefined ? '–' : r.phases.loadDurable.ms.toFixed(1))],
+  ['durable commits/s', (r, cap) => cell(r.phases.commit, cap)],
+  ['random get/s', (r, cap) => cell(r.phases.get, cap)],
+  ['scans of 100/s', (r, cap) => cell(r.phases.scan, cap)],
+];
+
+/** The markdown table of ops/s for the key count `keys` (native RocksDB as the last row). */
+export function resultsTable(run, keys) {
+  const header = `| contender | ${COLUMNS.map(([h]) => h).join(' | ')} |`;
+  const rule = `| --- | ${COLUMNS.map(() => '---:').join(' | ')} |`;
+  const rows = [];
+  for (const [id, label] of Object.entries(LABELS)) {
+    const r = find(run.results, keys, id);
+    if (r !== undefined) rows.push(`| ${label} | ${COLUMNS.map(([, f]) => f(r, run.meta.perOpCap)).join(' | ')} |`);
+  }
+  const native = run.native[keys];
+  if (native !== undefined) {
+    rows.push(`| RocksDB ${run.meta.rocksdb ?? ''} db_bench, native | ${formatRate(native.fillrandom)} (fillrandom) | – | – | – | ${formatRate(native.readrandom)} (readrandom) | – |`);
+  }
+  return [header, rule, ...rows].join('\n');
+}
+
+/** The markdown table of ratios and targets for the key count `keys`. */
+export function ratiosTable(run, keys) {
+  const rows = ratios(run, keys).map(({ name, value, goal }) => {
+    const target = goal === undefined ? '' : `≥ ${goal}×`;
+    const met = goal === undefined ? '' : value === undefined ? 'not measured' : value >= goal ? '**met**' : 'not met';
+    return `| ${name} | ${formatRatio(value)} | ${target} | ${met} |`;
+  });
+  return ['| ratio | measured | target | |', '| --- | ---: | ---: | --- |', ...rows].join('\n');
+}
+
+/** Distinct key counts of the run, ascending. */
+export function keyCounts(run) {
+  return [...new Set(run.results.map((r) => r.spec.keys))].sort((a, b) => a - b);
+}
+
+/** The whole browser section of docs/benchmarks.md, starting with {@link SECTION_TITLE}. */
+export function markdownSection(run) {
+  const { meta } = run;
+  const spec = run.results[0]?.spec;
+  const details = [...new Map(run.results.map((r) => [r.spec.contender, r.detail])).entries()];
+  const notes = [...new Set(run.results.flatMap((r) => r.notes))];
+  const parts = [
+    SECTION_TITLE,
+    '',
+    `Measured ${meta.date} on ${meta.machine}, Chromium ${meta.chromium} (headless, on-disk profile), one browser session;`,
+    '`bench/run-browser.mjs` (`npm run bench`, or `bash scripts/bench-browser.sh` alone). Every contender runs in its',
+    'own module worker, called synchronously there (no message per operation). Native RocksDB numbers are from',
+    "Debian's `db_bench` run by the same command just before the browser (same flags as `scripts/bench-engine.sh`).",
+    '',
+    `Workload: random 16-byte keys with random 100-byte values (seed ${meta.seed}), written in random order; then`,
+    `${spec ? spec.commits : '?'} single-key overwrites each followed by a durable commit; ${spec ? spec.gets.toLocaleString('en-US') : '?'} (at most the key count)`,
+    `point reads of existing keys, uniformly at random; ${spec ? spec.scans : '?'} scans of ${spec ? spec.scanLength : '?'} entries from random existing keys.`,
+    `Batches hold ${meta.batchSize} writes. Figures are operations per second; "load durable" is the time to make the`,
+    'whole load durable after it. Reads and scans run on the store loaded in batches.',
+    '',
+  ];
+  for (const keys of keyCounts(run)) {
+    parts.push(`### ${keys.toLocaleString('en-US')} keys`, '', resultsTable(run, keys), '', ratiosTable(run, keys), '');
+  }
+  parts.push('What ran:', '', ...details.map(([id, detail]) => `- ${LABELS[id] ?? id}: ${detail}`), '');
+  parts.push('Semantics and limits:', '', ...notes.map((n) => `- ${n}`));
+  parts.push(
+    `- one-per-call puts of IndexedDB and sqlite pay a transaction each, so they write at most ${meta.perOpCap.toLocaleString('en-US')} keys (marked "capped"); their reads and scans use the full batched load`,
+    '- the engine put/putMany are acknowledged (in the WAL, in OPFS) but not synced per write, like db_bench fillrandom (WAL on, no sync); sqlite batched and IndexedDB batched puts commit a transaction per batch',
+    '- a Map has no order and no durability, so it has no scan or commit numbers; engine on memory is not durable, so it has no commit numbers',
+    '- one run on a shared 2-core machine: ratios between contenders of the same run are meaningful, absolute numbers vary with load',
+    '',
+  );
+  return parts.join('\n');
+}
+
+/** Replaces (or appends) the browser section in the text of docs/benchmarks.md. */
+export function replaceSection(docText, section) {
+  const start = docText.indexOf(SECTION_TITLE);
+  if (start < 0) return `${docText.trimEnd()}\n\n${section.trimEnd()}\n`;
+  const next = docText.indexOf('\n## ', start + SECTION_TITLE.length);
+  const rest = next < 0 ? '' : docText.slice(next + 1);
+  return `${docText.slice(0, start)}${section.trimEnd()}\n${rest ? `\n${rest}` : ''}`;
+}

@@ -1,0 +1,145 @@
+#!/usr/bin/env node
+/**
+ * The browser benchmark suite: builds and serves the bench page (bench/browser) with Vite,
+ * runs Debian's native `db_bench` for reference, then runs every contender at every key count
+ * in one Chromium session, prints ops/s, ratios and targets, and writes the browser section of
+ * docs/benchmarks.md.
+ *
+ *   node bench/run-browser.mjs [--keys=100000,1000000] [--contenders=engine-opfs,idb,...]
+ *                              [--per-op-cap=10000] [--no-doc]
+ *
+ * Benchmarks measure; they never fail on a timing. They fail when a contender errs or when the
+ * contenders disagree about the data (a read not found, different scan results).
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { chromium } from '@playwright/test';
+import { build, preview } from 'vite';
+import { dbBench, rocksDbVersion } from './lib/native.mjs';
+import { inconsistencies, keyCounts, markdownSection, ratiosTable, replaceSection, resultsTable } from './lib/report.mjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const configFile = join(root, 'bench', 'vite.config.ts');
+const docPath = join(root, 'docs', 'benchmarks.md');
+
+/** Every contender, in run order (the same list as bench/browser/protocol.ts CONTENDERS). */
+const ALL_CONTENDERS = ['engine-opfs', 'engine-memory', 'idb', 'sqlite-sahpool', 'map'];
+/** Chromium's flags, the same as playwright.config.ts: no sandbox as root, nothing networked. */
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+function log(text) {
+  process.stderr.write(`bench: ${text}\n`);
+}
+
+function parseArgs(argv) {
+  const options = { keys: [100_000, 1_000_000], contenders: ALL_CONTENDERS, perOpCap: 10_000, writeDoc: true };
+  for (const arg of argv) {
+    const [name, value = ''] = arg.split('=', 2);
+    if (name === '--keys') options.keys = value.split(',').map(Number);
+    else if (name === '--contenders') options.contenders = value.split(',');
+    else if (name === '--per-op-cap') options.perOpCap = Number(value);
+    else if (name === '--no-doc') options.writeDoc = false;
+    else throw new Error(`unknown argument ${arg} (see the header of bench/run-browser.mjs)`);
+  }
+  if (options.keys.some((k) => !Number.isInteger(k) || k < 1)) throw new Error(`--keys must be positive integers, got ${options.keys}`);
+  const unknown = options.contenders.filter((c) => !ALL_CONTENDERS.includes(c));
+  if (unknown.length > 0) throw new Error(`unknown contenders ${unknown.join(', ')}; known: ${ALL_CONTENDERS.join(', ')}`);
+  if (!Number.isInteger(options.perOpCap) || options.perOpCap < 1) throw new Error('--per-op-cap must be a positive integer');
+  return options;
+}
+
+/** `Chromium 156.0.1234.5 built on Debian ...` → `156.0.1234.5`. */
+async function chromiumVersion() {
+  const { stdout } = await promisify(execFile)('/usr/bin/chromium', ['--version']);
+  return /(\d+(?:\.\d+)+)/.exec(stdout)?.[1] ?? stdout.trim();
+}
+
+async function machine() {
+  const cpuinfo = await readFile('/proc/cpuinfo', 'utf8').catch(() => '');
+  const model = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1] ?? cpus()[0]?.model ?? 'unknown CPU';
+  const { stdout } = await promisify(execFile)('nproc');
+  const meminfo = await readFile('/proc/meminfo', 'utf8').catch(() => '');
+  const memKb = Number(/^MemTotal:\s+(\d+)/m.exec(meminfo)?.[1] ?? 0);
+  return `${stdout.trim()} cores, ${Math.round(memKb / 1048576)} GiB, ${model.trim()}`;
+}
+
+/** The same workload parameters for every contender of a key count. */
+function specFor(contender, keys, options) {
+  return { contender, keys, seed: 20_240_601, perOpCap: options.perOpCap, batchSize: 1000, gets: 200_000, scans: 1000, scanLength: 100, commits: 100 };
+}
+
+async function main() {
+  const options = parseArgs(process.argv.slice(2));
+  const meta = {
+    date: new Date().toISOString().slice(0, 10),
+    machine: await machine(),
+    rocksdb: await rocksDbVersion(),
+    seed: specFor('map', 1, options).seed,
+    perOpCap: options.perOpCap,
+    batchSize: specFor('map', 1, options).batchSize,
+    chromium: await chromiumVersion(),
+  };
+
+  const native = {};
+  if (meta.rocksdb === undefined) log('db_bench (Debian rocksdb-tools) is not installed: no native numbers');
+  else {
+    for (const keys of options.keys) {
+      log(`native RocksDB ${meta.rocksdb} db_bench fillrandom,readrandom, ${keys} keys`);
+      native[keys] = await dbBench(keys);
+      log(`  fillrandom ${native[keys].fillrandom} ops/s, readrandom ${native[keys].readrandom} ops/s`);
+    }
+  }
+
+  log('building the bench page (vite build)');
+  await build({ configFile, logLevel: 'warn' });
+  const server = await preview({ configFile, logLevel: 'warn' });
+  const url = server.resolvedUrls?.local[0] ?? 'http://localhost:4190/';
+  const profile = await mkdtemp(join(tmpdir(), 'edgestate-bench-profile-'));
+  const results = [];
+  try {
+    // A persistent context keeps OPFS and IndexedDB on disk, as for a user (an incognito-like
+    // context would hold them in memory).
+    const context = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });
+    try {
+      const page = context.pages()[0] ?? (await context.newPage());
+      page.on('console', (message) => log(`  ${message.text()}`));
+      page.on('pageerror', (error) => log(`  page error: ${error.message}`));
+      await page.goto(url);
+      await page.waitForFunction(() => document.body.dataset.ready === 'true');
+      log(`Chromium ${meta.chromium} at ${url}`);
+      for (const keys of options.keys) {
+        for (const contender of options.contenders) {
+          log(`${contender}, ${keys} keys`);
+          const spec = specFor(contender, keys, options);
+          results.push(await page.evaluate((s) => window.edgestateBench.run(s), spec));
+        }
+      }
+    } finally {
+      await context.close();
+    }
+  } finally {
+    await rm(profile, { recursive: true, force: true });
+    await server.close();
+  }
+
+  const run = { results, native, meta };
+  const problems = inconsistencies(results);
+  if (problems.length > 0) throw new Error(`contenders disagree about the data:\n${problems.join('\n')}`);
+  for (const keys of keyCounts(run)) {
+    process.stdout.write(`\n${keys} keys\n\n${resultsTable(run, keys)}\n\n${ratiosTable(run, keys)}\n`);
+  }
+  if (options.writeDoc) {
+    const doc = await readFile(docPath, 'utf8').catch(() => '# Benchmarks\n');
+    await writeFile(docPath, replaceSection(doc, markdownSection(run)));
+    log(`wrote the browser section of ${docPath}`);
+  }
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(1);
+});
