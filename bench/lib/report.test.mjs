@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { parseDbBench } from './native.mjs';
+import { inconsistencies, markdownSection, ratios, ratiosTable, replaceSection, resultsTable, SECTION_TITLE } from './report.mjs';
+
+const spec = (contender, keys = 1000) => ({ contender, keys, seed: 1, perOpCap: 100, batchSize: 10, gets: 1000, scans: 10, scanLength: 100, commits: 5 });
+const phase = (ops, ms, extra = {}) => ({ ops, ms, capped: false, ...extra });
+
+function sampleRun() {
+  return {
+    meta: { date: '2030-01-01', machine: '2 cores', chromium: '156', rocksdb: '7.8.3-2', seed: 1, perOpCap: 100, batchSize: 10 },
+    native: { 1000: { fillrandom: 100_000, readrandom: 200_000 } },
+    results: [
+      {
+        spec: spec('engine-opfs'),
+        detail: 'engine',
+        notes: ['engine note'],
+        phases: { putOne: phase(1000, 2), putBatch: phase(1000, 1), get: phase(1000, 1, { check: 1000 }), scan: phase(10, 1, { check: 990 }) },
+      },
+      {
+        spec: spec('idb'),
+        detail: 'idb',
+        notes: ['idb note'],
+        phases: { putOne: { ops: 100, ms: 100, capped: true }, putBatch: phase(1000, 100), get: phase(1000, 10, { check: 1000 }), scan: phase(10, 10, { check: 990 }) },
+      },
+      { spec: spec('sqlite-sahpool'), detail: 'sqlite', notes: [], phases: { get: phase(1000, 50, { check: 1000 }) } },
+    ],
+  };
+}
+
+describe('ratios', () => {
+  it('divides the engine on OPFS by each reference and states the issue-4 goals', () => {
+    const byName = Object.fromEntries(ratios(sampleRun(), 1000).map((r) => [r.name, r]));
+    // engine put 500k/s; IndexedDB batched 10k/s; fillrandom 100k/s; sqlite get 20k/s; readrandom 200k/s.
+    expect(byName['engine OPFS put ÷ IndexedDB batched put']).toEqual({ name: 'engine OPFS put ÷ IndexedDB batched put', value: 50, goal: 20 });
+    expect(byName['engine OPFS put ÷ native RocksDB fillrandom']?.value).toBeCloseTo(5);
+    expect(byName['engine OPFS get ÷ sqlite-wasm sahpool get']?.value).toBeCloseTo(50);
+    expect(byName['engine OPFS get ÷ native RocksDB readrandom']?.value).toBeCloseTo(5);
+    expect(byName['engine memory put ÷ Map set']?.value).toBeUndefined();
+  });
+
+  it('prints met and not met against the goals, and n/a for what did not run', () => {
+    const table = ratiosTable(sampleRun(), 1000);
+    expect(table).toContain('| engine OPFS put ÷ IndexedDB batched put | 50.0× | ≥ 20× | **met** |');
+    expect(table).toContain('| engine OPFS get ÷ sqlite-wasm sahpool get | 50.0× | ≥ 100× | not met |');
+    expect(table).toContain('| engine memory get ÷ Map get | n/a |  |  |');
+  });
+});
+
+describe('resultsTable', () => {
+  it('marks capped phases with their operation count and adds the native row', () => {
+    const table = resultsTable(sampleRun(), 1000);
+    expect(table).toContain('| IndexedDB (idb) | 1,000 (100 ops, capped at 100) | 10,000 |');
+    expect(table).toContain('| RocksDB 7.8.3-2 db_bench, native | 100,000 (fillrandom) |');
+  });
+});
+
+describe('inconsistencies', () => {
+  it('finds nothing when every contender read and scanned the same data', () => {
+    expect(inconsistencies(sampleRun().results)).toEqual([]);
+  });
+
+  it('reports a contender whose scans returned different entries', () => {
+    const run = sampleRun();
+    run.results[1].phases.scan = phase(10, 10, { check: 900 });
+    expect(inconsistencies(run.results)).toEqual(['1000 keys: idb scanned 900 entries, engine-opfs 990']);
+  });
+
+  it('reports reads that missed existing keys', () => {
+    const run = sampleRun();
+    run.results[2].phases.get = phase(1000, 50, { check: 999 });
+    expect(inconsistencies(run.results)).toEqual(['sqlite-sahpool 1000: get found 999 of 1000']);
+  });
+});
+
+describe('replaceSection', () => {
+  const native = '# Benchmarks\n\nintro\n\n## Engine vs RocksDB (native, single-threaded)\n\nnative table\n';
+
+  it('appends the browser section after the native one the first time', () => {
+    const text = replaceSection(native, `${SECTION_TITLE}\n\nfirst\n`);
+    expect(text).toBe(`${native}\n${SECTION_TITLE}\n\nfirst\n`);
+  });
+
+  it('replaces only the browser section and keeps the sections around it', () => {
+    const doc = `${native}\n${SECTION_TITLE}\n\nold\n\n### 100 keys\n\nold table\n\n## Later\n\nkept\n`;
+    const text = replaceSection(doc, `${SECTION_TITLE}\n\nnew\n`);
+    expect(text).toBe(`${native}\n${SECTION_TITLE}\n\nnew\n\n## Later\n\nkept\n`);
+  });
+
+  it('renders a section that starts with the title and holds a table per key count', () => {
+    const section = markdownSection(sampleRun());
+    expect(section.startsWith(`${SECTION_TITLE}\n`)).toBe(true);
+    expect(section).toContain('### 1,000 keys');
+    expect(section).toContain('- engine note');
+  });
+});
+
+describe('parseDbBench', () => {
+  it('reads ops/sec per benchmark, also after progress output joined by carriage returns', () => {
+    const output =
+      'DB path: [/tmp/x]\nfillrandom   :       4.331 micros/op 230883 ops/sec 4.331 seconds 1000000 operations;   25.5 MB/s\n' +
+      '... finished 100 ops\r... finished 200 ops\rreadrandom   :       2.712 micros/op 368405 ops/sec 0.027 seconds 10000 operations; (6370 of 10000 found)\n';
+    expect(parseDbBench(output)).toEqual({ fillrandom: 230883, readrandom: 368405 });
+  });
+});
