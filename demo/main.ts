@@ -2,14 +2,18 @@
  * The demo page: drives an engine worker through `connect()`, shows what is stored and proves
  * that it comes back from OPFS after the worker (or the page) is replaced.
  */
+import { wrap } from 'comlink';
 import * as errors from '../web/src/errors.js';
 import { EdgestateError } from '../web/src/errors.js';
 import { chooseStorage } from '../web/src/storage/choose.js';
 import { requestPersistence } from '../web/src/storage/persistence.js';
-import { connect, type EngineClient, type OpenResult } from '../worker/index.js';
+import { connect, type EngineClient, type OpenResult, type WorkerStorageKind } from '../worker/index.js';
+import type { ConformanceReport, ConformanceStorage, ConformanceWorkerApi } from './diagnostics/conformance-worker.js';
+import { runDifferential, type DifferentialReport } from './diagnostics/differential.js';
 
-const DB_NAME = new URLSearchParams(location.search).get('db') ?? 'demo';
-const STORAGE_PARAM = new URLSearchParams(location.search).get('storage');
+const PARAMS = new URLSearchParams(location.search);
+const DB_NAME = PARAMS.get('db') ?? 'demo';
+const STORAGE_PARAM = PARAMS.get('storage');
 const STORAGE = STORAGE_PARAM === 'memory' || STORAGE_PARAM === 'indexeddb' || STORAGE_PARAM === 'auto' ? STORAGE_PARAM : 'opfs';
 /** Rows shown in the table; the count above it is the whole database. */
 const SHOWN = 200;
@@ -21,11 +25,19 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 let client: EngineClient;
 let opened: Promise<OpenResult>;
 
+/** A positive integer URL parameter, as an option member (none if absent). */
+function numberParam<K extends string>(key: K): { [P in K]?: number } {
+  const n = Number(PARAMS.get(key) ?? '');
+  return (Number.isInteger(n) && n > 0 ? { [key]: n } : {}) as { [P in K]?: number };
+}
+
+function newEngineWorker(): Worker {
+  return new Worker(new URL('../worker/worker.ts', import.meta.url), { type: 'module' });
+}
+
 function startWorker(): void {
-  const worker = new Worker(new URL('../worker/worker.ts', import.meta.url), { type: 'module' });
-  client = connect(worker);
-  const maxBytes = Number(new URLSearchParams(location.search).get('maxBytes') ?? '') || undefined;
-  opened = client.open({ name: DB_NAME, storage: STORAGE, lockTimeoutMs: LOCK_WAIT_MS, ...(maxBytes ? { maxBytes } : {}) });
+  client = connect(newEngineWorker());
+  opened = client.open({ name: DB_NAME, storage: STORAGE, lockTimeoutMs: LOCK_WAIT_MS, ...numberParam('maxBytes'), ...numberParam('flushDelayMs') });
   opened.then(showRecovery, showError);
 }
 
@@ -124,6 +136,26 @@ async function crashTest(ms = 300): Promise<{ acked: string[]; found: number; in
   return { acked, found, inFlightWhenKilled };
 }
 
+/** Runs the HostVfs conformance checks over `storage` in a fresh worker (OPFS needs one). */
+async function runConformance(storage: ConformanceStorage): Promise<ConformanceReport> {
+  const worker = new Worker(new URL('./diagnostics/conformance-worker.ts', import.meta.url), { type: 'module' });
+  try {
+    return await wrap<ConformanceWorkerApi>(worker).run(storage);
+  } finally {
+    worker.terminate();
+  }
+}
+
+/** Runs the differential test (engine in fresh workers vs a model) on a new database of `storage`. */
+function differential(options: { storage: WorkerStorageKind; seed: number; operations: number }): Promise<DifferentialReport> {
+  return runDifferential({
+    ...options,
+    name: `differential-${options.storage}-${options.seed}-${Date.now()}`,
+    // No flush on hide: the test controls exactly when IndexedDB is written.
+    startWorker: () => connect(newEngineWorker(), { flushOnHide: false }),
+  });
+}
+
 $('kv').addEventListener('submit', (event) => {
   event.preventDefault();
   const key = $<HTMLInputElement>('key').value;
@@ -173,6 +205,8 @@ declare global {
       readonly requestPersistence: typeof requestPersistence;
       reopen: typeof reopen;
       crashTest: typeof crashTest;
+      runConformance: typeof runConformance;
+      differential: typeof differential;
     };
   }
 }
@@ -188,4 +222,6 @@ window.edgestateDemo = {
   requestPersistence,
   reopen,
   crashTest,
+  runConformance,
+  differential,
 };

@@ -1,0 +1,36 @@
+import { expect, test } from '@playwright/test';
+
+// The HostVfs contract (web/src/storage/host-vfs-conformance.ts, the same checks vitest runs on
+// the memory VFS) checked in Chromium against the real adapters, inside a dedicated worker.
+
+test.beforeEach(async ({ page }) => {
+  await page.goto(`/?db=conformance-page-${Date.now()}&storage=memory`);
+  await expect(page.getByTestId('recovery')).toContainText('recovered');
+});
+
+for (const storage of ['opfs', 'indexeddb', 'memory'] as const) {
+  test(`the ${storage} adapter passes every HostVfs conformance check in Chromium`, async ({ page }) => {
+    const report = await page.evaluate((s) => window.edgestateDemo.runConformance(s), storage);
+    expect(report.storage).toBe(storage);
+    expect(report.checks).toBeGreaterThanOrEqual(12);
+    expect(report.failures).toEqual([]);
+  });
+}
+
+test('conformance runs leave no databases behind', async ({ page }) => {
+  await page.evaluate(() => window.edgestateDemo.runConformance('opfs'));
+  await page.evaluate(() => window.edgestateDemo.runConformance('indexeddb'));
+  const leftovers = await page.evaluate(async () => {
+    const root = await navigator.storage.getDirectory();
+    const names: string[] = [];
+    try {
+      const dir = await (await root.getDirectoryHandle('edgestate')).getDirectoryHandle('conformance');
+      for await (const name of (dir as unknown as { keys(): AsyncIterable<string> }).keys()) names.push(name);
+    } catch (e) {
+      if (!(e instanceof DOMException && e.name === 'NotFoundError')) throw e;
+    }
+    const idb = (await indexedDB.databases()).map((d) => d.name ?? '').filter((n) => n.startsWith('edgestate:conformance-'));
+    return [...names, ...idb];
+  });
+  expect(leftovers).toEqual([]);
+});
