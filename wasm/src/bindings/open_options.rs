@@ -56,7 +56,7 @@ pub(crate) fn merge_operator(
 /// Engine options and per-column-family options from `{ maxKeySize, maxValueSize,
 /// recoveryMode, writeBufferSize, memoryBudget, blockSize, bloomBitsPerKey, compression,
 /// level0CompactionTrigger, maxBytesForLevelBase, levelMultiplier, targetFileSize,
-/// columnFamilies: [{ name, merge }] }`; absent fields keep the engine's defaults.
+/// columnFamilies: [{ name, merge }], columnFamilyDefaults: { merge } }`; absent fields keep the engine's defaults.
 pub(crate) fn parse(
     obj: &Object,
 ) -> Result<(Options, Vec<(String, ColumnFamilyOptions)>), JsValue> {
@@ -113,6 +113,14 @@ pub(crate) fn parse(
     }
     if let Some(n) = number(obj, "targetFileSize")? {
         o.target_file_size = n as u64;
+    }
+    if let Some(defaults) = field(obj, "columnFamilyDefaults") {
+        let defaults: Object = defaults
+            .dyn_into()
+            .map_err(|_| invalid("option columnFamilyDefaults must be an object".into()))?;
+        if let Some(merge) = string(&defaults, "merge")? {
+            o.unlisted_cf.merge_operator = Some(merge_operator(&merge, o.max_value_size)?);
+        }
     }
     let mut cfs = Vec::new();
     if let Some(list) = field(obj, "columnFamilies") {

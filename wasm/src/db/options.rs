@@ -52,6 +52,9 @@ pub struct Options {
     pub inline_maintenance: bool,
     /// Options of the default column family.
     pub default_cf: ColumnFamilyOptions,
+    /// Options of every other column family that `Db::open_with` does not list by name (for
+    /// hosts that give all their families the same behaviour, e.g. one merge operator).
+    pub unlisted_cf: ColumnFamilyOptions,
 }
 
 impl Default for Options {
@@ -71,6 +74,7 @@ impl Default for Options {
             target_file_size: 8 << 20,
             inline_maintenance: true,
             default_cf: ColumnFamilyOptions::default(),
+            unlisted_cf: ColumnFamilyOptions::default(),
         }
     }
 }

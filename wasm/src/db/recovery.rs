@@ -83,7 +83,7 @@ impl Db {
                 .iter()
                 .find(|(n, _)| n == name)
                 .map(|(_, o)| o.clone())
-                .unwrap_or_default()
+                .unwrap_or_else(|| options.unlisted_cf.clone())
         };
 
         let mut cfs = BTreeMap::new();

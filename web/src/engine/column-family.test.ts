@@ -45,6 +45,19 @@ describe('column families', () => {
     await db.close();
   });
 
+  it('columnFamilyDefaults give existing families not listed at open their merge operator', async () => {
+    const storage = memoryStorage();
+    let db = await openLsm({ storage });
+    db.createColumnFamily('a', { merge: 'listAppend' }).merge('k', 'x');
+    db.createColumnFamily('b', { merge: 'listAppend' }).merge('k', 'y');
+    await db.close();
+    db = await openLsm({ storage, columnFamilyDefaults: { merge: 'listAppend' } });
+    db.columnFamily('a').merge('k', 'x2');
+    expect(db.columnFamily('b').mergeOperator).toBe('listAppend');
+    expect(listElements(db.columnFamily('a').get('k')!).map(str)).toEqual(['x', 'x2']);
+    await db.close();
+  });
+
   it('list elements may contain any bytes, including what a delimiter-joined list would split on', async () => {
     const db = await openLsm({ storage: memoryStorage(), columnFamilies: { list: { merge: 'listAppend' } } });
     const list = db.columnFamily('list');

@@ -96,6 +96,8 @@ export interface OpenLsmOptions extends EngineTuning {
    * Existing families not listed open without a merge operator. `default` may be listed too.
    */
   readonly columnFamilies?: Readonly<Record<string, ColumnFamilyOptions>>;
+  /** Options of existing column families not listed in `columnFamilies` (default: none). */
+  readonly columnFamilyDefaults?: ColumnFamilyOptions;
   /** The engine's `.wasm` (needed in Node; browsers find it through the bundler). */
   readonly wasm?: EngineSource;
 }
@@ -200,6 +202,8 @@ function engineOptions(options: OpenLsmOptions, maxKeySize: number, maxValueSize
   }
   const cfs = options.columnFamilies ?? {};
   if (typeof cfs !== 'object' || cfs === null) throw new InvalidArgumentError('columnFamilies must be an object of name → options', { argument: 'columnFamilies' });
+  const defaultsMerge = checkMerge(options.columnFamilyDefaults?.merge, 'columnFamilyDefaults');
+  if (defaultsMerge !== undefined) out.columnFamilyDefaults = { merge: defaultsMerge };
   out.columnFamilies = Object.entries(cfs).map(([name, o]) => {
     const merge = checkMerge(o?.merge, `column family ${JSON.stringify(name)}`);
     return merge === undefined ? { name } : { name, merge };
@@ -223,7 +227,7 @@ export async function openLsm(options: OpenLsmOptions): Promise<LsmDatabase> {
   let db: LsmDatabase | undefined;
   try {
     const handle = Database.open(storage.vfs, engine);
-    db = new LsmDatabase(new EngineCore(handle, engineMemory(), maxKeySize, maxValueSize), storage, options.storage.kind);
+    db = new LsmDatabase(new EngineCore(handle, engineMemory(), maxKeySize, maxValueSize), storage, options.storage.kind, options.columnFamilyDefaults?.merge);
     for (const [name, o] of Object.entries(options.columnFamilies ?? {})) {
       db.registerColumnFamily(name, o.merge);
     }
@@ -247,12 +251,15 @@ export class LsmDatabase {
   #default: ColumnFamily;
   /** Merge operators of the column families this handle knows, by name. */
   readonly #merges = new Map<string, MergeOperatorName | undefined>();
+  /** Merge operator of existing families not given by name at open. */
+  readonly #unlistedMerge: MergeOperatorName | undefined;
   /** What opening recovered from the logs. */
   readonly recovery: RecoveryInfo;
 
   /** @internal Use {@link openLsm}. */
-  constructor(core: EngineCore, storage: OpenedStorage, kind: StorageKind) {
+  constructor(core: EngineCore, storage: OpenedStorage, kind: StorageKind, unlistedMerge?: MergeOperatorName) {
     this.#core = core;
+    this.#unlistedMerge = unlistedMerge;
     this.#storage = storage;
     this.#kind = kind;
     this.recovery = core.call((db) => db.recovery()) as RecoveryInfo;
@@ -289,7 +296,7 @@ export class LsmDatabase {
     if (name === 'default') return this.defaultColumnFamily;
     const id = this.#idOf(name);
     if (id === undefined) throw new InvalidArgumentError(`no column family named ${JSON.stringify(name)}`, { argument: 'name' });
-    return new ColumnFamily(this.#core, id, name, this.#merges.get(name));
+    return new ColumnFamily(this.#core, id, name, this.#merges.has(name) ? this.#merges.get(name) : this.#unlistedMerge);
   }
 
   /** Creates a column family (durably, in the MANIFEST); throws if `name` is taken. */
