@@ -148,7 +148,10 @@ export interface AggregatingStateDescriptor<K, IN, ACC, OUT, N = undefined> exte
   readonly accumulator: Serializer<ACC>;
   /** A fresh, empty accumulator. */
   readonly create: () => ACC;
-  /** The accumulator with `value` added. May return `accumulator` itself after changing it. */
+  /**
+   * The accumulator with `value` added, as a new object: `add` must not change `accumulator`
+   * (the stored one stays intact when the result is rejected by the serializer).
+   */
   readonly add: (accumulator: ACC, value: IN) => ACC;
   /** What `get` returns for an accumulator. */
   readonly result: (accumulator: ACC) => OUT;
@@ -278,8 +281,10 @@ export interface TimerService<K, N = undefined> {
   registerProcessingTime(key: K, timestamp: number, namespace?: N): void;
   deleteProcessingTime(key: K, timestamp: number, namespace?: N): void;
   /**
-   * Fires every event-time timer with `timestamp <= watermark`, in order, then records the
-   * watermark. A watermark lower than the current one fires nothing. Returns the number fired.
+   * Records the watermark (it never goes back: the current one is the highest seen) and fires,
+   * in order, every event-time timer with `timestamp <=` the current watermark, including timers
+   * registered earlier at or below it. A timer is removed before its callback runs; if the
+   * callback throws, the error propagates and later timers stay queued. Returns the number fired.
    */
   advanceWatermark(watermark: number, onTimer: (timer: Timer<K, N>) => void): number;
   /** Fires every processing-time timer with `timestamp <= clock.now()`; returns the number fired. */

@@ -1,0 +1,100 @@
+/**
+ * `createStateBackend()`: the one entry point for both backends. The list of backends is the
+ * `switch` below; the LSM backend plugs in as one import and one branch.
+ */
+import { InvalidArgumentError } from '../errors.js';
+import type { StorageAdapter } from '../storage/host-vfs.js';
+import { systemClock } from './clock.js';
+import { HeapStateBackend } from './heap/heap-backend.js';
+import type { MemoryPressureEvent } from './heap/memory-budget.js';
+import { checkKeyGroupRange, checkMaxParallelism, DEFAULT_MAX_PARALLELISM, fullKeyGroupRange, type KeyGroupRange } from './key-groups.js';
+import { resolveLsmOptions, type LsmOptions, type LsmOptionsInput } from './lsm-options.js';
+import { StateBackendUnavailableError } from './state-errors.js';
+import type { Clock, KeyedStateBackend } from './types.js';
+
+/** Options both backends take. */
+export interface CommonStateBackendOptions {
+  /** Number of key groups; fixed for the life of the state. Integer in [1, 32768]; default 128. */
+  readonly maxParallelism?: number;
+  /** Key groups this instance owns (inclusive); default all of them. */
+  readonly keyGroups?: KeyGroupRange;
+  /** Processing time for TTL and processing-time timers; default the system clock (monotonic). */
+  readonly clock?: Clock;
+}
+
+/** Options of the heap backend. */
+export interface HeapStateBackendOptions extends CommonStateBackendOptions {
+  readonly kind: 'heap';
+  /** Estimated bytes the state may use; past it, writes throw `StateMemoryExceededError`. Default none. */
+  readonly memoryBudget?: number;
+  /** Fraction of `memoryBudget` at which `onMemoryPressure` fires. Default 0.9. */
+  readonly memoryPressureThreshold?: number;
+  /** Called once each time the estimate crosses the threshold: evict, clear or checkpoint there. */
+  readonly onMemoryPressure?: (event: MemoryPressureEvent) => void;
+}
+
+/** Options of the LSM backend. */
+export interface LsmStateBackendOptions extends CommonStateBackendOptions {
+  readonly kind: 'lsm';
+  /** Where the engine's files live: `opfsStorage(name)`, `indexedDbStorage(name)`, `memoryStorage()`. */
+  readonly storage: StorageAdapter;
+  /** Engine tuning: a profile and/or fields; see lsm-options.ts. `memoryBudget` is enforced by the engine. */
+  readonly options?: LsmOptionsInput;
+}
+
+/** Options of {@link createStateBackend}. */
+export type StateBackendOptions = HeapStateBackendOptions | LsmStateBackendOptions;
+
+/** Common options, validated and defaulted. */
+export interface ResolvedCommonOptions {
+  readonly maxParallelism: number;
+  readonly keyGroups: KeyGroupRange;
+  readonly clock: Clock;
+}
+
+/** Validates and defaults the options every backend shares. */
+export function resolveCommonOptions(options: CommonStateBackendOptions): ResolvedCommonOptions {
+  const maxParallelism = checkMaxParallelism(options.maxParallelism ?? DEFAULT_MAX_PARALLELISM);
+  const keyGroups =
+    options.keyGroups === undefined ? fullKeyGroupRange(maxParallelism) : checkKeyGroupRange(options.keyGroups, maxParallelism);
+  const clock = options.clock ?? systemClock();
+  if (typeof clock !== 'object' || clock === null || typeof clock.now !== 'function') {
+    throw new InvalidArgumentError('clock must have a now() method');
+  }
+  return { maxParallelism, keyGroups, clock };
+}
+
+/** The LSM backend's options, validated; exported so the LSM backend and tests share the checks. */
+export function resolveLsmBackendOptions(options: LsmStateBackendOptions): ResolvedCommonOptions & { readonly lsm: LsmOptions } {
+  if (typeof options.storage !== 'object' || options.storage === null) {
+    throw new InvalidArgumentError("kind 'lsm' needs a storage adapter (opfsStorage, indexedDbStorage, memoryStorage)");
+  }
+  return { ...resolveCommonOptions(options), lsm: resolveLsmOptions(options.options) };
+}
+
+/**
+ * Opens a keyed state backend. Validation errors are `InvalidArgumentError`s naming the field;
+ * `kind: 'lsm'` throws `StateBackendUnavailableError` until the LSM backend lands.
+ */
+export async function createStateBackend(options: StateBackendOptions): Promise<KeyedStateBackend> {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidArgumentError("createStateBackend needs options { kind: 'heap' | 'lsm', ... }");
+  }
+  const kind = (options as { kind?: unknown }).kind;
+  switch (kind) {
+    case 'heap': {
+      const heap = options as HeapStateBackendOptions;
+      return new HeapStateBackend({
+        ...resolveCommonOptions(heap),
+        ...(heap.memoryBudget !== undefined && { memoryBudget: heap.memoryBudget }),
+        ...(heap.memoryPressureThreshold !== undefined && { memoryPressureThreshold: heap.memoryPressureThreshold }),
+        ...(heap.onMemoryPressure !== undefined && { onMemoryPressure: heap.onMemoryPressure }),
+      });
+    }
+    case 'lsm':
+      resolveLsmBackendOptions(options as LsmStateBackendOptions);
+      throw new StateBackendUnavailableError("the LSM state backend is not available yet; use kind: 'heap'", { kind: 'lsm' });
+    default:
+      throw new InvalidArgumentError("createStateBackend: kind must be 'heap' or 'lsm'", { kind: String(kind) });
+  }
+}

@@ -1,0 +1,343 @@
+/**
+ * What the five heap state kinds share: the table (key group → Map of keys → Map of
+ * namespaces → cell), key and namespace resolution, memory accounting, TTL incremental cleanup,
+ * iteration, clear and drop.
+ *
+ * Invariants:
+ * - `#groups[kg - range.from]` holds exactly the keys of key group `kg`; a key entry exists only
+ *   while it has at least one cell, so iterating keys never meets empty entries.
+ * - `#bytes` is the sum of every key entry's and cell's `size`, and has been charged to the
+ *   backend's MemoryBudget: every size change goes through `charge`, before the change is made.
+ * - A call that throws has changed nothing: inputs are resolved and checked, and memory charged,
+ *   before any mutation.
+ */
+import { InvalidArgumentError } from '../../errors.js';
+import type { KeyContext, ResolvedKey } from '../key-context.js';
+import { StateDroppedError } from '../state-errors.js';
+import { TtlPolicy } from '../ttl.js';
+import type { Clock, Serializer, State, StateDescriptorBase, StateKind, StateMetrics } from '../types.js';
+import { bytesIdentity, isPrimitiveSerializer, VOID_NAMESPACE, type Identity } from './identity.js';
+import { KEY_OVERHEAD, type MemoryBudget } from './memory-budget.js';
+
+/** Counters the backend reports in `metrics()`. */
+export interface HeapStats {
+  reads: number;
+  writes: number;
+  expiredRemoved: number;
+}
+
+/** What a heap state needs from its backend. */
+export interface HeapContext {
+  readonly keys: KeyContext;
+  readonly clock: Clock;
+  readonly memory: MemoryBudget;
+  readonly stats: HeapStats;
+  /** Throws `DatabaseClosedError` once the backend is closed. */
+  checkOpen(): void;
+}
+
+/** The state of one (key, namespace). */
+export interface Cell<N> {
+  readonly namespace: N | undefined;
+  /** Estimated bytes, charged to the budget. */
+  size: number;
+}
+
+interface KeyEntry<K, C> {
+  readonly key: K;
+  readonly size: number;
+  readonly cells: Map<Identity, C>;
+}
+
+type Group<K, C> = Map<Identity, KeyEntry<K, C>>;
+
+/** Where one (key, namespace) lives. */
+export interface Location<K, N> {
+  readonly key: K;
+  readonly namespace: N | undefined;
+  readonly resolved: ResolvedKey;
+  readonly keyId: Identity;
+  readonly nsId: Identity;
+  /** Estimated bytes of the namespace. */
+  readonly nsSize: number;
+}
+
+/** Result of purging a cell's expired parts. */
+export interface PurgeResult {
+  /** Elements or entries removed. */
+  readonly removed: number;
+  /** Whether nothing is left in the cell. */
+  readonly empty: boolean;
+}
+
+export abstract class HeapState<K, N, C extends Cell<N>> implements State<K, N> {
+  abstract readonly kind: StateKind;
+  readonly name: string;
+  protected readonly ctx: HeapContext;
+  protected readonly ttl: TtlPolicy | undefined;
+  readonly #keySerializer: Serializer<K>;
+  readonly #keyPrimitive: boolean;
+  readonly #nsSerializer: Serializer<N> | undefined;
+  readonly #nsPrimitive: boolean;
+  readonly #onDrop: (name: string) => void;
+  #groups: Group<K, C>[];
+  #entries = 0;
+  #bytes = 0;
+  #dropped = false;
+  #cursor: Generator<readonly [Group<K, C>, Identity, KeyEntry<K, C>, Identity, C]> | undefined;
+  #lastResolved: ResolvedKey | undefined;
+  #lastKeyId: Identity = VOID_NAMESPACE;
+  #lastNamespace: unknown;
+  #lastNsId: Identity = VOID_NAMESPACE;
+  #lastNsSize = 0;
+
+  constructor(ctx: HeapContext, descriptor: StateDescriptorBase<K, N>, onDrop: (name: string) => void) {
+    this.ctx = ctx;
+    this.name = descriptor.name;
+    this.ttl = descriptor.ttl === undefined ? undefined : new TtlPolicy(descriptor.ttl, ctx.clock);
+    this.#keySerializer = descriptor.key;
+    this.#keyPrimitive = isPrimitiveSerializer(descriptor.key as Serializer<unknown>);
+    this.#nsSerializer = descriptor.namespace;
+    this.#nsPrimitive = descriptor.namespace !== undefined && isPrimitiveSerializer(descriptor.namespace as Serializer<unknown>);
+    this.#onDrop = onDrop;
+    this.#groups = this.#emptyGroups();
+  }
+
+  // -- kind-specific hooks ------------------------------------------------------------------
+
+  /** Whether the cell holds anything unexpired at `now` (only called with TTL). */
+  protected abstract isLive(cell: C, now: number): boolean;
+  /** Removes the expired parts of `cell`, resizing it through `resize` (only called with TTL). */
+  protected abstract purge(cell: C, now: number): PurgeResult;
+
+  // -- resolution -----------------------------------------------------------------------------
+
+  /** Checks the state is usable and resolves `key` and `namespace`; throws on bad input. */
+  protected locate(key: K, namespace: N | undefined): Location<K, N> {
+    if (this.#dropped) throw new StateDroppedError(`state "${this.name}" was dropped`, { state: this.name });
+    this.ctx.checkOpen();
+    const resolved = this.ctx.keys.resolve(this.#keySerializer, key);
+    if (resolved !== this.#lastResolved) {
+      this.#lastKeyId = this.#keyPrimitive ? (key as Identity) : bytesIdentity(resolved.bytes);
+      this.#lastResolved = resolved;
+    }
+    if (namespace === undefined) {
+      return { key, namespace, resolved, keyId: this.#lastKeyId, nsId: VOID_NAMESPACE, nsSize: 0 };
+    }
+    const ns = this.#nsSerializer;
+    if (ns === undefined) {
+      throw new InvalidArgumentError(`state "${this.name}" has no namespace serializer; call it without a namespace`, {
+        state: this.name,
+      });
+    }
+    if (namespace !== this.#lastNamespace) {
+      if (this.#nsPrimitive) {
+        this.#lastNsSize = ns.check(namespace);
+        this.#lastNsId = namespace as Identity;
+      } else {
+        const bytes = ns.serialize(namespace);
+        this.#lastNsSize = bytes.length;
+        this.#lastNsId = bytesIdentity(bytes);
+      }
+      this.#lastNamespace = namespace;
+    }
+    return { key, namespace, resolved, keyId: this.#lastKeyId, nsId: this.#lastNsId, nsSize: this.#lastNsSize };
+  }
+
+  // -- table access ---------------------------------------------------------------------------
+
+  #group(keyGroup: number): Group<K, C> {
+    return this.#groups[keyGroup - this.ctx.keys.range.from]!;
+  }
+
+  protected lookup(loc: Location<K, N>): C | undefined {
+    return this.#group(loc.resolved.keyGroup).get(loc.keyId)?.cells.get(loc.nsId);
+  }
+
+  /** Charges `delta` bytes to the budget (throws past it, changing nothing). */
+  protected charge(delta: number): void {
+    this.ctx.memory.charge(delta, this.name);
+    this.#bytes += delta;
+  }
+
+  /** Sets `cell.size` to `size`, charging the difference first. */
+  protected resize(cell: C, size: number): void {
+    this.charge(size - cell.size);
+    cell.size = size;
+  }
+
+  /** Stores a new cell at `loc` (which must have none), charging it (and a new key entry) first. */
+  protected insert(loc: Location<K, N>, cell: C): void {
+    const group = this.#group(loc.resolved.keyGroup);
+    let entry = group.get(loc.keyId);
+    const keySize = entry === undefined ? KEY_OVERHEAD + loc.resolved.bytes.length : 0;
+    this.charge(keySize + cell.size);
+    if (entry === undefined) {
+      entry = { key: loc.key, size: keySize, cells: new Map() };
+      group.set(loc.keyId, entry);
+    }
+    entry.cells.set(loc.nsId, cell);
+    this.#entries++;
+  }
+
+  /** Removes the cell at `loc`, if any. */
+  protected removeAt(loc: Location<K, N>): void {
+    const group = this.#group(loc.resolved.keyGroup);
+    const entry = group.get(loc.keyId);
+    if (entry !== undefined) this.#removeCell(group, loc.keyId, entry, loc.nsId);
+  }
+
+  #removeCell(group: Group<K, C>, keyId: Identity, entry: KeyEntry<K, C>, nsId: Identity): void {
+    const cell = entry.cells.get(nsId);
+    if (cell === undefined) return;
+    entry.cells.delete(nsId);
+    this.#entries--;
+    let freed = cell.size;
+    if (entry.cells.size === 0) {
+      group.delete(keyId);
+      freed += entry.size;
+    }
+    this.charge(-freed);
+  }
+
+  /** Counts an expired removal and removes the cell. */
+  protected expire(loc: Location<K, N>, parts: number): void {
+    this.ctx.stats.expiredRemoved += parts;
+    this.removeAt(loc);
+  }
+
+  /**
+   * Called after every access: with TTL, examines the next `incrementalCleanupSize` cells in
+   * key-group order (wrapping around) and removes what expired.
+   */
+  protected afterAccess(): void {
+    const ttl = this.ttl;
+    if (ttl === undefined || ttl.incrementalCleanupSize === 0 || this.#entries === 0) return;
+    const now = this.ctx.clock.now();
+    for (let i = 0; i < ttl.incrementalCleanupSize; i++) {
+      this.#cursor ??= this.#walk();
+      const next = this.#cursor.next();
+      if (next.done === true) {
+        this.#cursor = undefined;
+        return;
+      }
+      const [group, keyId, entry, nsId, cell] = next.value;
+      if (entry.cells.get(nsId) !== cell) continue;
+      const { removed, empty } = this.purge(cell, now);
+      this.ctx.stats.expiredRemoved += removed;
+      if (empty) this.#removeCell(group, keyId, entry, nsId);
+    }
+  }
+
+  *#walk(): Generator<readonly [Group<K, C>, Identity, KeyEntry<K, C>, Identity, C]> {
+    for (const group of this.#groups) {
+      for (const [keyId, entry] of group) {
+        for (const [nsId, cell] of entry.cells) yield [group, keyId, entry, nsId, cell];
+      }
+    }
+  }
+
+  /** Whether `cell` is visible to iteration at `now`. */
+  #visible(cell: C, now: number): boolean {
+    return this.ttl === undefined || this.ttl.returnExpired || this.isLive(cell, now);
+  }
+
+  // -- State ----------------------------------------------------------------------------------
+
+  clear(key: K, namespace?: N): void {
+    const loc = this.locate(key, namespace);
+    this.ctx.stats.writes++;
+    this.removeAt(loc);
+  }
+
+  keys(namespace?: N): IterableIterator<K> {
+    return this.#keysIn(this.#probeNamespace(namespace));
+  }
+
+  *#keysIn(probe: Identity): IterableIterator<K> {
+    const now = this.ctx.clock.now();
+    for (const group of this.#groups) {
+      for (const entry of group.values()) {
+        const cell = entry.cells.get(probe);
+        if (cell !== undefined && this.#visible(cell, now)) yield entry.key;
+      }
+    }
+  }
+
+  keysAndNamespaces(keyGroup?: number): IterableIterator<readonly [K, N | undefined]> {
+    this.#checkUsable();
+    if (keyGroup === undefined) return this.#pairsIn(this.#groups);
+    const range = this.ctx.keys.range;
+    if (!Number.isInteger(keyGroup) || keyGroup < range.from || keyGroup > range.to) {
+      throw new InvalidArgumentError(`key group ${keyGroup} is outside this backend's range [${range.from}, ${range.to}]`, {
+        keyGroup: String(keyGroup),
+      });
+    }
+    return this.#pairsIn([this.#group(keyGroup)]);
+  }
+
+  *#pairsIn(groups: readonly Group<K, C>[]): IterableIterator<readonly [K, N | undefined]> {
+    const now = this.ctx.clock.now();
+    for (const group of groups) {
+      for (const entry of group.values()) {
+        for (const cell of entry.cells.values()) {
+          if (this.#visible(cell, now)) yield [entry.key, cell.namespace] as const;
+        }
+      }
+    }
+  }
+
+  clearAll(): void {
+    this.#checkUsable();
+    this.ctx.stats.writes++;
+    this.charge(-this.#bytes);
+    this.#groups = this.#emptyGroups();
+    this.#entries = 0;
+    this.#cursor = undefined;
+  }
+
+  drop(): void {
+    if (this.#dropped) return;
+    this.clearAll();
+    this.#dropped = true;
+    this.#onDrop(this.name);
+  }
+
+  /** Size for `metrics()`. */
+  metrics(): StateMetrics {
+    return { kind: this.kind, entries: this.#entries, estimatedBytes: this.#bytes };
+  }
+
+  /** Marks the state dropped without touching the (already released) budget; for `close()`. */
+  release(): void {
+    this.#groups = this.#emptyGroups();
+    this.#dropped = true;
+  }
+
+  #checkUsable(): void {
+    if (this.#dropped) throw new StateDroppedError(`state "${this.name}" was dropped`, { state: this.name });
+    this.ctx.checkOpen();
+  }
+
+  /** The identity of `namespace` for lookups during iteration (validated, not cached). */
+  #probeNamespace(namespace: N | undefined): Identity {
+    this.#checkUsable();
+    if (namespace === undefined) return VOID_NAMESPACE;
+    const ns = this.#nsSerializer;
+    if (ns === undefined) {
+      throw new InvalidArgumentError(`state "${this.name}" has no namespace serializer; call it without a namespace`, {
+        state: this.name,
+      });
+    }
+    if (this.#nsPrimitive) {
+      ns.check(namespace);
+      return namespace as Identity;
+    }
+    return bytesIdentity(ns.serialize(namespace));
+  }
+
+  #emptyGroups(): Group<K, C>[] {
+    const { from, to } = this.ctx.keys.range;
+    return Array.from({ length: to - from + 1 }, () => new Map());
+  }
+}

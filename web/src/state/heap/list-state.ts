@@ -1,0 +1,151 @@
+/**
+ * {@link ListState} on the heap: an array per (key, namespace), elements stored as given. With
+ * TTL every element carries its own write time (and its size, so purging can release it).
+ */
+import type { ListState, ListStateDescriptor, Serializer } from '../types.js';
+import { HeapState, type Cell, type HeapContext, type Location, type PurgeResult } from './heap-state.js';
+import { CELL_OVERHEAD, ELEMENT_OVERHEAD } from './memory-budget.js';
+
+interface ListCell<N, V> extends Cell<N> {
+  values: V[];
+  /** Write times, parallel to `values`; empty without TTL. */
+  times: number[];
+  /** Estimated sizes, parallel to `values`; empty without TTL. */
+  sizes: number[];
+}
+
+export class HeapListState<K, V, N> extends HeapState<K, N, ListCell<N, V>> implements ListState<K, V, N> {
+  readonly kind = 'list' as const;
+  readonly #value: Serializer<V>;
+
+  constructor(ctx: HeapContext, descriptor: ListStateDescriptor<K, V, N>, onDrop: (name: string) => void) {
+    super(ctx, descriptor, onDrop);
+    this.#value = descriptor.value;
+  }
+
+  get(key: K, namespace?: N): V[] {
+    const loc = this.locate(key, namespace);
+    this.ctx.stats.reads++;
+    const cell = this.lookup(loc);
+    let out: V[] = [];
+    if (cell !== undefined) out = this.ttl === undefined ? cell.values.slice() : this.#readWithTtl(loc, cell);
+    this.afterAccess();
+    return out;
+  }
+
+  #readWithTtl(loc: Location<K, N>, cell: ListCell<N, V>): V[] {
+    const ttl = this.ttl!;
+    const now = this.ctx.clock.now();
+    const expiredCount = cell.times.reduce((n, t) => n + (ttl.isExpired(t, now) ? 1 : 0), 0);
+    const out = ttl.returnExpired ? cell.values.slice() : cell.values.filter((_, i) => !ttl.isExpired(cell.times[i]!, now));
+    if (expiredCount > 0) this.#dropExpired(loc, cell, now, expiredCount);
+    if (ttl.refreshOnRead) cell.times.fill(now);
+    return out;
+  }
+
+  #dropExpired(loc: Location<K, N>, cell: ListCell<N, V>, now: number, count: number): void {
+    if (count === cell.values.length) {
+      this.expire(loc, count);
+      return;
+    }
+    this.ctx.stats.expiredRemoved += count;
+    this.purge(cell, now);
+  }
+
+  add(key: K, value: V, namespace?: N): void {
+    const loc = this.locate(key, namespace);
+    this.#append(loc, [value], [this.#value.check(value)]);
+  }
+
+  addAll(key: K, values: Iterable<V>, namespace?: N): void {
+    const loc = this.locate(key, namespace);
+    const list = [...values];
+    this.#append(loc, list, list.map((v) => this.#value.check(v)));
+  }
+
+  update(key: K, values: Iterable<V>, namespace?: N): void {
+    const loc = this.locate(key, namespace);
+    const list = [...values];
+    const sizes = list.map((v) => this.#value.check(v));
+    this.ctx.stats.writes++;
+    const cell = this.lookup(loc);
+    if (list.length === 0) {
+      this.removeAt(loc);
+    } else {
+      const fresh = this.#cell(loc, list, sizes);
+      if (cell === undefined) {
+        this.insert(loc, fresh);
+      } else {
+        this.resize(cell, fresh.size);
+        cell.values = fresh.values;
+        cell.times = fresh.times;
+        cell.sizes = fresh.sizes;
+      }
+    }
+    this.afterAccess();
+  }
+
+  /** Appends checked `values` (with their `sizes`); no-op when empty. */
+  #append(loc: Location<K, N>, values: V[], sizes: number[]): void {
+    if (values.length === 0) return;
+    this.ctx.stats.writes++;
+    const cell = this.lookup(loc);
+    if (cell === undefined) {
+      this.insert(loc, this.#cell(loc, values, sizes));
+    } else {
+      const added = sizes.reduce((a, b) => a + b, 0) + values.length * ELEMENT_OVERHEAD;
+      this.resize(cell, cell.size + added);
+      for (const v of values) cell.values.push(v);
+      if (this.ttl !== undefined) {
+        const now = this.ctx.clock.now();
+        for (const s of sizes) {
+          cell.times.push(now);
+          cell.sizes.push(s);
+        }
+      }
+    }
+    this.afterAccess();
+  }
+
+  #cell(loc: Location<K, N>, values: V[], sizes: number[]): ListCell<N, V> {
+    const size = CELL_OVERHEAD + loc.nsSize + sizes.reduce((a, b) => a + b, 0) + values.length * ELEMENT_OVERHEAD;
+    const withTtl = this.ttl !== undefined;
+    const now = withTtl ? this.ctx.clock.now() : 0;
+    return {
+      namespace: loc.namespace,
+      size,
+      values,
+      times: withTtl ? values.map(() => now) : [],
+      sizes: withTtl ? sizes : [],
+    };
+  }
+
+  protected isLive(cell: ListCell<N, V>, now: number): boolean {
+    return cell.times.some((t) => !this.ttl!.isExpired(t, now));
+  }
+
+  protected purge(cell: ListCell<N, V>, now: number): PurgeResult {
+    const ttl = this.ttl!;
+    const values: V[] = [];
+    const times: number[] = [];
+    const sizes: number[] = [];
+    let freed = 0;
+    for (let i = 0; i < cell.values.length; i++) {
+      if (ttl.isExpired(cell.times[i]!, now)) {
+        freed += cell.sizes[i]! + ELEMENT_OVERHEAD;
+      } else {
+        values.push(cell.values[i]!);
+        times.push(cell.times[i]!);
+        sizes.push(cell.sizes[i]!);
+      }
+    }
+    const removed = cell.values.length - values.length;
+    if (removed > 0 && values.length > 0) {
+      this.resize(cell, cell.size - freed);
+      cell.values = values;
+      cell.times = times;
+      cell.sizes = sizes;
+    }
+    return { removed, empty: values.length === 0 };
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * The heap backend's memory accounting. Sizes are estimates (serializer `check` sizes plus fixed
+ * per-entry overheads below), tracked incrementally on every write, so `metrics()` is O(1) and a
+ * write that would pass the budget is refused before it changes anything.
+ */
+import { InvalidArgumentError } from '../../errors.js';
+import { StateMemoryExceededError } from '../state-errors.js';
+
+/** Estimated bytes of one key's entry in a state (Map slot, entry object, namespace Map). */
+export const KEY_OVERHEAD = 96;
+/** Estimated bytes of one (key, namespace) cell. */
+export const CELL_OVERHEAD = 48;
+/** Estimated bytes of one list element slot (pointer and timestamp). */
+export const ELEMENT_OVERHEAD = 16;
+/** Estimated bytes of one map-state entry (Map slot and entry object). */
+export const MAP_ENTRY_OVERHEAD = 64;
+/** Estimated bytes of one pending timer. */
+export const TIMER_OVERHEAD = 96;
+
+/** What `onMemoryPressure` receives. */
+export interface MemoryPressureEvent {
+  /** Estimated bytes in use after the write that crossed the threshold. */
+  readonly estimatedBytes: number;
+  readonly budget: number;
+  /** `estimatedBytes / budget`. */
+  readonly ratio: number;
+}
+
+/** Options of the budget. */
+export interface MemoryBudgetOptions {
+  /** Bytes; `Infinity` (the default) for no budget. */
+  readonly budget?: number;
+  /** Fraction of the budget at which `onPressure` fires (once per crossing). Default 0.9. */
+  readonly pressureThreshold?: number;
+  readonly onPressure?: (event: MemoryPressureEvent) => void;
+}
+
+/** Incremental size accounting against an optional budget. */
+export class MemoryBudget {
+  readonly budget: number;
+  readonly #threshold: number;
+  readonly #onPressure: ((event: MemoryPressureEvent) => void) | undefined;
+  #used = 0;
+  #pressured = false;
+
+  constructor(options: MemoryBudgetOptions = {}) {
+    const budget = options.budget ?? Infinity;
+    if (typeof budget !== 'number' || !(budget > 0)) {
+      throw new InvalidArgumentError('memoryBudget must be a positive number of bytes', { memoryBudget: String(budget) });
+    }
+    const threshold = options.pressureThreshold ?? 0.9;
+    if (typeof threshold !== 'number' || !(threshold > 0 && threshold <= 1)) {
+      throw new InvalidArgumentError('memoryPressureThreshold must be in (0, 1]', { threshold: String(threshold) });
+    }
+    this.budget = budget;
+    this.#threshold = threshold;
+    this.#onPressure = options.onPressure;
+  }
+
+  get used(): number {
+    return this.#used;
+  }
+
+  /**
+   * Accounts `delta` bytes (negative frees). A positive delta past the budget throws
+   * `StateMemoryExceededError` and accounts nothing: call it before changing state.
+   */
+  charge(delta: number, state: string): void {
+    if (delta > 0 && this.#used + delta > this.budget) {
+      throw new StateMemoryExceededError(
+        `state "${state}" needs ${delta} more bytes; estimated use ${this.#used} of a ${this.budget}-byte memory budget`,
+        { state, neededBytes: delta, estimatedBytes: this.#used, budget: this.budget },
+      );
+    }
+    this.#used += delta;
+    const ratio = this.#used / this.budget;
+    if (!this.#pressured && ratio >= this.#threshold) {
+      this.#pressured = true;
+      this.#onPressure?.({ estimatedBytes: this.#used, budget: this.budget, ratio });
+    } else if (this.#pressured && ratio < this.#threshold * 0.9) {
+      this.#pressured = false;
+    }
+  }
+}

@@ -1,0 +1,34 @@
+/** {@link ValueState} on the heap: the value is stored as given. */
+import type { Serializer, ValueState, ValueStateDescriptor } from '../types.js';
+import type { HeapContext } from './heap-state.js';
+import { SingleValueHeapState } from './single-value-state.js';
+
+export class HeapValueState<K, V, N> extends SingleValueHeapState<K, N, V> implements ValueState<K, V, N> {
+  readonly kind = 'value' as const;
+  readonly #value: Serializer<V>;
+
+  constructor(ctx: HeapContext, descriptor: ValueStateDescriptor<K, V, N>, onDrop: (name: string) => void) {
+    super(ctx, descriptor, onDrop);
+    this.#value = descriptor.value;
+  }
+
+  get(key: K, namespace?: N): V | undefined {
+    const loc = this.locate(key, namespace);
+    this.ctx.stats.reads++;
+    const value = this.readCell(loc, false);
+    this.afterAccess();
+    return value;
+  }
+
+  put(key: K, value: V, namespace?: N): void {
+    const loc = this.locate(key, namespace);
+    const size = this.#value.check(value);
+    this.ctx.stats.writes++;
+    this.writeCell(loc, value, size);
+    this.afterAccess();
+  }
+
+  delete(key: K, namespace?: N): void {
+    this.clear(key, namespace);
+  }
+}

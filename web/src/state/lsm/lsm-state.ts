@@ -1,0 +1,219 @@
+/**
+ * What the five LSM state kinds share: a column family per state, keys laid out as in
+ * docs/state-layout.md (key group ‖ key ‖ namespace [‖ map key]), key and namespace resolution
+ * (the serialized key cached across calls by `KeyContext`), TTL framing, iteration, clear, drop.
+ *
+ * Invariant: a call that throws has changed nothing — keys, namespaces and values are serialized
+ * and checked before the first engine write, and multi-entry writes go in one WriteBatch.
+ */
+import { InvalidArgumentError } from '../../errors.js';
+import type { ColumnFamily } from '../../engine/column-family.js';
+import type { LsmDatabase } from '../../engine/lsm-database.js';
+import type { KeyContext } from '../key-context.js';
+import { decodeStateKey, keyGroupBounds, stateKey, type NamespaceBytes } from '../key-layout.js';
+import { StateDroppedError } from '../state-errors.js';
+import { decodeTtlValue, encodeTtlValue, TtlPolicy } from '../ttl.js';
+import type { Clock, Serializer, State, StateDescriptorBase, StateKind, StateMetrics } from '../types.js';
+
+/** Counters the backend reports in `metrics()`. */
+export interface LsmStats {
+  reads: number;
+  writes: number;
+  expiredRemoved: number;
+}
+
+/** What an LSM state needs from its backend. */
+export interface LsmContext {
+  readonly db: LsmDatabase;
+  readonly keys: KeyContext;
+  readonly clock: Clock;
+  readonly stats: LsmStats;
+  /** Throws `DatabaseClosedError` once the backend is closed. */
+  checkOpen(): void;
+}
+
+/** The smallest byte string after every string starting with `prefix` (undefined: none). */
+export function prefixEnd(prefix: Uint8Array): Uint8Array | undefined {
+  for (let i = prefix.length - 1; i >= 0; i--) {
+    if (prefix[i]! < 0xff) {
+      const end = prefix.slice(0, i + 1);
+      end[i]!++;
+      return end;
+    }
+  }
+  return undefined;
+}
+
+function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+export abstract class LsmState<K, N> implements State<K, N> {
+  abstract readonly kind: StateKind;
+  readonly name: string;
+  protected readonly ctx: LsmContext;
+  protected readonly cf: ColumnFamily;
+  protected readonly ttl: TtlPolicy | undefined;
+  readonly #keySerializer: Serializer<K>;
+  readonly #nsSerializer: Serializer<N> | undefined;
+  readonly #onDrop: (name: string) => void;
+  #dropped = false;
+  #lastNamespace: unknown;
+  #lastNsBytes: NamespaceBytes;
+
+  constructor(ctx: LsmContext, cf: ColumnFamily, descriptor: StateDescriptorBase<K, N>, onDrop: (name: string) => void) {
+    this.ctx = ctx;
+    this.cf = cf;
+    this.name = descriptor.name;
+    this.ttl = descriptor.ttl === undefined ? undefined : new TtlPolicy(descriptor.ttl, ctx.clock);
+    this.#keySerializer = descriptor.key;
+    this.#nsSerializer = descriptor.namespace;
+    this.#onDrop = onDrop;
+  }
+
+  protected checkUsable(): void {
+    if (this.#dropped) throw new StateDroppedError(`state "${this.name}" was dropped`, { state: this.name });
+    this.ctx.checkOpen();
+  }
+
+  #namespaceBytes(namespace: N | undefined): NamespaceBytes {
+    if (namespace === undefined) return undefined;
+    const ns = this.#nsSerializer;
+    if (ns === undefined) {
+      throw new InvalidArgumentError(`state "${this.name}" has no namespace serializer; call it without a namespace`, { state: this.name });
+    }
+    if (namespace !== this.#lastNamespace) {
+      this.#lastNsBytes = ns.serialize(namespace);
+      this.#lastNamespace = namespace;
+    }
+    return this.#lastNsBytes;
+  }
+
+  /** The engine key of (key, namespace) [+ map key]; throws on bad input before any write. */
+  protected locate(key: K, namespace: N | undefined, mapKey?: Uint8Array): Uint8Array {
+    this.checkUsable();
+    const resolved = this.ctx.keys.resolve(this.#keySerializer, key);
+    return stateKey(resolved.keyGroup, resolved.bytes, this.#namespaceBytes(namespace), mapKey);
+  }
+
+  /** `bytes` framed with the current time when the state has a TTL. */
+  protected stamp(bytes: Uint8Array, now = this.ctx.clock.now()): Uint8Array {
+    return this.ttl === undefined ? bytes : encodeTtlValue(now, bytes);
+  }
+
+  /**
+   * Unframes a stored value: `{ value, expired, timestamp }`. Without TTL nothing expires.
+   */
+  protected unstamp(stored: Uint8Array, now: number): { readonly value: Uint8Array; readonly expired: boolean; readonly timestamp: number } {
+    if (this.ttl === undefined) return { value: stored, expired: false, timestamp: 0 };
+    const { timestamp, value } = decodeTtlValue(stored);
+    return { value, expired: this.ttl.isExpired(timestamp, now), timestamp };
+  }
+
+  /** Whether the stored value is visible to iteration at `now`. */
+  protected visible(stored: Uint8Array, now: number): boolean {
+    if (this.ttl === undefined || this.ttl.returnExpired) return true;
+    return !this.unstamp(stored, now).expired;
+  }
+
+  // -- State ----------------------------------------------------------------------------------
+
+  clear(key: K, namespace?: N): void {
+    const k = this.locate(key, namespace);
+    this.ctx.stats.writes++;
+    this.removeAll(k);
+  }
+
+  /** Removes the state at engine key `k` (map state: every entry under it). */
+  protected removeAll(k: Uint8Array): void {
+    this.cf.delete(k);
+  }
+
+  keys(namespace?: N): IterableIterator<K> {
+    this.checkUsable();
+    const probe = this.#namespaceBytes(namespace);
+    return this.#keys(probe);
+  }
+
+  *#keys(probe: NamespaceBytes): IterableIterator<K> {
+    let last: Uint8Array | undefined;
+    const now = this.ctx.clock.now();
+    for (const [k, v] of this.cf.entries(this.#rangeBounds())) {
+      const decoded = decodeStateKey(k);
+      if (!sameBytes(decoded.namespace, probe) || !this.visible(v, now)) continue;
+      if (last !== undefined && sameBytes(last, decoded.key)) continue;
+      last = decoded.key;
+      yield this.#keySerializer.deserialize(decoded.key.slice());
+    }
+  }
+
+  keysAndNamespaces(keyGroup?: number): IterableIterator<readonly [K, N | undefined]> {
+    this.checkUsable();
+    const range = this.ctx.keys.range;
+    if (keyGroup !== undefined && (!Number.isInteger(keyGroup) || keyGroup < range.from || keyGroup > range.to)) {
+      throw new InvalidArgumentError(`key group ${keyGroup} is outside this backend's range [${range.from}, ${range.to}]`, { keyGroup: String(keyGroup) });
+    }
+    return this.#pairs(keyGroup === undefined ? this.#rangeBounds() : this.#groupBounds(keyGroup, keyGroup));
+  }
+
+  *#pairs(bounds: { gte: Uint8Array; lt: Uint8Array }): IterableIterator<readonly [K, N | undefined]> {
+    let lastKey: Uint8Array | undefined;
+    let lastNs: NamespaceBytes;
+    let first = true;
+    const now = this.ctx.clock.now();
+    const ns = this.#nsSerializer;
+    for (const [k, v] of this.cf.entries(bounds)) {
+      if (!this.visible(v, now)) continue;
+      const decoded = decodeStateKey(k);
+      if (!first && sameBytes(lastKey, decoded.key) && sameBytes(lastNs, decoded.namespace)) continue;
+      first = false;
+      lastKey = decoded.key;
+      lastNs = decoded.namespace;
+      const namespace = decoded.namespace === undefined || ns === undefined ? undefined : ns.deserialize(decoded.namespace.slice());
+      yield [this.#keySerializer.deserialize(decoded.key.slice()), namespace] as const;
+    }
+  }
+
+  #groupBounds(from: number, to: number): { gte: Uint8Array; lt: Uint8Array } {
+    const b = keyGroupBounds(from, to);
+    return { gte: b.from, lt: b.to };
+  }
+
+  #rangeBounds(): { gte: Uint8Array; lt: Uint8Array } {
+    const range = this.ctx.keys.range;
+    return this.#groupBounds(range.from, range.to);
+  }
+
+  clearAll(): void {
+    this.checkUsable();
+    this.ctx.stats.writes++;
+    const { gte, lt } = this.#rangeBounds();
+    this.cf.deleteRange(gte, lt);
+  }
+
+  drop(): void {
+    if (this.#dropped) return;
+    this.checkUsable();
+    this.#dropped = true;
+    this.#onDrop(this.name);
+  }
+
+  /** Size for `metrics()`: (key, namespace) pairs counted by a scan, bytes estimated from it. */
+  metrics(): StateMetrics {
+    let entries = 0;
+    let bytes = 0;
+    for (const _ of this.keysAndNamespaces()) entries++;
+    this.cf.forEach(this.#rangeBounds(), (k, v) => {
+      bytes += k.length + v.length;
+    });
+    return { kind: this.kind, entries, estimatedBytes: bytes };
+  }
+
+  /** Marks the state unusable (backend closing or state dropped elsewhere). */
+  release(): void {
+    this.#dropped = true;
+  }
+}
