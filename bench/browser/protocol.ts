@@ -33,6 +33,11 @@ export interface RunSpec {
   readonly seed: number;
   /** Cap of the `putOne` phase for contenders that pay a transaction per write. */
   readonly perOpCap: number;
+  /**
+   * Cap of the `putBatch` load for those same contenders: past it their load would take many
+   * minutes at a million keys. Their later phases then run on the keys loaded.
+   */
+  readonly loadCap: number;
   /** Writes per batch in `putBatch`. */
   readonly batchSize: number;
   /** Point reads in `get` (at most `keys`). */
@@ -51,7 +56,10 @@ export interface PhaseResult {
   readonly ops: number;
   /** Wall time of the phase in milliseconds (`performance.now()` in the worker). */
   readonly ms: number;
-  /** Whether `ops` is below the workload's size because the contender is capped in this phase. */
+  /**
+   * Whether the contender was capped: a write phase wrote fewer keys than the workload has, or a
+   * later phase ran on a store holding fewer (see {@link RunResult.loaded}).
+   */
   readonly capped: boolean;
   /**
    * A check of the work done, equal across contenders for the same spec: reads found, entries
@@ -63,6 +71,8 @@ export interface PhaseResult {
 /** Everything one run measured. A phase a contender cannot do (a Map has no order) is absent. */
 export interface RunResult {
   readonly spec: RunSpec;
+  /** Keys in the store the commit, get and scan phases ran on (below `spec.keys` when capped). */
+  readonly loaded: number;
   /** The contender's own description (engine storage, sqlite version and VFS, ...). */
   readonly detail: string;
   readonly phases: Partial<Record<PhaseId, PhaseResult>>;

@@ -2,27 +2,29 @@ import { describe, expect, it } from 'vitest';
 import { parseDbBench } from './native.mjs';
 import { inconsistencies, markdownSection, ratios, ratiosTable, replaceSection, resultsTable, SECTION_TITLE } from './report.mjs';
 
-const spec = (contender, keys = 1000) => ({ contender, keys, seed: 1, perOpCap: 100, batchSize: 10, gets: 1000, scans: 10, scanLength: 100, commits: 5 });
+const spec = (contender, keys = 1000) => ({ contender, keys, seed: 1, perOpCap: 100, loadCap: 1000, batchSize: 10, gets: 1000, scans: 10, scanLength: 100, commits: 5 });
 const phase = (ops, ms, extra = {}) => ({ ops, ms, capped: false, ...extra });
 
 function sampleRun() {
   return {
-    meta: { date: '2030-01-01', machine: '2 cores', chromium: '156', rocksdb: '7.8.3-2', seed: 1, perOpCap: 100, batchSize: 10 },
+    meta: { date: '2030-01-01', machine: '2 cores', chromium: '156', rocksdb: '7.8.3-2', seed: 1, perOpCap: 100, loadCap: 1000, batchSize: 10 },
     native: { 1000: { fillrandom: 100_000, readrandom: 200_000 } },
     results: [
       {
         spec: spec('engine-opfs'),
+        loaded: 1000,
         detail: 'engine',
         notes: ['engine note'],
         phases: { putOne: phase(1000, 2), putBatch: phase(1000, 1), get: phase(1000, 1, { check: 1000 }), scan: phase(10, 1, { check: 990 }) },
       },
       {
         spec: spec('idb'),
+        loaded: 1000,
         detail: 'idb',
         notes: ['idb note'],
         phases: { putOne: { ops: 100, ms: 100, capped: true }, putBatch: phase(1000, 100), get: phase(1000, 10, { check: 1000 }), scan: phase(10, 10, { check: 990 }) },
       },
-      { spec: spec('sqlite-sahpool'), detail: 'sqlite', notes: [], phases: { get: phase(1000, 50, { check: 1000 }) } },
+      { spec: spec('sqlite-sahpool'), loaded: 1000, detail: 'sqlite', notes: [], phases: { get: phase(1000, 50, { check: 1000 }) } },
     ],
   };
 }
@@ -49,8 +51,19 @@ describe('ratios', () => {
 describe('resultsTable', () => {
   it('marks capped phases with their operation count and adds the native row', () => {
     const table = resultsTable(sampleRun(), 1000);
-    expect(table).toContain('| IndexedDB (idb) | 1,000 (100 ops, capped at 100) | 10,000 |');
+    expect(table).toContain('| IndexedDB (idb) | 1,000 (100 writes, capped) | 10,000 |');
     expect(table).toContain('| RocksDB 7.8.3-2 db_bench, native | 100,000 (fillrandom) |');
+  });
+});
+
+describe('resultsTable with a capped load', () => {
+  it('says how many keys the capped store held when reading it', () => {
+    const run = sampleRun();
+    run.results[1].loaded = 500;
+    run.results[1].phases.putBatch = { ops: 500, ms: 50, capped: true };
+    run.results[1].phases.get = phase(1000, 10, { check: 1000, capped: true });
+    const table = resultsTable(run, 1000);
+    expect(table).toContain('| IndexedDB (idb) | 1,000 (100 writes, capped) | 10,000 (500 keys, capped) | – | – | 100,000 (on 500 keys) |');
   });
 });
 
@@ -63,6 +76,13 @@ describe('inconsistencies', () => {
     const run = sampleRun();
     run.results[1].phases.scan = phase(10, 10, { check: 900 });
     expect(inconsistencies(run.results)).toEqual(['1000 keys: idb scanned 900 entries, engine-opfs 990']);
+  });
+
+  it('compares scans only between contenders holding the same keys', () => {
+    const run = sampleRun();
+    run.results[1].loaded = 500;
+    run.results[1].phases.scan = phase(10, 10, { check: 900, capped: true });
+    expect(inconsistencies(run.results)).toEqual([]);
   });
 
   it('reports reads that missed existing keys', () => {

@@ -15,7 +15,8 @@ export interface Contender {
   readonly notes: readonly string[];
   /**
    * Whether one write costs a whole transaction (IndexedDB, sqlite): the `putOne` phase then
-   * writes at most `perOpCap` keys, or it would take hours at a million keys.
+   * writes at most `perOpCap` keys (or it would take hours at a million keys), and the batched
+   * load at most `loadCap`.
    */
   readonly perOpCapped: boolean;
   /**
@@ -34,8 +35,8 @@ export interface Contender {
 export interface Store {
   /** Writes keys `[0, count)` one call (and, for transactional stores, one transaction) each. */
   putOne(w: Workload, count: number): void | Promise<void>;
-  /** Writes every key in batches of `batchSize` (one call or transaction per batch). Absent: no batch API. */
-  readonly putBatch?: (w: Workload, batchSize: number) => void | Promise<void>;
+  /** Writes keys `[0, count)` in batches of `batchSize` (one call or transaction per batch). Absent: no batch API. */
+  readonly putBatch?: (w: Workload, count: number, batchSize: number) => void | Promise<void>;
   /** Makes everything written so far durable. Absent: the store is not durable (memory). */
   readonly makeDurable?: () => Promise<void>;
   /** Overwrites key `i` with its value and commits durably. Present exactly when `makeDurable` is. */

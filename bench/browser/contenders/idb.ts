@@ -32,10 +32,10 @@ function idbStore(db: IDBPDatabase): Store {
     async putOne(w: Workload, count: number): Promise<void> {
       for (let i = 0; i < count; i++) await db.put(STORE, ownValue(w, i), w.key(i));
     },
-    async putBatch(w: Workload, batchSize: number): Promise<void> {
-      for (let from = 0; from < w.count; from += batchSize) {
+    async putBatch(w: Workload, count: number, batchSize: number): Promise<void> {
+      for (let from = 0; from < count; from += batchSize) {
         const tx = db.transaction(STORE, 'readwrite');
-        const to = Math.min(from + batchSize, w.count);
+        const to = Math.min(from + batchSize, count);
         // Requests are queued without awaiting each: the transaction commits once all are done.
         for (let i = from; i < to; i++) void tx.store.put(ownValue(w, i), w.key(i));
         await tx.done;
