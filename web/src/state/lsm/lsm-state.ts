@@ -8,6 +8,7 @@
  */
 import { InvalidArgumentError } from '../../errors.js';
 import type { ColumnFamily } from '../../engine/column-family.js';
+import { WriteBatch } from '../../engine/write-batch.js';
 import type { LsmDatabase } from '../../engine/lsm-database.js';
 import type { KeyContext } from '../key-context.js';
 import { decodeStateKey, keyGroupBounds, stateKey, type NamespaceBytes } from '../key-layout.js';
@@ -141,13 +142,35 @@ export abstract class LsmState<K, N> implements State<K, N> {
   *#keys(probe: NamespaceBytes): IterableIterator<K> {
     let last: Uint8Array | undefined;
     const now = this.ctx.clock.now();
-    for (const [k, v] of this.cf.entries(this.#rangeBounds())) {
-      const decoded = decodeStateKey(k);
-      if (!sameBytes(decoded.namespace, probe) || !this.visible(v, now)) continue;
-      if (last !== undefined && sameBytes(last, decoded.key)) continue;
-      last = decoded.key;
-      yield this.#keySerializer.deserialize(decoded.key.slice());
+    const expired: Uint8Array[] = [];
+    try {
+      for (const [k, v] of this.cf.entries(this.#rangeBounds())) {
+        if (!this.visible(v, now)) {
+          expired.push(k);
+          continue;
+        }
+        const decoded = decodeStateKey(k);
+        if (!sameBytes(decoded.namespace, probe)) continue;
+        if (last !== undefined && sameBytes(last, decoded.key)) continue;
+        last = decoded.key;
+        yield this.#keySerializer.deserialize(decoded.key.slice());
+      }
+    } finally {
+      this.#removeExpired(expired);
     }
+  }
+
+  /**
+   * Cleanup on iteration: entries an iteration met fully expired are deleted when it ends (one
+   * batch), so state nobody reads by key still shrinks when it is listed. (The engine's
+   * compaction filter is the cleanup for state that is never touched at all.)
+   */
+  #removeExpired(keys: readonly Uint8Array[]): void {
+    if (keys.length === 0 || this.ctx.db.closed) return;
+    const batch = new WriteBatch();
+    for (const k of keys) batch.delete(k, this.cf);
+    this.ctx.db.write(batch);
+    this.ctx.stats.expiredRemoved += keys.length;
   }
 
   keysAndNamespaces(keyGroup?: number): IterableIterator<readonly [K, N | undefined]> {
@@ -165,15 +188,23 @@ export abstract class LsmState<K, N> implements State<K, N> {
     let first = true;
     const now = this.ctx.clock.now();
     const ns = this.#nsSerializer;
-    for (const [k, v] of this.cf.entries(bounds)) {
-      if (!this.visible(v, now)) continue;
-      const decoded = decodeStateKey(k);
-      if (!first && sameBytes(lastKey, decoded.key) && sameBytes(lastNs, decoded.namespace)) continue;
-      first = false;
-      lastKey = decoded.key;
-      lastNs = decoded.namespace;
-      const namespace = decoded.namespace === undefined || ns === undefined ? undefined : ns.deserialize(decoded.namespace.slice());
-      yield [this.#keySerializer.deserialize(decoded.key.slice()), namespace] as const;
+    const expired: Uint8Array[] = [];
+    try {
+      for (const [k, v] of this.cf.entries(bounds)) {
+        if (!this.visible(v, now)) {
+          expired.push(k);
+          continue;
+        }
+        const decoded = decodeStateKey(k);
+        if (!first && sameBytes(lastKey, decoded.key) && sameBytes(lastNs, decoded.namespace)) continue;
+        first = false;
+        lastKey = decoded.key;
+        lastNs = decoded.namespace;
+        const namespace = decoded.namespace === undefined || ns === undefined ? undefined : ns.deserialize(decoded.namespace.slice());
+        yield [this.#keySerializer.deserialize(decoded.key.slice()), namespace] as const;
+      }
+    } finally {
+      this.#removeExpired(expired);
     }
   }
 

@@ -1,0 +1,69 @@
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadEngine } from '../../engine/wasm-module.js';
+import { InvalidArgumentError } from '../../errors.js';
+import { memoryStorage } from '../../storage/memory.js';
+import { ManualClock } from '../clock.js';
+import type { BackendRequest } from '../conformance/case.js';
+import { stateCases } from '../conformance/state-cases.js';
+import { timerCases } from '../conformance/timer-cases.js';
+import { ttlCases } from '../conformance/ttl-cases.js';
+import { fullKeyGroupRange } from '../key-groups.js';
+import { resolveLsmOptions } from '../lsm-options.js';
+import { serde } from '../serde/index.js';
+import { LsmStateBackend } from './lsm-backend.js';
+
+beforeAll(async () => {
+  await loadEngine(readFileSync(new URL('../../../../wasm/pkg/edgestate_lsm_bg.wasm', import.meta.url)));
+});
+
+function openLsmBackend(request: BackendRequest, storage = memoryStorage()): Promise<LsmStateBackend> {
+  const maxParallelism = request.maxParallelism ?? 128;
+  return LsmStateBackend.open({
+    maxParallelism,
+    keyGroups: request.keyGroups ?? fullKeyGroupRange(maxParallelism),
+    clock: request.clock,
+    storage,
+    lsm: resolveLsmOptions(undefined),
+  });
+}
+
+describe('the LSM backend passes the keyed-state conformance suite (wasm in Node)', () => {
+  for (const c of [...stateCases, ...ttlCases, ...timerCases]) {
+    it(`${c.group}: ${c.name}`, () => c.run(openLsmBackend), 30_000);
+  }
+});
+
+describe('the LSM backend', () => {
+  it('keeps state across close and reopen, with list appends as merges', async () => {
+    const storage = memoryStorage();
+    const clock = new ManualClock(0);
+    let backend = await openLsmBackend({ clock }, storage);
+    backend.valueState({ name: 'count', key: serde.string, value: serde.f64 }).put('u1', 3);
+    const events = backend.listState({ name: 'events', key: serde.string, value: serde.json });
+    events.add('u1', { a: 1 });
+    events.addAll('u1', [{ a: 2 }, { a: 3 }]);
+    backend.mapState({ name: 'prefs', key: serde.string, mapKey: serde.string, value: serde.string }).put('u1', 'theme', 'dark');
+    await backend.close();
+
+    backend = await openLsmBackend({ clock }, storage);
+    expect(backend.valueState({ name: 'count', key: serde.string, value: serde.f64 }).get('u1')).toBe(3);
+    const reopened = backend.listState({ name: 'events', key: serde.string, value: serde.json });
+    reopened.add('u1', { a: 4 });
+    expect(reopened.get('u1')).toEqual([{ a: 1 }, { a: 2 }, { a: 3 }, { a: 4 }]);
+    expect([...backend.mapState({ name: 'prefs', key: serde.string, mapKey: serde.string, value: serde.string }).entries('u1')]).toEqual([['theme', 'dark']]);
+    await backend.close();
+  });
+
+  it('refuses to reopen a state under another kind or serializer', async () => {
+    const storage = memoryStorage();
+    const clock = new ManualClock(0);
+    let backend = await openLsmBackend({ clock }, storage);
+    backend.valueState({ name: 's', key: serde.string, value: serde.f64 }).put('k', 1);
+    await backend.close();
+    backend = await openLsmBackend({ clock }, storage);
+    expect(() => backend.valueState({ name: 's', key: serde.string, value: serde.string })).toThrow(InvalidArgumentError);
+    expect(() => backend.listState({ name: 's', key: serde.string, value: serde.f64 })).toThrow(InvalidArgumentError);
+    await backend.close();
+  });
+});

@@ -1,0 +1,247 @@
+/**
+ * The LSM backend: keyed state in the wasm engine, a column family per state (named after the
+ * state), keys laid out as docs/state-layout.md says. State access is synchronous engine calls;
+ * memory is bounded by the engine's budget (memtables + block cache), whatever the state size.
+ *
+ * Every column family opens with the `listAppend` merge operator, so list states reopen with it
+ * without the backend having to know, before opening, which families hold lists; other kinds
+ * never write merges. Each state's signature (kind and serializer ids) is stored in the default
+ * column family, so a reopen with a different kind or serializer for a name fails instead of
+ * misreading bytes.
+ */
+import { DatabaseClosedError, InvalidArgumentError } from '../../errors.js';
+import type { ColumnFamily } from '../../engine/column-family.js';
+import { openLsm, type LsmDatabase } from '../../engine/lsm-database.js';
+import type { EngineSource } from '../../engine/wasm-module.js';
+import type { StorageAdapter } from '../../storage/host-vfs.js';
+import { checkDescriptor } from '../descriptors.js';
+import { KeyContext } from '../key-context.js';
+import type { KeyGroupRange } from '../key-groups.js';
+import { MemoryBudget } from '../heap/memory-budget.js';
+import { HeapTimerService } from '../timers/heap-timer-service.js';
+import type {
+  AggregatingState,
+  AggregatingStateDescriptor,
+  Clock,
+  KeyedStateBackend,
+  ListState,
+  ListStateDescriptor,
+  MapState,
+  MapStateDescriptor,
+  ReducingState,
+  ReducingStateDescriptor,
+  StateBackendMetrics,
+  StateKind,
+  StateMetrics,
+  TimerService,
+  TimerServiceDescriptor,
+  ValueState,
+  ValueStateDescriptor,
+} from '../types.js';
+import type { LsmOptions } from '../lsm-options.js';
+import { LsmListState } from './lsm-list-state.js';
+import { LsmMapState } from './lsm-map-state.js';
+import type { LsmContext, LsmState, LsmStats } from './lsm-state.js';
+import { LsmAggregatingState, LsmReducingState, LsmValueState } from './lsm-value-states.js';
+
+/** Settings of an LSM backend, already validated (see create.ts for the public options). */
+export interface LsmBackendSettings {
+  readonly maxParallelism: number;
+  readonly keyGroups: KeyGroupRange;
+  readonly clock: Clock;
+  readonly storage: StorageAdapter;
+  readonly lsm: LsmOptions;
+  /** The engine's `.wasm` (Node); browsers resolve it through the bundler. */
+  readonly wasm?: EngineSource;
+}
+
+/** Key in the default column family holding a state's signature. */
+const SIGNATURE_PREFIX = 'edgestate.state/';
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export class LsmStateBackend implements KeyedStateBackend {
+  readonly kind = 'lsm' as const;
+  readonly maxParallelism: number;
+  readonly keyGroupRange: KeyGroupRange;
+  readonly clock: Clock;
+  readonly #db: LsmDatabase;
+  readonly #ctx: LsmContext;
+  readonly #states = new Map<string, { readonly signature: string; readonly state: LsmState<unknown, unknown> }>();
+  readonly #timers = new Map<string, HeapTimerService<unknown, unknown>>();
+  readonly #timerMemory = new MemoryBudget({});
+  readonly #stats: LsmStats = { reads: 0, writes: 0, expiredRemoved: 0 };
+  readonly #memoryBudget: number;
+  #closed = false;
+
+  /** Opens (or creates) the backend's database. */
+  static async open(settings: LsmBackendSettings): Promise<LsmStateBackend> {
+    const o = settings.lsm;
+    // `cacheShare` is not passed: the engine splits its budget half and half (see EngineTuning).
+    const db = await openLsm({
+      storage: settings.storage,
+      writeBufferSize: o.writeBufferSize,
+      blockSize: o.blockSize,
+      bloomBitsPerKey: o.bloomBitsPerKey,
+      compression: o.compression,
+      level0CompactionTrigger: o.level0CompactionTrigger,
+      maxBytesForLevelBase: o.maxBytesForLevelBase,
+      levelMultiplier: o.levelMultiplier,
+      targetFileSize: o.targetFileSize,
+      memoryBudget: o.memoryBudget,
+      columnFamilyDefaults: { merge: 'listAppend' },
+      ...(settings.wasm === undefined ? {} : { wasm: settings.wasm }),
+    });
+    return new LsmStateBackend(db, settings);
+  }
+
+  private constructor(db: LsmDatabase, settings: LsmBackendSettings) {
+    this.#db = db;
+    this.maxParallelism = settings.maxParallelism;
+    this.keyGroupRange = settings.keyGroups;
+    this.clock = settings.clock;
+    this.#memoryBudget = settings.lsm.memoryBudget;
+    this.#ctx = {
+      db,
+      keys: new KeyContext(settings.maxParallelism, settings.keyGroups),
+      clock: settings.clock,
+      stats: this.#stats,
+      checkOpen: () => {
+        if (this.#closed) throw new DatabaseClosedError('state backend is closed');
+      },
+    };
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** The engine underneath (for checkpoints, stats and tests). */
+  get database(): LsmDatabase {
+    return this.#db;
+  }
+
+  #columnFamily(name: string, signature: string): ColumnFamily {
+    const meta = this.#db.defaultColumnFamily;
+    const key = SIGNATURE_PREFIX + name;
+    const stored = meta.get(key);
+    if (stored !== undefined && decoder.decode(stored) !== signature) {
+      throw new InvalidArgumentError(`state "${name}" is stored with a different kind or serializers`, {
+        state: name,
+        existing: decoder.decode(stored),
+        requested: signature,
+      });
+    }
+    const exists = this.#db.columnFamilyNames().includes(name);
+    const cf = exists ? this.#db.columnFamily(name) : this.#db.createColumnFamily(name, { merge: 'listAppend' });
+    if (stored === undefined) meta.put(key, encoder.encode(signature));
+    return cf;
+  }
+
+  #state<S extends LsmState<unknown, unknown>>(kind: StateKind, descriptor: { readonly name: string }, make: (cf: ColumnFamily, onDrop: (name: string) => void) => S): S {
+    this.#ctx.checkOpen();
+    const signature = checkDescriptor(kind, descriptor);
+    const existing = this.#states.get(descriptor.name);
+    if (existing !== undefined) {
+      if (existing.signature !== signature) {
+        throw new InvalidArgumentError(`state "${descriptor.name}" exists with a different kind or serializers`, {
+          state: descriptor.name,
+          existing: existing.signature,
+          requested: signature,
+        });
+      }
+      return existing.state as S;
+    }
+    const cf = this.#columnFamily(descriptor.name, signature);
+    const state = make(cf, (name) => this.#drop(name));
+    this.#states.set(descriptor.name, { signature, state });
+    return state;
+  }
+
+  #drop(name: string): void {
+    this.#states.delete(name);
+    if (this.#db.columnFamilyNames().includes(name)) this.#db.dropColumnFamily(name);
+    this.#db.defaultColumnFamily.delete(SIGNATURE_PREFIX + name);
+  }
+
+  valueState<K, V, N = undefined>(descriptor: ValueStateDescriptor<K, V, N>): ValueState<K, V, N> {
+    return this.#state('value', descriptor, (cf, onDrop) => new LsmValueState(this.#ctx, cf, descriptor, onDrop) as LsmState<unknown, unknown>) as unknown as ValueState<K, V, N>;
+  }
+
+  listState<K, V, N = undefined>(descriptor: ListStateDescriptor<K, V, N>): ListState<K, V, N> {
+    return this.#state('list', descriptor, (cf, onDrop) => new LsmListState(this.#ctx, cf, descriptor, onDrop) as LsmState<unknown, unknown>) as unknown as ListState<K, V, N>;
+  }
+
+  mapState<K, UK, UV, N = undefined>(descriptor: MapStateDescriptor<K, UK, UV, N>): MapState<K, UK, UV, N> {
+    return this.#state('map', descriptor, (cf, onDrop) => new LsmMapState(this.#ctx, cf, descriptor, onDrop) as LsmState<unknown, unknown>) as unknown as MapState<K, UK, UV, N>;
+  }
+
+  reducingState<K, V, N = undefined>(descriptor: ReducingStateDescriptor<K, V, N>): ReducingState<K, V, N> {
+    return this.#state('reducing', descriptor, (cf, onDrop) => new LsmReducingState(this.#ctx, cf, descriptor, onDrop) as LsmState<unknown, unknown>) as unknown as ReducingState<K, V, N>;
+  }
+
+  aggregatingState<K, IN, ACC, OUT, N = undefined>(descriptor: AggregatingStateDescriptor<K, IN, ACC, OUT, N>): AggregatingState<K, IN, OUT, N> {
+    return this.#state('aggregating', descriptor, (cf, onDrop) => new LsmAggregatingState(this.#ctx, cf, descriptor, onDrop) as LsmState<unknown, unknown>) as unknown as AggregatingState<K, IN, OUT, N>;
+  }
+
+  /** Timers are kept on the heap (timestamp-ordered queues); see the note in the README. */
+  timers<K, N = undefined>(name: string, descriptor: TimerServiceDescriptor<K, N>): TimerService<K, N> {
+    this.#ctx.checkOpen();
+    const existing = this.#timers.get(name);
+    if (existing !== undefined) {
+      if (existing.descriptor.key.id !== descriptor?.key?.id || existing.descriptor.namespace?.id !== descriptor?.namespace?.id) {
+        throw new InvalidArgumentError(`timer service "${name}" exists with different serializers`, { timers: name });
+      }
+      return existing as unknown as TimerService<K, N>;
+    }
+    const service = new HeapTimerService<K, N>({ keys: this.#ctx.keys, clock: this.clock, memory: this.#timerMemory, checkOpen: this.#ctx.checkOpen }, name, descriptor);
+    this.#timers.set(name, service as unknown as HeapTimerService<unknown, unknown>);
+    return service;
+  }
+
+  stateNames(): string[] {
+    this.#ctx.checkOpen();
+    return [...this.#states.keys()];
+  }
+
+  dropState(name: string): void {
+    this.#ctx.checkOpen();
+    const registered = this.#states.get(name);
+    if (registered !== undefined) registered.state.drop();
+  }
+
+  metrics(): StateBackendMetrics {
+    this.#ctx.checkOpen();
+    const states: Record<string, StateMetrics> = {};
+    let bytes = 0;
+    for (const [name, { state }] of this.#states) {
+      const m = state.metrics();
+      states[name] = m;
+      bytes += m.estimatedBytes;
+    }
+    let timers = 0;
+    for (const service of this.#timers.values()) timers += service.size('event') + service.size('processing');
+    const cache = this.#db.stats().blockCache;
+    const lookups = cache.hits + cache.misses;
+    return {
+      kind: 'lsm',
+      states,
+      timers,
+      estimatedBytes: bytes + this.#timerMemory.used,
+      memoryBudget: this.#memoryBudget,
+      reads: this.#stats.reads,
+      writes: this.#stats.writes,
+      expiredRemoved: this.#stats.expiredRemoved,
+      cacheHitRate: lookups === 0 ? 1 : cache.hits / lookups,
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const { state } of this.#states.values()) state.release();
+    this.#states.clear();
+    this.#timers.clear();
+    await this.#db.close();
+  }
+}
