@@ -114,8 +114,8 @@ export abstract class HeapState<K, N, C extends Cell<N>> implements State<K, N> 
 
   /** Checks the state is usable and resolves `key` and `namespace`; throws on bad input. */
   protected locate(key: K, namespace: N | undefined): Location<K, N> {
-    if (this.#dropped) throw new StateDroppedError(`state "${this.name}" was dropped`, { state: this.name });
     this.ctx.checkOpen();
+    if (this.#dropped) throw new StateDroppedError(`state "${this.name}" was dropped`, { state: this.name });
     const resolved = this.ctx.keys.resolve(this.#keySerializer, key);
     if (resolved !== this.#lastResolved) {
       this.#lastKeyId = this.#keyPrimitive ? (key as Identity) : bytesIdentity(resolved.bytes);
@@ -315,8 +315,8 @@ export abstract class HeapState<K, N, C extends Cell<N>> implements State<K, N> 
   }
 
   #checkUsable(): void {
-    if (this.#dropped) throw new StateDroppedError(`state "${this.name}" was dropped`, { state: this.name });
     this.ctx.checkOpen();
+    if (this.#dropped) throw new StateDroppedError(`state "${this.name}" was dropped`, { state: this.name });
   }
 
   /** The identity of `namespace` for lookups during iteration (validated, not cached). */

@@ -7,8 +7,8 @@
  * floats hold them), strings, `bigint` in [-2^63, 2^64 - 1], `Date`, typed arrays, `Set`,
  * arrays and plain objects of those. Rejected before packing, since msgpackr would silently
  * change them or overflow the stack: functions (packed as nil), symbols, `Map` (decoded as a plain
- * object), other class instances, cycles, nesting deeper than `maxDepth`. Byte order is not a
- * useful order.
+ * object), other class instances, cycles, nesting deeper than `maxDepth`. `-0` comes back as `0`
+ * (msgpackr packs integral numbers as integers). Byte order is not a useful order.
  */
 import { Packr } from 'msgpackr';
 import { CorruptionError, InvalidArgumentError } from '../../errors.js';

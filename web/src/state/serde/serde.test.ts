@@ -128,7 +128,8 @@ describe('msgpack serializer', () => {
   it('round-trips objects, arrays, bigints, dates, sets and typed arrays', () => {
     const value = { a: 1, b: [1, 'x', null, undefined], c: 5n, d: new Date(5), e: new Set([1, 2]), f: Uint8Array.of(1, 2), g: Number.NaN };
     expect(serde.msgpack.deserialize(serde.msgpack.serialize(value))).toEqual(value);
-    roundTrips(serde.msgpack, fc.jsonValue());
+    // -0 packs as the integer 0 (documented); JSON normalizes it the same way.
+    roundTrips(serde.msgpack, fc.jsonValue().map((v) => JSON.parse(JSON.stringify(v)) as unknown));
   });
 
   it('rejects functions, symbols, Maps, class instances, cycles and huge bigints', () => {

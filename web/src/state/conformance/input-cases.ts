@@ -1,0 +1,136 @@
+/** Conformance cases for key-group bounds, serializers and bad input, and closing. */
+import { ManualClock } from '../clock.js';
+import { DatabaseClosedError, InvalidArgumentError, ValueTooLargeError } from '../../errors.js';
+import { KeyGroupOutOfRangeError, keyGroupOf } from '../key-groups.js';
+import { customSerializer, jsonSerializer, serde } from '../serde/index.js';
+import { assertEqual, assertThrows, sorted } from './assert.js';
+import { withBackend, type ConformanceCase } from './case.js';
+
+const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+/** `count` string keys whose key groups (of `maxParallelism`) are inside / outside [from, to]. */
+function keysByRange(maxParallelism: number, from: number, to: number, count: number): { inside: string[]; outside: string[] } {
+  const inside: string[] = [];
+  const outside: string[] = [];
+  for (let i = 0; inside.length < count || outside.length < count; i++) {
+    const k = `key-${i}`;
+    const kg = keyGroupOf(utf8(k), maxParallelism);
+    (kg >= from && kg <= to ? inside : outside).push(k);
+  }
+  return { inside: inside.slice(0, count), outside: outside.slice(0, count) };
+}
+
+type Point = { x: number; y: number };
+const point = customSerializer<Point>({
+  id: 'point',
+  serialize: (p) => {
+    if (typeof p !== 'object' || p === null || !Number.isInteger(p.x) || !Number.isInteger(p.y)) throw new TypeError('not a point');
+    return Uint8Array.of(p.x & 0xff, p.y & 0xff);
+  },
+  deserialize: (b) => ({ x: b[0]!, y: b[1]! }),
+});
+
+export const inputCases: readonly ConformanceCase[] = [
+  {
+    group: 'key groups',
+    name: 'keys outside the owned key-group range are refused on every call, and nothing is written',
+    run: (open) =>
+      withBackend(open, { clock: new ManualClock(0), maxParallelism: 16, keyGroups: { from: 4, to: 9 } }, (b) => {
+        assertEqual([b.maxParallelism, b.keyGroupRange], [16, { from: 4, to: 9 }], 'range reported');
+        const { inside, outside } = keysByRange(16, 4, 9, 20);
+        const v = b.valueState({ name: 'v', key: serde.string, value: serde.i32 });
+        const l = b.listState({ name: 'l', key: serde.string, value: serde.i32 });
+        const m = b.mapState({ name: 'm', key: serde.string, mapKey: serde.string, value: serde.i32 });
+        for (const k of inside) v.put(k, 1);
+        for (const k of outside) {
+          const e = assertThrows(() => v.put(k, 1), KeyGroupOutOfRangeError, `put ${k}`);
+          assertEqual([e.details['from'], e.details['to']], [4, 9], 'error names the range');
+          assertThrows(() => v.get(k), KeyGroupOutOfRangeError, `get ${k}`);
+          assertThrows(() => l.add(k, 1), KeyGroupOutOfRangeError, `add ${k}`);
+          assertThrows(() => m.put(k, 'a', 1), KeyGroupOutOfRangeError, `map put ${k}`);
+        }
+        assertEqual(sorted(v.keys()), sorted(inside), 'only owned keys stored');
+        assertEqual([...l.keys(), ...m.keys()], [], 'nothing written by refused calls');
+        assertThrows(() => v.keysAndNamespaces(3), InvalidArgumentError, 'iterating a foreign key group');
+      }),
+  },
+  {
+    group: 'serializers',
+    name: 'values of the wrong type, NaN and oversized values are refused and change nothing',
+    run: (open) =>
+      withBackend(open, { clock: new ManualClock(0) }, (b) => {
+        const v = b.valueState({ name: 'v', key: serde.string, value: serde.f64 });
+        v.put('k', 1);
+        assertThrows(() => v.put('k', Number.NaN), InvalidArgumentError, 'NaN');
+        assertThrows(() => v.put('k', '2' as unknown as number), InvalidArgumentError, 'string for f64');
+        assertThrows(() => v.put(42 as unknown as string, 1), InvalidArgumentError, 'number key for string serializer');
+        assertEqual(v.get('k'), 1, 'old value intact');
+        const small = b.valueState({ name: 's', key: serde.string, value: jsonSerializer({ maxBytes: 16 }) });
+        assertThrows(() => small.put('k', 'x'.repeat(100)), ValueTooLargeError, 'oversized');
+        assertEqual(small.get('k'), undefined, 'nothing written');
+      }),
+  },
+  {
+    group: 'serializers',
+    name: 'a bad element refuses the whole addAll/update/putAll',
+    run: (open) =>
+      withBackend(open, { clock: new ManualClock(0) }, (b) => {
+        const l = b.listState({ name: 'l', key: serde.string, value: serde.i32 });
+        l.add('k', 1);
+        assertThrows(() => l.addAll('k', [2, 3, 2 ** 40]), InvalidArgumentError, 'addAll');
+        assertThrows(() => l.update('k', [5, 1.5]), InvalidArgumentError, 'update');
+        assertEqual(l.get('k'), [1], 'list intact');
+        const m = b.mapState({ name: 'm', key: serde.string, mapKey: serde.string, value: serde.json });
+        assertThrows(() => m.putAll('k', [['a', 1], ['b', undefined]]), InvalidArgumentError, 'putAll with undefined');
+        assertThrows(() => m.put('k', 5 as unknown as string, 1), InvalidArgumentError, 'bad map key');
+        assertEqual(m.isEmpty('k'), true, 'map intact');
+        const r = b.reducingState({ name: 'r', key: serde.string, value: serde.i32, reduce: (x, y) => x * y });
+        r.add('k', 2 ** 20);
+        assertThrows(() => r.add('k', 2 ** 20), InvalidArgumentError, 'reduce result out of i32 range');
+        assertEqual(r.get('k'), 2 ** 20, 'reducing value intact');
+      }),
+  },
+  {
+    group: 'serializers',
+    name: 'custom key and namespace serializers: keys equal by bytes are the same key',
+    run: (open) =>
+      withBackend(open, { clock: new ManualClock(0) }, (b) => {
+        const s = b.valueState({ name: 'grid', key: point, value: serde.string, namespace: point });
+        s.put({ x: 1, y: 2 }, 'a', { x: 0, y: 0 });
+        assertEqual(s.get({ x: 1, y: 2 }, { x: 0, y: 0 }), 'a', 'a new but equal key object');
+        assertEqual(s.get({ x: 2, y: 1 }, { x: 0, y: 0 }), undefined, 'another key');
+        assertThrows(() => s.put({ x: 0.5, y: 0 }, 'b'), InvalidArgumentError, 'custom serializer refusal');
+        assertEqual(sorted(s.keysAndNamespaces()), [[{ x: 1, y: 2 }, { x: 0, y: 0 }]], 'pairs');
+      }),
+  },
+  {
+    group: 'serializers',
+    name: 'a namespace needs a namespace serializer; descriptors are validated',
+    run: (open) =>
+      withBackend(open, { clock: new ManualClock(0) }, (b) => {
+        const s = b.valueState({ name: 'v', key: serde.string, value: serde.i32 });
+        assertThrows(() => (s as unknown as { put(k: string, v: number, ns: number): void }).put('k', 1, 3), InvalidArgumentError, 'namespace');
+        assertThrows(() => b.valueState({ name: '', key: serde.string, value: serde.i32 }), InvalidArgumentError, 'empty name');
+        assertThrows(() => b.valueState({ name: '_x', key: serde.string, value: serde.i32 }), InvalidArgumentError, 'reserved name');
+        assertThrows(() => b.valueState({ name: 'x', key: {} as never, value: serde.i32 }), InvalidArgumentError, 'bad serializer');
+        assertThrows(() => b.reducingState({ name: 'x', key: serde.string, value: serde.i32, reduce: 1 as never }), InvalidArgumentError, 'bad reduce');
+        assertThrows(() => b.valueState({ name: 'x', key: serde.string, value: serde.i32, ttl: { ttl: 0 } }), InvalidArgumentError, 'bad ttl');
+      }),
+  },
+  {
+    group: 'lifecycle',
+    name: 'after close every call throws DatabaseClosedError; close is idempotent',
+    run: async (open) => {
+      const b = await open({ clock: new ManualClock(0) });
+      const s = b.valueState({ name: 'v', key: serde.string, value: serde.i32 });
+      s.put('k', 1);
+      await b.close();
+      await b.close();
+      assertEqual(b.closed, true, 'closed');
+      assertThrows(() => s.get('k'), DatabaseClosedError, 'get');
+      assertThrows(() => s.put('k', 2), DatabaseClosedError, 'put');
+      assertThrows(() => b.valueState({ name: 'w', key: serde.string, value: serde.i32 }), DatabaseClosedError, 'new state');
+      assertThrows(() => b.metrics(), DatabaseClosedError, 'metrics');
+    },
+  },
+];

@@ -1,0 +1,209 @@
+/** Conformance cases for the five state kinds, namespaces, iteration, clear and drop. */
+import { ManualClock } from '../clock.js';
+import { InvalidArgumentError } from '../../errors.js';
+import { serde } from '../serde/index.js';
+import { StateDroppedError } from '../state-errors.js';
+import { assertEqual, assertThrows, assertTrue, sorted } from './assert.js';
+import { withBackend, type ConformanceCase } from './case.js';
+
+const fresh = () => ({ clock: new ManualClock(1_000) });
+
+export const stateCases: readonly ConformanceCase[] = [
+  {
+    group: 'ValueState',
+    name: 'put, get and delete a value per key; absent keys read undefined',
+    run: (open) =>
+      withBackend(open, fresh(), (b) => {
+        const s = b.valueState({ name: 'count', key: serde.string, value: serde.f64 });
+        assertEqual(s.get('a'), undefined, 'absent');
+        s.put('a', 1);
+        s.put('b', 2);
+        s.put('a', 3);
+        assertEqual([s.get('a'), s.get('b')], [3, 2], 'after puts');
+        s.delete('a');
+        assertEqual([s.get('a'), s.get('b')], [undefined, 2], 'after delete');
+        s.clear('b');
+        assertEqual(s.get('b'), undefined, 'after clear');
+      }),
+  },
+  {
+    group: 'ValueState',
+    name: 'namespaces are independent of each other and of the void namespace',
+    run: (open) =>
+      withBackend(open, fresh(), (b) => {
+        const s = b.valueState({ name: 'win', key: serde.string, value: serde.json, namespace: serde.i64 });
+        s.put('k', 'void');
+        s.put('k', 'ns1', 1n);
+        s.put('k', 'ns2', 2n);
+        assertEqual([s.get('k'), s.get('k', 1n), s.get('k', 2n), s.get('k', 3n)], ['void', 'ns1', 'ns2', undefined], 'reads');
+        s.clear('k', 1n);
+        assertEqual([s.get('k'), s.get('k', 1n), s.get('k', 2n)], ['void', undefined, 'ns2'], 'after clearing ns 1');
+      }),
+  },
+  {
+    group: 'ListState',
+    name: 'add, addAll, update and get keep insertion order; empty update clears',
+    run: (open) =>
+      withBackend(open, fresh(), (b) => {
+        const s = b.listState({ name: 'events', key: serde.string, value: serde.msgpack });
+        assertEqual(s.get('u'), [], 'absent list is empty');
+        s.add('u', { t: 1 });
+        s.addAll('u', [2, 'three']);
+        s.addAll('u', []);
+        assertEqual(s.get('u'), [{ t: 1 }, 2, 'three'], 'after adds');
+        s.update('u', [9, 8]);
+        assertEqual(s.get('u'), [9, 8], 'after update');
+        const copy = s.get('u');
+        copy.push(7);
+        assertEqual(s.get('u'), [9, 8], 'get returns a fresh array');
+        s.update('u', []);
+        assertEqual(s.get('u'), [], 'empty update clears');
+        assertEqual([...s.keys()], [], 'no keys left');
+      }),
+  },
+  {
+    group: 'MapState',
+    name: 'put, putAll, get, contains, remove, isEmpty and iteration per key',
+    run: (open) =>
+      withBackend(open, fresh(), (b) => {
+        const s = b.mapState({ name: 'prefs', key: serde.string, mapKey: serde.string, value: serde.json });
+        assertEqual(s.isEmpty('u'), true, 'absent map is empty');
+        s.put('u', 'theme', 'dark');
+        s.putAll('u', [
+          ['lang', 'en'],
+          ['tz', 'UTC'],
+          ['lang', 'fr'],
+        ]);
+        assertEqual(s.get('u', 'lang'), 'fr', 'last value of a repeated map key wins');
+        assertEqual([s.contains('u', 'tz'), s.contains('u', 'nope')], [true, false], 'contains');
+        s.remove('u', 'tz');
+        s.remove('u', 'absent');
+        assertEqual(sorted(s.entries('u')), [['lang', 'fr'], ['theme', 'dark']], 'entries');
+        assertEqual(sorted(s.mapKeys('u')), ['lang', 'theme'], 'mapKeys');
+        assertEqual(sorted(s.values('u')), ['dark', 'fr'], 'values');
+        assertEqual(s.isEmpty('u'), false, 'not empty');
+        assertEqual(s.get('other', 'lang'), undefined, 'other key');
+        s.remove('u', 'lang');
+        s.remove('u', 'theme');
+        assertEqual(s.isEmpty('u'), true, 'empty after removing every entry');
+        assertEqual([...s.keys()], [], 'a map with no entries is no key');
+      }),
+  },
+  {
+    group: 'MapState',
+    name: 'a map value may be falsy or null and still be contained',
+    run: (open) =>
+      withBackend(open, fresh(), (b) => {
+        const s = b.mapState({ name: 'm', key: serde.string, mapKey: serde.i32, value: serde.json });
+        s.put('k', 0, null);
+        s.put('k', 1, 0);
+        assertEqual([s.contains('k', 0), s.get('k', 0), s.get('k', 1)], [true, null, 0], 'falsy values');
+      }),
+  },
+  {
+    group: 'ReducingState',
+    name: 'add folds values with reduce; get returns the fold',
+    run: (open) =>
+      withBackend(open, fresh(), (b) => {
+        const s = b.reducingState({ name: 'sum', key: serde.string, value: serde.f64, reduce: (a, c) => a + c });
+        assertEqual(s.get('k'), undefined, 'absent');
+        s.add('k', 1);
+        s.add('k', 2.5);
+        s.add('j', 10);
+        assertEqual([s.get('k'), s.get('j')], [3.5, 10], 'sums');
+        s.clear('k');
+        assertEqual(s.get('k'), undefined, 'cleared');
+      }),
+  },
+  {
+    group: 'AggregatingState',
+    name: 'add folds inputs into the accumulator; get returns result(accumulator)',
+    run: (open) =>
+      withBackend(open, fresh(), (b) => {
+        const s = b.aggregatingState({
+          name: 'avg',
+          key: serde.string,
+          accumulator: serde.json,
+          create: () => ({ sum: 0, n: 0 }),
+          add: (acc: unknown, v: number) => {
+            const a = acc as { sum: number; n: number };
+            return { sum: a.sum + v, n: a.n + 1 };
+          },
+          result: (acc: unknown) => {
+            const a = acc as { sum: number; n: number };
+            return a.sum / a.n;
+          },
+        });
+        assertEqual(s.get('k'), undefined, 'absent');
+        for (const v of [1, 2, 6]) s.add('k', v);
+        assertEqual(s.get('k'), 3, 'average');
+      }),
+  },
+  {
+    group: 'iteration',
+    name: 'keys(namespace) and keysAndNamespaces() list exactly the keys with state',
+    run: (open) =>
+      withBackend(open, fresh(), (b) => {
+        const s = b.valueState({ name: 'v', key: serde.string, value: serde.i32, namespace: serde.string });
+        s.put('a', 1);
+        s.put('b', 2, 'w1');
+        s.put('c', 3, 'w1');
+        s.put('c', 4);
+        assertEqual(sorted(s.keys()), ['a', 'c'], 'void namespace');
+        assertEqual(sorted(s.keys('w1')), ['b', 'c'], 'namespace w1');
+        assertEqual(sorted(s.keys('w2')), [], 'namespace w2');
+        assertEqual(sorted(s.keysAndNamespaces()), sorted([['a', undefined], ['b', 'w1'], ['c', 'w1'], ['c', undefined]]), 'pairs');
+        const perGroup = [];
+        for (let kg = 0; kg < b.maxParallelism; kg++) perGroup.push(...s.keysAndNamespaces(kg));
+        assertEqual(sorted(perGroup), sorted(s.keysAndNamespaces()), 'pairs by key group add up to all pairs');
+      }),
+  },
+  {
+    group: 'lifecycle',
+    name: 'clearAll empties a state and keeps it usable; other states are untouched',
+    run: (open) =>
+      withBackend(open, fresh(), (b) => {
+        const s = b.valueState({ name: 'a', key: serde.string, value: serde.i32 });
+        const t = b.listState({ name: 'b', key: serde.string, value: serde.i32 });
+        s.put('x', 1);
+        s.put('y', 2);
+        t.add('x', 1);
+        s.clearAll();
+        assertEqual([s.get('x'), [...s.keys()]], [undefined, []], 'cleared');
+        assertEqual(t.get('x'), [1], 'other state kept');
+        s.put('x', 5);
+        assertEqual(s.get('x'), 5, 'usable after clearAll');
+        assertEqual(b.metrics().states['a']?.entries, 1, 'metrics count entries');
+      }),
+  },
+  {
+    group: 'lifecycle',
+    name: 'a dropped state loses its data, its handles throw, and the name can be reused',
+    run: (open) =>
+      withBackend(open, fresh(), (b) => {
+        const s = b.valueState({ name: 'gone', key: serde.string, value: serde.i32 });
+        s.put('x', 1);
+        s.drop();
+        assertThrows(() => s.get('x'), StateDroppedError, 'get after drop');
+        assertEqual(b.stateNames().includes('gone'), false, 'name unregistered');
+        const again = b.listState({ name: 'gone', key: serde.string, value: serde.i32 });
+        assertEqual(again.get('x'), [], 'new state under the same name is empty');
+        b.dropState('gone');
+        b.dropState('never-existed');
+        assertThrows(() => again.add('x', 1), StateDroppedError, 'handle of a state dropped by name');
+      }),
+  },
+  {
+    group: 'lifecycle',
+    name: 'asking for a name again returns the same data; a different kind or serializer is refused',
+    run: (open) =>
+      withBackend(open, fresh(), (b) => {
+        const s = b.valueState({ name: 'n', key: serde.string, value: serde.i32 });
+        s.put('k', 7);
+        assertEqual(b.valueState({ name: 'n', key: serde.string, value: serde.i32 }).get('k'), 7, 'same data');
+        assertThrows(() => b.listState({ name: 'n', key: serde.string, value: serde.i32 }), InvalidArgumentError, 'other kind');
+        assertThrows(() => b.valueState({ name: 'n', key: serde.string, value: serde.f64 }), InvalidArgumentError, 'other serializer');
+        assertTrue(b.stateNames().includes('n'), 'registered');
+      }),
+  },
+];
