@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 
 // Storage adapters and policy: IndexedDB (files in memory, written behind; `flush()` is the
 // durability point), quota, automatic choice, estimate and persistence.
@@ -83,4 +83,84 @@ test('storage estimate comes from the worker; persistence can be requested from 
   expect(result.estimate.quota).toBeGreaterThan(0);
   expect(result.estimate.usage).toBeGreaterThan(0);
   expect(result.persisted).toBe('boolean');
+});
+
+// OPFS with a per-database limit (`maxBytes`): past it the slot pool's writes throw the
+// DOMException a full origin quota throws, and the engine reports QuotaExceededError.
+
+/** Puts `key00000`, `key00001`, … with `size`-byte values until one fails; returns how many were acknowledged. */
+async function fillUntilFull(page: Page, size: number) {
+  return page.evaluate(async (size) => {
+    const { client, errors } = window.edgestateDemo;
+    let written = 0;
+    let failure: unknown;
+    for (; written < 20_000 && failure === undefined; written++) {
+      const key = `key${String(written).padStart(5, '0')}`;
+      failure = await client.put(key, `${key}:`.padEnd(size, 'x')).then(() => undefined, (e: unknown) => e);
+      if (failure !== undefined) break;
+    }
+    return { written, isQuota: failure instanceof errors.QuotaExceededError, code: (failure as { code?: string } | undefined)?.code };
+  }, size);
+}
+
+/** Every acknowledged `key#####` is stored with its value; at most the one failed put besides. */
+async function expectAcknowledgedIntact(page: Page, written: number, size: number) {
+  const check = await page.evaluate(async ([written, size]) => {
+    const entries = await window.edgestateDemo.client.entries({ encoding: 'utf8' });
+    const wrong = entries.filter(([k, v], i) => k !== `key${String(i).padStart(5, '0')}` || v !== `${k}:`.padEnd(size, 'x'));
+    return { acknowledgedFound: Math.min(entries.length, written), wrong: wrong.length, extra: entries.length - written };
+  }, [written, size] as const);
+  expect(check.acknowledgedFound).toBe(written);
+  expect(check.wrong).toBe(0);
+  // The put that failed may have reached the log before its flush failed (a write that fails
+  // is not guaranteed absent); nothing else may appear.
+  expect(check.extra).toBeLessThanOrEqual(1);
+}
+
+test('a full OPFS storage fails writes with QuotaExceededError, keeps reads, and reopens intact', async ({ page }) => {
+  const db = `opfs-quota-${Date.now()}`;
+  await page.goto(`/?db=${db}&storage=opfs&maxBytes=65536`);
+  await expect(page.getByTestId('storage')).toHaveText('opfs');
+  const outcome = await fillUntilFull(page, 200);
+  expect(outcome.written).toBeGreaterThan(50);
+  expect(outcome.written).toBeLessThan(20_000);
+  expect([outcome.isQuota, outcome.code]).toEqual([true, 'QUOTA_EXCEEDED']);
+  // Still open: reads answer, a sync of what was acknowledged succeeds, more writes fail the same way.
+  const after = await page.evaluate(async () => {
+    const { client, errors } = window.edgestateDemo;
+    const first = await client.get('key00000', 'utf8');
+    await client.sync();
+    const again: unknown = await client.put('one-more', 'x'.repeat(200)).then(() => undefined, (e: unknown) => e);
+    return { first, againIsQuota: again instanceof errors.QuotaExceededError, count: await client.count() };
+  });
+  expect(after).toEqual({ first: 'key00000:'.padEnd(200, 'x'), againIsQuota: true, count: outcome.written });
+  await expectAcknowledgedIntact(page, outcome.written, 200);
+
+  // Reopened with the same limit: no room to flush the replayed log, so it stays live.
+  await page.reload();
+  const shown = `(${outcome.written}, first 200 shown)`;
+  await expect(page.getByTestId('count')).toHaveText(shown);
+  expect((await page.evaluate(() => window.edgestateDemo.opened)).recovery.flushSkippedForQuota).toBe(true);
+  await expectAcknowledgedIntact(page, outcome.written, 200);
+
+  // Reopened with enough room: everything is there, and writes work again.
+  await page.goto(`/?db=${db}&storage=opfs`);
+  await expect(page.getByTestId('count')).toHaveText(shown);
+  await expectAcknowledgedIntact(page, outcome.written, 200);
+  await page.evaluate(() => window.edgestateDemo.client.put('after', 'room again', { sync: true }));
+  expect(await page.evaluate(() => window.edgestateDemo.client.get('after', 'utf8'))).toBe('room again');
+});
+
+test('an OPFS table flush that runs out of room fails with QuotaExceededError; acknowledged writes survive a reopen', async ({ page }) => {
+  test.setTimeout(120_000);
+  // 6 MiB: the log fits, but when the first 4 MiB memtable is flushed, log + table do not.
+  const db = `opfs-quota-flush-${Date.now()}`;
+  await page.goto(`/?db=${db}&storage=opfs&maxBytes=${6 << 20}`);
+  await expect(page.getByTestId('storage')).toHaveText('opfs');
+  const outcome = await fillUntilFull(page, 1000);
+  expect(outcome.written).toBeGreaterThan(2000);
+  expect([outcome.isQuota, outcome.code]).toEqual([true, 'QUOTA_EXCEEDED']);
+  await page.goto(`/?db=${db}&storage=opfs`);
+  await expect(page.getByTestId('recovery')).toContainText('recovered', { timeout: 30_000 });
+  await expectAcknowledgedIntact(page, outcome.written, 1000);
 });
