@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidArgumentError } from '../errors.js';
+import { memoryStorage } from '../storage/memory.js';
+import { ManualClock } from './clock.js';
+import { createStateBackend, resolveCommonOptions } from './create.js';
+import { serde } from './serde/index.js';
+import { StateBackendUnavailableError } from './state-errors.js';
+
+describe('createStateBackend', () => {
+  it('opens a heap backend owning every key group by default', async () => {
+    const b = await createStateBackend({ kind: 'heap' });
+    expect([b.kind, b.maxParallelism, b.keyGroupRange]).toEqual(['heap', 128, { from: 0, to: 127 }]);
+    await b.close();
+  });
+
+  it('refuses bad kinds, parallelism, ranges, clocks and budgets', async () => {
+    await expect(createStateBackend({ kind: 'rocks' } as never)).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(createStateBackend({ kind: 'heap', maxParallelism: 0 })).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(createStateBackend({ kind: 'heap', maxParallelism: 8, keyGroups: { from: 0, to: 8 } })).rejects.toBeInstanceOf(
+      InvalidArgumentError,
+    );
+    await expect(createStateBackend({ kind: 'heap', clock: {} as never })).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(createStateBackend({ kind: 'heap', memoryBudget: -1 })).rejects.toBeInstanceOf(InvalidArgumentError);
+  });
+
+  it("validates kind 'lsm' options before saying the LSM backend is not wired here yet", async () => {
+    await expect(createStateBackend({ kind: 'lsm' } as never)).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(createStateBackend({ kind: 'lsm', storage: memoryStorage(), options: { blockSize: 1 } })).rejects.toBeInstanceOf(
+      InvalidArgumentError,
+    );
+    await expect(createStateBackend({ kind: 'lsm', storage: memoryStorage() })).rejects.toBeInstanceOf(StateBackendUnavailableError);
+  });
+
+  it('uses the given clock for TTL', async () => {
+    const clock = new ManualClock(0);
+    const b = await createStateBackend({ kind: 'heap', clock });
+    const v = b.valueState({ name: 'v', key: serde.string, value: serde.i32, ttl: { ttl: 5 } });
+    v.put('k', 1);
+    clock.advance(5);
+    expect(v.get('k')).toBeUndefined();
+  });
+
+  it('defaults the clock to a monotonic system clock', () => {
+    const { clock } = resolveCommonOptions({});
+    const a = clock.now();
+    expect(clock.now()).toBeGreaterThanOrEqual(a);
+    expect(Math.abs(a - Date.now())).toBeLessThan(1000);
+  });
+});
+
+describe('ManualClock', () => {
+  it('moves only forward, by hand', () => {
+    const c = new ManualClock(10);
+    c.advance(5);
+    c.set(20);
+    expect(c.now()).toBe(20);
+    expect(() => c.set(19)).toThrow(InvalidArgumentError);
+    expect(() => c.advance(-1)).toThrow(InvalidArgumentError);
+  });
+});
