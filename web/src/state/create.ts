@@ -3,6 +3,7 @@
  * `switch` below; the LSM backend plugs in as one import and one branch.
  */
 import { InvalidArgumentError } from '../errors.js';
+import type { EngineSource } from '../engine/wasm-module.js';
 import type { StorageAdapter } from '../storage/host-vfs.js';
 import { systemClock } from './clock.js';
 import { HeapStateBackend } from './heap/heap-backend.js';
@@ -40,6 +41,8 @@ export interface LsmStateBackendOptions extends CommonStateBackendOptions {
   readonly storage: StorageAdapter;
   /** Engine tuning: a profile and/or fields; see lsm-options.ts. `memoryBudget` is enforced by the engine. */
   readonly options?: LsmOptionsInput;
+  /** The engine's `.wasm` (needed in Node; browsers find it through the bundler). */
+  readonly wasm?: EngineSource;
 }
 
 /** Options of {@link createStateBackend}. */
@@ -64,12 +67,24 @@ export function resolveCommonOptions(options: CommonStateBackendOptions): Resolv
   return { maxParallelism, keyGroups, clock };
 }
 
+/** Everything the LSM backend needs to open, validated and defaulted. */
+export interface ResolvedLsmBackendOptions extends ResolvedCommonOptions {
+  readonly storage: StorageAdapter;
+  readonly lsm: LsmOptions;
+  readonly wasm?: EngineSource;
+}
+
 /** The LSM backend's options, validated; exported so the LSM backend and tests share the checks. */
-export function resolveLsmBackendOptions(options: LsmStateBackendOptions): ResolvedCommonOptions & { readonly lsm: LsmOptions } {
+export function resolveLsmBackendOptions(options: LsmStateBackendOptions): ResolvedLsmBackendOptions {
   if (typeof options.storage !== 'object' || options.storage === null) {
     throw new InvalidArgumentError("kind 'lsm' needs a storage adapter (opfsStorage, indexedDbStorage, memoryStorage)");
   }
-  return { ...resolveCommonOptions(options), lsm: resolveLsmOptions(options.options) };
+  return {
+    ...resolveCommonOptions(options),
+    storage: options.storage,
+    lsm: resolveLsmOptions(options.options),
+    ...(options.wasm !== undefined && { wasm: options.wasm }),
+  };
 }
 
 /**
@@ -91,9 +106,15 @@ export async function createStateBackend(options: StateBackendOptions): Promise<
         ...(heap.onMemoryPressure !== undefined && { onMemoryPressure: heap.onMemoryPressure }),
       });
     }
-    case 'lsm':
-      resolveLsmBackendOptions(options as LsmStateBackendOptions);
-      throw new StateBackendUnavailableError("the LSM state backend is not available yet; use kind: 'heap'", { kind: 'lsm' });
+    case 'lsm': {
+      // Validated now so callers learn about bad options before the backend exists. Wiring the
+      // LSM backend replaces the throw with `return LsmStateBackend.open(settings)`.
+      const settings = resolveLsmBackendOptions(options as LsmStateBackendOptions);
+      throw new StateBackendUnavailableError("the LSM state backend is not available yet; use kind: 'heap'", {
+        kind: 'lsm',
+        storage: settings.storage.kind,
+      });
+    }
     default:
       throw new InvalidArgumentError("createStateBackend: kind must be 'heap' or 'lsm'", { kind: String(kind) });
   }
