@@ -18,6 +18,8 @@
 //! - write input: one RocksDB-format WriteBatch (docs/formats/log.md), sequence ignored.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
 
 use js_sys::{Array, Object};
 use wasm_bindgen::prelude::*;
@@ -27,6 +29,7 @@ use super::js_error::{invalid, to_js};
 use super::open_options;
 use super::report;
 use crate::batch::WriteBatch;
+use crate::compaction::{StateTtlFilter, TtlLayout};
 use crate::db::{ColumnFamilyOptions, Db, ReadOptions, Snapshot, WriteOptions};
 
 type JsResult<T> = std::result::Result<T, JsValue>;
@@ -54,6 +57,8 @@ pub struct Database {
     batch: WriteBatch,
     snapshots: BTreeMap<u32, Snapshot>,
     next_snapshot: u32,
+    /// Processing time (ms) the TTL compaction filters compare against; set by the host.
+    now: Arc<AtomicI64>,
 }
 
 fn write_options(sync: bool) -> WriteOptions {
@@ -86,6 +91,7 @@ impl Database {
             batch: WriteBatch::new(),
             snapshots: BTreeMap::new(),
             next_snapshot: 1,
+            now: Arc::new(AtomicI64::new(0)),
         })
     }
 
@@ -316,6 +322,31 @@ impl Database {
             .into_iter()
             .map(|(id, name)| JsValue::from(Array::of2(&id.into(), &name.into())))
             .collect()
+    }
+
+    /// Drops expired keyed state from column family `cf` during compaction: values (`list`
+    /// false) or lists of elements (`list` true) stamped with an i64 big-endian timestamp, which
+    /// expire `ttl_ms` after it (see `compaction::ttl`). `ttl_ms` 0 removes the filter.
+    pub fn set_ttl_filter(&mut self, cf: u32, list: bool, ttl_ms: f64) -> JsResult<()> {
+        let filter: Option<Arc<dyn crate::compaction::CompactionFilter>> = if ttl_ms > 0.0 {
+            Some(Arc::new(StateTtlFilter {
+                ttl_ms: ttl_ms as i64,
+                layout: if list {
+                    TtlLayout::List
+                } else {
+                    TtlLayout::Value
+                },
+                now: Arc::clone(&self.now),
+            }))
+        } else {
+            None
+        };
+        self.db.set_compaction_filter(cf, filter).map_err(to_js)
+    }
+
+    /// Sets the processing time (ms) TTL filters judge expiry by.
+    pub fn set_time(&mut self, now_ms: f64) {
+        self.now.store(now_ms as i64, Ordering::Relaxed);
     }
 
     /// Makes every acknowledged write durable.

@@ -2,5 +2,7 @@
 
 pub mod collapse;
 pub mod filter;
+pub mod ttl;
 
 pub use filter::{CompactionFilter, FilterDecision};
+pub use ttl::{StateTtlFilter, TtlLayout};

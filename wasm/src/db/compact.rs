@@ -30,6 +30,8 @@ pub(crate) struct Plan {
     inputs: Vec<Arc<FileMetaData>>,
     /// Files of `level + 1` overlapping the inputs.
     below: Vec<Arc<FileMetaData>>,
+    /// Rewrite even a file that could simply move down (so a compaction filter sees it).
+    force_rewrite: bool,
 }
 
 impl Db {
@@ -80,6 +82,7 @@ impl Db {
             level,
             inputs,
             below,
+            force_rewrite: false,
         })
     }
 
@@ -105,9 +108,42 @@ impl Db {
         Ok(Some(done))
     }
 
-    /// Compacts every level of every column family until nothing is due.
+    /// Manual compaction (RocksDB's `CompactRange` over everything): every column family's
+    /// levels are merged down, level by level, into its last non-empty level. Files of a family
+    /// with a compaction filter are rewritten rather than moved, so the filter sees every entry
+    /// (RocksDB's `kIfHaveCompactionFilter`). Then whatever is due by size runs.
     pub fn compact_all(&mut self) -> Result<()> {
         self.check_writable()?;
+        while self.job.is_some() {
+            self.compact_step()?;
+        }
+        let ids: Vec<u32> = self.cfs.keys().copied().collect();
+        for id in ids {
+            for level in 0..NUM_LEVELS - 1 {
+                let Some(cf) = self.cfs.get(&id) else { break };
+                let inputs = cf.levels.files(level).to_vec();
+                let Some((smallest, largest)) = key_range(&inputs) else {
+                    continue;
+                };
+                let below = cf.levels.overlapping(level + 1, &smallest, &largest);
+                let plan = Plan {
+                    cf: id,
+                    level,
+                    inputs,
+                    below,
+                    force_rewrite: cf.options.compaction_filter.is_some(),
+                };
+                match self.start(plan)? {
+                    Some(job) => {
+                        self.job = Some(job);
+                        while self.job.is_some() {
+                            self.compact_step()?;
+                        }
+                    }
+                    None => self.stats.compactions += 1,
+                }
+            }
+        }
         while self.compact_step()?.is_some() {}
         Ok(())
     }
@@ -123,7 +159,8 @@ impl Db {
                 *cursor = largest;
             }
         }
-        if plan.level > 0 && plan.inputs.len() == 1 && plan.below.is_empty() {
+        if plan.level > 0 && plan.inputs.len() == 1 && plan.below.is_empty() && !plan.force_rewrite
+        {
             let mut edit = VersionEdit::for_column_family(plan.cf);
             for f in &plan.inputs {
                 edit.deleted_files.push((plan.level as u32, f.number));

@@ -1,5 +1,7 @@
 //! The write path: validate, log, apply to memtables, flush and compact when due.
 
+use std::sync::Arc;
+
 use super::column_family::ColumnFamily;
 use super::levels::Levels;
 use super::options::{ColumnFamilyOptions, WriteOptions};
@@ -173,6 +175,21 @@ impl Db {
             ColumnFamily::new(name.to_owned(), options, Levels::default(), self.log_number),
         );
         Ok(id)
+    }
+
+    /// Sets (or removes) the compaction filter of column family `cf` from now on (filters are
+    /// behaviour, not data: give them again after every open).
+    pub fn set_compaction_filter(
+        &mut self,
+        cf: u32,
+        filter: Option<Arc<dyn crate::compaction::CompactionFilter>>,
+    ) -> Result<()> {
+        self.cfs
+            .get_mut(&cf)
+            .ok_or_else(|| Error::InvalidArgument(format!("no column family with id {cf}")))?
+            .options
+            .compaction_filter = filter;
+        Ok(())
     }
 
     /// Drops a column family and deletes its data. The default column family cannot be dropped.

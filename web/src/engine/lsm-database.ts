@@ -413,6 +413,25 @@ export class LsmDatabase {
     await this.#storage.flush();
   }
 
+  /**
+   * Makes compaction drop expired keyed state in `cf`: every value (`layout: 'value'`) or every
+   * list element (`'list'`, a `listAppend` family) starts with its write time as an i64
+   * big-endian ms timestamp, and expires `ttlMs` after it, judged by the time last given to
+   * {@link LsmDatabase.setTime}. A list goes when all its elements have expired. `ttlMs: 0`
+   * removes the filter. Not stored: set it again after every open.
+   */
+  setTtlFilter(cf: ColumnFamily, options: { readonly layout: 'value' | 'list'; readonly ttlMs: number }): void {
+    const { layout, ttlMs } = options;
+    if (layout !== 'value' && layout !== 'list') throw new InvalidArgumentError("layout must be 'value' or 'list'", { argument: 'layout' });
+    if (!Number.isSafeInteger(ttlMs) || ttlMs < 0) throw new InvalidArgumentError('ttlMs must be a non-negative integer', { argument: 'ttlMs' });
+    this.#core.call((db) => db.set_ttl_filter(cf.id, layout === 'list', ttlMs));
+  }
+
+  /** Sets the processing time (ms) TTL compaction filters compare against. */
+  setTime(nowMs: number): void {
+    this.#core.call((db) => db.set_time(nowMs));
+  }
+
   /** Compacts every column family down to one sorted run. */
   compact(): void {
     this.#core.call((db) => db.compact());

@@ -55,6 +55,28 @@ describe('the LSM backend', () => {
     await backend.close();
   });
 
+  it('compaction drops expired state that is never read again (TTL compaction filter)', async () => {
+    const clock = new ManualClock(0);
+    const backend = await openLsmBackend({ clock });
+    const values = backend.valueState({ name: 'v', key: serde.string, value: serde.i32, ttl: { ttl: 10 } });
+    const lists = backend.listState({ name: 'l', key: serde.string, value: serde.i32, ttl: { ttl: 10 } });
+    for (let i = 0; i < 100; i++) {
+      values.put(`old-${i}`, i);
+      lists.add(`old-${i}`, i);
+    }
+    clock.advance(5);
+    lists.add('old-0', 1); // one list still has a live element at the end
+    clock.advance(5);
+    values.put('new', 1); // the engine learns the time with this write
+    const db = backend.database;
+    await db.flushMemtables();
+    db.compact();
+    expect(db.columnFamily('v').count()).toBe(1);
+    expect(db.columnFamily('l').count()).toBe(1);
+    expect(lists.get('old-0')).toEqual([1]);
+    await backend.close();
+  });
+
   it('refuses to reopen a state under another kind or serializer', async () => {
     const storage = memoryStorage();
     const clock = new ManualClock(0);

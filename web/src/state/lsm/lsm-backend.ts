@@ -73,6 +73,7 @@ export class LsmStateBackend implements KeyedStateBackend {
   readonly #stats: LsmStats = { reads: 0, writes: 0, expiredRemoved: 0 };
   readonly #memoryBudget: number;
   #closed = false;
+  #lastTick = Number.NaN;
 
   /** Opens (or creates) the backend's database. */
   static async open(settings: LsmBackendSettings): Promise<LsmStateBackend> {
@@ -106,6 +107,12 @@ export class LsmStateBackend implements KeyedStateBackend {
       keys: new KeyContext(settings.maxParallelism, settings.keyGroups),
       clock: settings.clock,
       stats: this.#stats,
+      tick: (now) => {
+        if (now !== this.#lastTick) {
+          this.#lastTick = now;
+          db.setTime(now);
+        }
+      },
       checkOpen: () => {
         if (this.#closed) throw new DatabaseClosedError('state backend is closed');
       },
@@ -153,6 +160,9 @@ export class LsmStateBackend implements KeyedStateBackend {
       return existing.state as S;
     }
     const cf = this.#columnFamily(descriptor.name, signature);
+    const ttl = (descriptor as { readonly ttl?: { readonly ttl: number } }).ttl;
+    // Always on when TTL is: expired state that is never read again still goes away.
+    if (ttl !== undefined) this.#db.setTtlFilter(cf, { layout: kind === 'list' ? 'list' : 'value', ttlMs: ttl.ttl });
     const state = make(cf, (name) => this.#drop(name));
     this.#states.set(descriptor.name, { signature, state });
     return state;

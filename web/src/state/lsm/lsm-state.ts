@@ -29,6 +29,8 @@ export interface LsmContext {
   readonly keys: KeyContext;
   readonly clock: Clock;
   readonly stats: LsmStats;
+  /** Tells the engine's TTL compaction filters the time (called with each TTL write's time). */
+  tick(now: number): void;
   /** Throws `DatabaseClosedError` once the backend is closed. */
   checkOpen(): void;
 }
@@ -102,7 +104,9 @@ export abstract class LsmState<K, N> implements State<K, N> {
 
   /** `bytes` framed with the current time when the state has a TTL. */
   protected stamp(bytes: Uint8Array, now = this.ctx.clock.now()): Uint8Array {
-    return this.ttl === undefined ? bytes : encodeTtlValue(now, bytes);
+    if (this.ttl === undefined) return bytes;
+    this.ctx.tick(now);
+    return encodeTtlValue(now, bytes);
   }
 
   /**
