@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { hostVfsConformanceChecks, runCheck } from './host-vfs-conformance.js';
 import { memoryStorage, MemoryVfs } from './memory.js';
+import { runStorageAdapterConformance } from './storage-adapter-conformance.js';
 
 describe('MemoryVfs conforms to HostVfs', () => {
   for (const check of hostVfsConformanceChecks) {
@@ -31,4 +32,20 @@ it('a memory storage opened twice sees the same files', async () => {
   await first.close();
   const second = await storage.open();
   expect(second.vfs.list()).toEqual(['000001.log']);
+});
+
+it('a memory storage passes the adapter checks that apply to it (reopening the same adapter)', async () => {
+  const result = await runStorageAdapterConformance(() => {
+    const storage = memoryStorage();
+    return { traits: { persistent: true, exclusive: false }, adapter: () => storage };
+  });
+  expect(result).toEqual({ checks: 2, failures: [] });
+});
+
+it('the adapter checks catch a storage that loses its files on reopening', async () => {
+  const result = await runStorageAdapterConformance(() => ({ traits: { persistent: true, exclusive: false }, adapter: () => memoryStorage() }));
+  expect(result.failures.map((f) => f.check)).toEqual([
+    'synced files come back, with their contents, after close and reopen',
+    'a rename over an existing file, a delete and a truncate stay done after reopening',
+  ]);
 });
