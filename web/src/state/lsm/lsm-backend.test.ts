@@ -17,7 +17,7 @@ beforeAll(async () => {
   await loadEngine(readFileSync(new URL('../../../../wasm/pkg/edgestate_lsm_bg.wasm', import.meta.url)));
 });
 
-function openLsmBackend(request: BackendRequest, storage = memoryStorage()): Promise<LsmStateBackend> {
+function openLsmBackend(request: BackendRequest, storage = memoryStorage(), timers: 'lsm' | 'heap' = 'lsm'): Promise<LsmStateBackend> {
   const maxParallelism = request.maxParallelism ?? 128;
   return LsmStateBackend.open({
     maxParallelism,
@@ -25,6 +25,7 @@ function openLsmBackend(request: BackendRequest, storage = memoryStorage()): Pro
     clock: request.clock,
     storage,
     lsm: resolveLsmOptions(undefined),
+    timers,
   });
 }
 
@@ -34,7 +35,36 @@ describe('the LSM backend passes the keyed-state conformance suite (wasm in Node
   }
 });
 
+describe('the LSM backend with timers on the heap passes the timer cases', () => {
+  for (const c of timerCases) {
+    it(`${c.group}: ${c.name}`, () => c.run((r) => openLsmBackend(r, memoryStorage(), 'heap')), 30_000);
+  }
+});
+
 describe('the LSM backend', () => {
+  it('keeps pending timers across close and reopen (timers in the engine)', async () => {
+    const storage = memoryStorage();
+    const clock = new ManualClock(0);
+    let backend = await openLsmBackend({ clock }, storage);
+    const t = backend.timers('windows', { key: serde.string, namespace: serde.i32 });
+    t.registerEventTime('a', 20, 1);
+    t.registerEventTime('b', 10);
+    t.registerProcessingTime('c', 5);
+    await backend.close();
+    backend = await openLsmBackend({ clock }, storage);
+    const again = backend.timers('windows', { key: serde.string, namespace: serde.i32 });
+    expect(again.size('event')).toBe(2);
+    expect(again.nextTimestamp('event')).toBe(10);
+    const fired: Array<[string, number | undefined, number]> = [];
+    expect(again.advanceWatermark(100, (timer) => fired.push([timer.key, timer.namespace, timer.timestamp]))).toBe(2);
+    expect(fired).toEqual([['b', undefined, 10], ['a', 1, 20]]);
+    expect(again.size('event')).toBe(0);
+    clock.advance(5);
+    expect(again.advanceProcessingTime(() => undefined)).toBe(1);
+    await backend.close();
+  });
+
+
   it('keeps state across close and reopen, with list appends as merges', async () => {
     const storage = memoryStorage();
     const clock = new ManualClock(0);

@@ -14,7 +14,7 @@ import type { ColumnFamily } from '../../engine/column-family.js';
 import { openLsm, type LsmDatabase } from '../../engine/lsm-database.js';
 import type { EngineSource } from '../../engine/wasm-module.js';
 import type { StorageAdapter } from '../../storage/host-vfs.js';
-import { checkDescriptor } from '../descriptors.js';
+import { checkDescriptor, checkStateName } from '../descriptors.js';
 import { KeyContext } from '../key-context.js';
 import type { KeyGroupRange } from '../key-groups.js';
 import { MemoryBudget } from '../heap/memory-budget.js';
@@ -41,6 +41,7 @@ import type {
 import type { LsmOptions } from '../lsm-options.js';
 import { LsmListState } from './lsm-list-state.js';
 import { LsmMapState } from './lsm-map-state.js';
+import { LsmTimerService, timerColumnFamily } from './lsm-timer-service.js';
 import type { LsmContext, LsmState, LsmStats } from './lsm-state.js';
 import { LsmAggregatingState, LsmReducingState, LsmValueState } from './lsm-value-states.js';
 
@@ -53,6 +54,11 @@ export interface LsmBackendSettings {
   readonly lsm: LsmOptions;
   /** The engine's `.wasm` (Node); browsers resolve it through the bundler. */
   readonly wasm?: EngineSource;
+  /**
+   * Where timers live: `'lsm'` (default: a column family per timer service, persistent, any
+   * number of timers) or `'heap'` (in memory: faster, lost on close, bounded by memory).
+   */
+  readonly timers?: 'lsm' | 'heap';
 }
 
 /** Key in the default column family holding a state's signature. */
@@ -68,7 +74,8 @@ export class LsmStateBackend implements KeyedStateBackend {
   readonly #db: LsmDatabase;
   readonly #ctx: LsmContext;
   readonly #states = new Map<string, { readonly signature: string; readonly state: LsmState<unknown, unknown> }>();
-  readonly #timers = new Map<string, HeapTimerService<unknown, unknown>>();
+  readonly #timers = new Map<string, TimerService<unknown, unknown> & { readonly descriptor: TimerServiceDescriptor<unknown, unknown> }>();
+  readonly #timerStore: 'lsm' | 'heap';
   readonly #timerMemory = new MemoryBudget({});
   readonly #stats: LsmStats = { reads: 0, writes: 0, expiredRemoved: 0 };
   readonly #memoryBudget: number;
@@ -102,6 +109,10 @@ export class LsmStateBackend implements KeyedStateBackend {
     this.keyGroupRange = settings.keyGroups;
     this.clock = settings.clock;
     this.#memoryBudget = settings.lsm.memoryBudget;
+    this.#timerStore = settings.timers ?? 'lsm';
+    if (this.#timerStore !== 'lsm' && this.#timerStore !== 'heap') {
+      throw new InvalidArgumentError("timers must be 'lsm' or 'heap'", { timers: String(settings.timers) });
+    }
     this.#ctx = {
       db,
       keys: new KeyContext(settings.maxParallelism, settings.keyGroups),
@@ -194,7 +205,6 @@ export class LsmStateBackend implements KeyedStateBackend {
     return this.#state('aggregating', descriptor, (cf, onDrop) => new LsmAggregatingState(this.#ctx, cf, descriptor, onDrop) as LsmState<unknown, unknown>) as unknown as AggregatingState<K, IN, OUT, N>;
   }
 
-  /** Timers are kept on the heap (timestamp-ordered queues); see the note in the README. */
   timers<K, N = undefined>(name: string, descriptor: TimerServiceDescriptor<K, N>): TimerService<K, N> {
     this.#ctx.checkOpen();
     const existing = this.#timers.get(name);
@@ -204,8 +214,16 @@ export class LsmStateBackend implements KeyedStateBackend {
       }
       return existing as unknown as TimerService<K, N>;
     }
-    const service = new HeapTimerService<K, N>({ keys: this.#ctx.keys, clock: this.clock, memory: this.#timerMemory, checkOpen: this.#ctx.checkOpen }, name, descriptor);
-    this.#timers.set(name, service as unknown as HeapTimerService<unknown, unknown>);
+    let service: TimerService<K, N> & { readonly descriptor: TimerServiceDescriptor<K, N> };
+    if (this.#timerStore === 'heap') {
+      service = new HeapTimerService<K, N>({ keys: this.#ctx.keys, clock: this.clock, memory: this.#timerMemory, checkOpen: this.#ctx.checkOpen }, name, descriptor);
+    } else {
+      checkStateName(name, 'timer service');
+      const cfName = timerColumnFamily(name);
+      const cf = this.#db.columnFamilyNames().includes(cfName) ? this.#db.columnFamily(cfName) : this.#db.createColumnFamily(cfName);
+      service = new LsmTimerService<K, N>(this.#ctx, cf, name, descriptor);
+    }
+    this.#timers.set(name, service as unknown as TimerService<unknown, unknown> & { readonly descriptor: TimerServiceDescriptor<unknown, unknown> });
     return service;
   }
 
