@@ -192,6 +192,30 @@ $('crash-test').addEventListener('click', () => {
   );
 });
 
+$('conformance').addEventListener('click', () => {
+  const out = $('diagnostics-result');
+  out.textContent = 'running…';
+  const storages = ['opfs', 'indexeddb', 'memory'] as const;
+  Promise.all(storages.map((s) => runConformance(s))).then(
+    (reports) =>
+      (out.textContent = reports
+        .map((r) => `${r.storage}: ${r.checks - r.failures.length}/${r.checks} checks pass${r.failures.map((f) => `; ${f.check}: ${f.error}`).join('')}`)
+        .join(' · ')),
+    (e: unknown) => (out.textContent = describe(e)),
+  );
+});
+$('differential').addEventListener('click', () => {
+  const out = $('diagnostics-result');
+  out.textContent = 'running…';
+  differential({ storage: 'opfs', seed: Date.now() % 1_000_000, operations: 2000 }).then(
+    (r) =>
+      (out.textContent =
+        `seed ${r.seed}: ${r.operations} operations in ${r.millis} ms, ${r.mismatches.length} mismatches` +
+        r.mismatches.map((m) => `; #${m.index} ${m.operation}: expected ${m.expected}, got ${m.actual}`).join('')),
+    (e: unknown) => (out.textContent = describe(e)),
+  );
+});
+
 startWorker();
 
 /** Handles for tests and the console: the live client and the demo's actions. */

@@ -28,8 +28,8 @@ export interface ConnectOptions {
   readonly flushOnHide?: boolean;
 }
 
-/** Methods forwarded to the worker as they are; `putMany` is packed first (`packing.ts`). */
-const FORWARDED = ['open', 'put', 'get', 'delete', 'entries', 'sync', 'flush', 'stats', 'storageEstimate', 'count', 'close'] as const satisfies ReadonlyArray<
+/** Methods forwarded to the worker as they are (`open`, `close` and `putMany` are wrapped below). */
+const FORWARDED = ['put', 'get', 'delete', 'entries', 'sync', 'flush', 'stats', 'storageEstimate', 'count'] as const satisfies ReadonlyArray<
   keyof EngineWorkerApi & keyof EngineHostApi
 >;
 
@@ -62,6 +62,8 @@ export function connect(worker: Worker | MessagePort, options: ConnectOptions = 
 
   /** Whether a database is open as far as this client knows: `open()` resolved, no `close()` since. */
   let open = false;
+  /** Counts `open()`/`close()` calls, so that a late-resolving `open()` cannot undo a later `close()`. */
+  let transitions = 0;
   const flushNow = () => {
     if (open && !dead) void call(() => remote.flush()).catch(() => undefined);
   };
@@ -87,11 +89,13 @@ export function connect(worker: Worker | MessagePort, options: ConnectOptions = 
       remote[releaseProxy]();
     },
     async open(openOptions) {
+      const mine = ++transitions;
       const result = await call(() => remote.open(openOptions));
-      open = true;
+      if (mine === transitions) open = true;
       return result;
     },
     close() {
+      transitions++;
       open = false;
       return call(() => remote.close());
     },
@@ -106,7 +110,6 @@ export function connect(worker: Worker | MessagePort, options: ConnectOptions = 
     },
   };
   for (const method of FORWARDED) {
-    if (method in client) continue;
     const f = remote[method] as unknown as (...a: unknown[]) => Promise<unknown>;
     Object.assign(client, { [method]: (...args: unknown[]) => call(() => f(...args)) });
   }

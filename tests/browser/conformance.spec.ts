@@ -35,3 +35,13 @@ test('conformance runs leave no databases behind', async ({ page }) => {
   });
   expect(leftovers).toEqual([]);
 });
+
+test('the demo’s diagnostics buttons report passing conformance and a clean differential run', async ({ page }) => {
+  await page.getByTestId('conformance').click();
+  await expect(page.getByTestId('diagnostics-result')).toHaveText(
+    /^opfs: (\d+)\/\1 checks pass · indexeddb: (\d+)\/\2 checks pass · memory: (\d+)\/\3 checks pass$/,
+    { timeout: 30_000 },
+  );
+  await page.getByTestId('differential').click();
+  await expect(page.getByTestId('diagnostics-result')).toHaveText(/^seed \d+: 2000 operations in \d+ ms, 0 mismatches$/, { timeout: 60_000 });
+});
