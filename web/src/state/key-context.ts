@@ -3,11 +3,20 @@
  * group, with the last key cached: a job usually touches several states with the same key per
  * event, and Flink re-serialized the key on every access.
  *
+ * {@link KeyContext.keyGroupOf} also memoizes the key groups of keys of the built-in primitive
+ * serializers (string, f64, i32, i64, boolean), up to {@link KEY_MEMO_SIZE} per serializer (the
+ * memo is emptied when full): the heap backend needs only the key group of such keys, so a
+ * working set of keys is serialized and hashed once, not on every access.
+ *
  * The cache compares keys with `===` and serializers by identity, so a key object (e.g. a
  * `Uint8Array` key) must not be mutated after it was used as a key — as with any map key.
  */
 import { KeyGroupOutOfRangeError, keyGroupOf, type KeyGroupRange } from './key-groups.js';
+import { isPrimitiveSerializer } from './serde/primitive.js';
 import type { Serializer } from './types.js';
+
+/** Keys memoized per primitive serializer before the memo is emptied. */
+export const KEY_MEMO_SIZE = 65_536;
 
 /** A key with its bytes and key group. */
 export interface ResolvedKey {
@@ -22,6 +31,10 @@ export class KeyContext {
   #lastSerializer: Serializer<unknown> | undefined;
   #lastKey: unknown;
   #last: ResolvedKey | undefined;
+  readonly #memos = new WeakMap<Serializer<unknown>, Map<unknown, number>>();
+  /** The memo of the serializer used last (most jobs use one key serializer), or undefined. */
+  #memoSerializer: Serializer<unknown> | undefined;
+  #memo: Map<unknown, number> | undefined;
   /** Serializations avoided by the cache (for metrics and tests). */
   hits = 0;
   misses = 0;
@@ -51,9 +64,40 @@ export class KeyContext {
       );
     }
     const resolved = { bytes, keyGroup };
+    this.#remember(serializer, key, resolved);
+    return resolved;
+  }
+
+  /**
+   * The key group of `key`, checked against the range like {@link resolve}; memoized for the
+   * built-in primitive serializers (only key groups inside the range are ever memoized).
+   */
+  keyGroupOf<K>(serializer: Serializer<K>, key: K): number {
+    let memo = this.#memo;
+    if (serializer !== this.#memoSerializer) {
+      memo = isPrimitiveSerializer(serializer as Serializer<unknown>) ? this.#memos.get(serializer as Serializer<unknown>) : undefined;
+      if (memo === undefined && isPrimitiveSerializer(serializer as Serializer<unknown>)) {
+        memo = new Map();
+        this.#memos.set(serializer as Serializer<unknown>, memo);
+      }
+      this.#memoSerializer = serializer as Serializer<unknown>;
+      this.#memo = memo;
+    }
+    if (memo === undefined || typeof key === 'object') return this.resolve(serializer, key).keyGroup;
+    const known = memo.get(key);
+    if (known !== undefined) {
+      this.hits++;
+      return known;
+    }
+    const { keyGroup } = this.resolve(serializer, key);
+    if (memo.size >= KEY_MEMO_SIZE) memo.clear();
+    memo.set(key, keyGroup);
+    return keyGroup;
+  }
+
+  #remember<K>(serializer: Serializer<K>, key: K, resolved: ResolvedKey): void {
     this.#lastSerializer = serializer as Serializer<unknown>;
     this.#lastKey = key;
     this.#last = resolved;
-    return resolved;
   }
 }

@@ -43,10 +43,24 @@ export interface Cell<N> {
   size: number;
 }
 
+/**
+ * One key's state: the void namespace's cell in a field of its own (most states never use
+ * namespaces, and this saves a Map lookup per access), the others in a Map created on demand.
+ */
 interface KeyEntry<K, C> {
   readonly key: K;
   readonly size: number;
-  readonly cells: Map<Identity, C>;
+  voidCell: C | undefined;
+  cells: Map<Identity, C> | undefined;
+}
+
+function cellOf<K, C>(entry: KeyEntry<K, C>, nsId: Identity): C | undefined {
+  return nsId === VOID_NAMESPACE ? entry.voidCell : entry.cells?.get(nsId);
+}
+
+function* cellsOf<K, C>(entry: KeyEntry<K, C>): Generator<readonly [Identity, C]> {
+  if (entry.voidCell !== undefined) yield [VOID_NAMESPACE, entry.voidCell];
+  if (entry.cells !== undefined) yield* entry.cells;
 }
 
 type Group<K, C> = Map<Identity, KeyEntry<K, C>>;
@@ -55,7 +69,7 @@ type Group<K, C> = Map<Identity, KeyEntry<K, C>>;
 export interface Location<K, N> {
   readonly key: K;
   readonly namespace: N | undefined;
-  readonly resolved: ResolvedKey;
+  readonly keyGroup: number;
   readonly keyId: Identity;
   readonly nsId: Identity;
   /** Estimated bytes of the namespace. */
@@ -87,6 +101,7 @@ export abstract class HeapState<K, N, C extends Cell<N>> implements State<K, N> 
   #cursor: Generator<readonly [Group<K, C>, Identity, KeyEntry<K, C>, Identity, C]> | undefined;
   #lastResolved: ResolvedKey | undefined;
   #lastKeyId: Identity = VOID_NAMESPACE;
+  #lastKeyGroup = 0;
   #lastNamespace: unknown;
   #lastNsId: Identity = VOID_NAMESPACE;
   #lastNsSize = 0;
@@ -116,13 +131,25 @@ export abstract class HeapState<K, N, C extends Cell<N>> implements State<K, N> 
   protected locate(key: K, namespace: N | undefined): Location<K, N> {
     this.ctx.checkOpen();
     if (this.#dropped) throw new StateDroppedError(`state "${this.name}" was dropped`, { state: this.name });
-    const resolved = this.ctx.keys.resolve(this.#keySerializer, key);
-    if (resolved !== this.#lastResolved) {
-      this.#lastKeyId = this.#keyPrimitive ? (key as Identity) : bytesIdentity(resolved.bytes);
-      this.#lastResolved = resolved;
+    // Primitive keys are their own identity and need only their (memoized) key group; others
+    // are identified by their bytes, computed once per distinct consecutive key.
+    let keyGroup: number;
+    let keyId: Identity;
+    if (this.#keyPrimitive) {
+      keyGroup = this.ctx.keys.keyGroupOf(this.#keySerializer, key);
+      keyId = key as Identity;
+    } else {
+      const resolved = this.ctx.keys.resolve(this.#keySerializer, key);
+      if (resolved !== this.#lastResolved) {
+        this.#lastKeyId = bytesIdentity(resolved.bytes);
+        this.#lastKeyGroup = resolved.keyGroup;
+        this.#lastResolved = resolved;
+      }
+      keyGroup = this.#lastKeyGroup;
+      keyId = this.#lastKeyId;
     }
     if (namespace === undefined) {
-      return { key, namespace, resolved, keyId: this.#lastKeyId, nsId: VOID_NAMESPACE, nsSize: 0 };
+      return { key, namespace, keyGroup, keyId, nsId: VOID_NAMESPACE, nsSize: 0 };
     }
     const ns = this.#nsSerializer;
     if (ns === undefined) {
@@ -141,7 +168,7 @@ export abstract class HeapState<K, N, C extends Cell<N>> implements State<K, N> 
       }
       this.#lastNamespace = namespace;
     }
-    return { key, namespace, resolved, keyId: this.#lastKeyId, nsId: this.#lastNsId, nsSize: this.#lastNsSize };
+    return { key, namespace, keyGroup, keyId, nsId: this.#lastNsId, nsSize: this.#lastNsSize };
   }
 
   // -- table access ---------------------------------------------------------------------------
@@ -151,7 +178,8 @@ export abstract class HeapState<K, N, C extends Cell<N>> implements State<K, N> 
   }
 
   protected lookup(loc: Location<K, N>): C | undefined {
-    return this.#group(loc.resolved.keyGroup).get(loc.keyId)?.cells.get(loc.nsId);
+    const entry = this.#group(loc.keyGroup).get(loc.keyId);
+    return entry === undefined ? undefined : cellOf(entry, loc.nsId);
   }
 
   /** Charges `delta` bytes to the budget (throws past it, changing nothing). */
@@ -168,32 +196,39 @@ export abstract class HeapState<K, N, C extends Cell<N>> implements State<K, N> 
 
   /** Stores a new cell at `loc` (which must have none), charging it (and a new key entry) first. */
   protected insert(loc: Location<K, N>, cell: C): void {
-    const group = this.#group(loc.resolved.keyGroup);
+    const group = this.#group(loc.keyGroup);
     let entry = group.get(loc.keyId);
-    const keySize = entry === undefined ? KEY_OVERHEAD + loc.resolved.bytes.length : 0;
+    // A new key is serialized once more here (inserts are rarer than accesses) to size it.
+    const keySize = entry === undefined ? KEY_OVERHEAD + this.ctx.keys.resolve(this.#keySerializer, loc.key).bytes.length : 0;
     this.charge(keySize + cell.size);
     if (entry === undefined) {
-      entry = { key: loc.key, size: keySize, cells: new Map() };
+      entry = { key: loc.key, size: keySize, voidCell: undefined, cells: undefined };
       group.set(loc.keyId, entry);
     }
-    entry.cells.set(loc.nsId, cell);
+    if (loc.nsId === VOID_NAMESPACE) {
+      entry.voidCell = cell;
+    } else {
+      entry.cells ??= new Map();
+      entry.cells.set(loc.nsId, cell);
+    }
     this.#entries++;
   }
 
   /** Removes the cell at `loc`, if any. */
   protected removeAt(loc: Location<K, N>): void {
-    const group = this.#group(loc.resolved.keyGroup);
+    const group = this.#group(loc.keyGroup);
     const entry = group.get(loc.keyId);
     if (entry !== undefined) this.#removeCell(group, loc.keyId, entry, loc.nsId);
   }
 
   #removeCell(group: Group<K, C>, keyId: Identity, entry: KeyEntry<K, C>, nsId: Identity): void {
-    const cell = entry.cells.get(nsId);
+    const cell = cellOf(entry, nsId);
     if (cell === undefined) return;
-    entry.cells.delete(nsId);
+    if (nsId === VOID_NAMESPACE) entry.voidCell = undefined;
+    else entry.cells!.delete(nsId);
     this.#entries--;
     let freed = cell.size;
-    if (entry.cells.size === 0) {
+    if (entry.voidCell === undefined && (entry.cells === undefined || entry.cells.size === 0)) {
       group.delete(keyId);
       freed += entry.size;
     }
@@ -222,7 +257,7 @@ export abstract class HeapState<K, N, C extends Cell<N>> implements State<K, N> 
         return;
       }
       const [group, keyId, entry, nsId, cell] = next.value;
-      if (entry.cells.get(nsId) !== cell) continue;
+      if (cellOf(entry, nsId) !== cell) continue;
       const { removed, empty } = this.purge(cell, now);
       this.ctx.stats.expiredRemoved += removed;
       if (empty) this.#removeCell(group, keyId, entry, nsId);
@@ -232,7 +267,7 @@ export abstract class HeapState<K, N, C extends Cell<N>> implements State<K, N> 
   *#walk(): Generator<readonly [Group<K, C>, Identity, KeyEntry<K, C>, Identity, C]> {
     for (const group of this.#groups) {
       for (const [keyId, entry] of group) {
-        for (const [nsId, cell] of entry.cells) yield [group, keyId, entry, nsId, cell];
+        for (const [nsId, cell] of cellsOf(entry)) yield [group, keyId, entry, nsId, cell];
       }
     }
   }
@@ -258,7 +293,7 @@ export abstract class HeapState<K, N, C extends Cell<N>> implements State<K, N> 
     const now = this.ctx.clock.now();
     for (const group of this.#groups) {
       for (const entry of group.values()) {
-        const cell = entry.cells.get(probe);
+        const cell = cellOf(entry, probe);
         if (cell !== undefined && this.#visible(cell, now)) yield entry.key;
       }
     }
@@ -280,7 +315,7 @@ export abstract class HeapState<K, N, C extends Cell<N>> implements State<K, N> 
     const now = this.ctx.clock.now();
     for (const group of groups) {
       for (const entry of group.values()) {
-        for (const cell of entry.cells.values()) {
+        for (const [, cell] of cellsOf(entry)) {
           if (this.#visible(cell, now)) yield [entry.key, cell.namespace] as const;
         }
       }

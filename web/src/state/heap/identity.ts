@@ -5,20 +5,13 @@
  * values are used as Map keys directly. Everything else is keyed by its bytes, as a string of
  * byte-valued characters.
  */
-import type { Serializer } from '../types.js';
+export { isPrimitiveSerializer } from '../serde/primitive.js';
 
 /** The void namespace's identity: distinct from every serialized namespace. */
 export const VOID_NAMESPACE: unique symbol = Symbol('void namespace');
 
 /** A Map key standing for a serialized value. */
 export type Identity = string | number | bigint | boolean | typeof VOID_NAMESPACE;
-
-const PRIMITIVE: ReadonlySet<string> = new Set(['string', 'f64', 'i32', 'i64', 'boolean']);
-
-/** Whether values of `serializer` can be their own identity. */
-export function isPrimitiveSerializer(serializer: Serializer<unknown>): boolean {
-  return PRIMITIVE.has(serializer.id);
-}
 
 /** `bytes` as a string with one character per byte. */
 export function bytesIdentity(bytes: Uint8Array): string {
