@@ -25,7 +25,7 @@ use js_sys::{Array, Object};
 use wasm_bindgen::prelude::*;
 
 use super::host_vfs::{HostVfs, JsVfs};
-use super::js_error::{invalid, to_js};
+use super::js_error::{invalid, set, to_js};
 use super::open_options;
 use super::report;
 use crate::batch::WriteBatch;
@@ -349,6 +349,44 @@ impl Database {
         self.now.store(now_ms as i64, Ordering::Relaxed);
     }
 
+    /// Flushes and pins the current state as files: `{ id, lastSequence, tables: [[name,
+    /// size], ...], manifestName, manifest: Uint8Array }` (see `Db::pin_checkpoint`). The tables
+    /// stay on disk until `release_checkpoint(id)`.
+    pub fn pin_checkpoint(&mut self) -> JsResult<Object> {
+        let c = self.db.pin_checkpoint().map_err(to_js)?;
+        let obj = Object::new();
+        set(&obj, "id", c.id as f64);
+        set(&obj, "lastSequence", c.last_sequence as f64);
+        let tables: Array = c
+            .tables
+            .iter()
+            .map(|(name, size)| JsValue::from(Array::of2(&name.into(), &(*size as f64).into())))
+            .collect();
+        set(&obj, "tables", tables);
+        set(&obj, "manifestName", c.manifest_name.as_str());
+        set(
+            &obj,
+            "manifest",
+            js_sys::Uint8Array::from(c.manifest.as_slice()),
+        );
+        Ok(obj)
+    }
+
+    /// Releases a pinned checkpoint (tables only it kept are deleted).
+    pub fn release_checkpoint(&mut self, id: f64) {
+        self.db.release_checkpoint(id as u64);
+    }
+
+    /// Reads up to `max` bytes at `offset` of pinned table `name` into the output buffer;
+    /// returns the count.
+    pub fn read_pinned(&mut self, name: &str, offset: f64, max: u32) -> JsResult<u32> {
+        let n = self
+            .db
+            .read_pinned(name, offset as u64, max as usize, &mut self.output)
+            .map_err(to_js)?;
+        Ok(n as u32)
+    }
+
     /// Makes every acknowledged write durable.
     pub fn sync(&mut self) -> JsResult<()> {
         self.db.sync().map_err(to_js)
@@ -399,4 +437,11 @@ impl Database {
     pub fn verify(&self) -> JsResult<f64> {
         Ok(self.db.verify().map_err(to_js)? as f64)
     }
+}
+
+/// CRC32C (Castagnoli) of `bytes` continuing from `crc` (0 to start): the checksum of exported
+/// checkpoint files, the same RocksDB uses.
+#[wasm_bindgen]
+pub fn crc32c_append(crc: u32, bytes: &[u8]) -> u32 {
+    crc32c::crc32c_append(crc, bytes)
 }

@@ -101,6 +101,39 @@ impl Db {
         }
     }
 
+    /// Reads up to `max` bytes at `offset` of table `name`, which a pinned checkpoint must
+    /// reference (so its content cannot change or vanish meanwhile), into `out` (replacing its
+    /// contents). Returns how many bytes were read: fewer than `max` only at the end of the file.
+    pub fn read_pinned(
+        &self,
+        name: &str,
+        offset: u64,
+        max: usize,
+        out: &mut Vec<u8>,
+    ) -> Result<usize> {
+        let pinned = crate::version::parse_file_name(name)
+            .filter(|(kind, _)| *kind == crate::version::FileKind::Table)
+            .is_some_and(|(_, number)| self.pins.values().any(|p| p.contains(&number)));
+        if !pinned {
+            return Err(crate::Error::InvalidArgument(format!(
+                "{name} is not a table of a pinned checkpoint"
+            )));
+        }
+        let mut file = self.vfs.open(name, OpenMode::Existing)?;
+        out.clear();
+        out.resize(max, 0);
+        let mut filled = 0;
+        while filled < max {
+            let n = file.read_at(offset + filled as u64, &mut out[filled..])?;
+            if n == 0 {
+                break;
+            }
+            filled += n;
+        }
+        out.truncate(filled);
+        Ok(filled)
+    }
+
     /// Whether the database's storage holds a file called `name` (for tests and export).
     pub fn has_file(&self, name: &str) -> bool {
         self.vfs

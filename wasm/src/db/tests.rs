@@ -449,6 +449,39 @@ fn pinned_checkpoint_survives_compaction_and_opens_as_a_database() -> Result<()>
 }
 
 #[test]
+fn read_pinned_streams_exactly_the_pinned_tables() -> Result<()> {
+    let vfs = MemVfs::new();
+    let mut db = open(&vfs)?;
+    for i in 0..500u32 {
+        db.put(format!("k{i:05}").as_bytes(), &[1u8; 64], NOSYNC)?;
+    }
+    let cp = db.pin_checkpoint()?;
+    let mut out = Vec::new();
+    for (name, size) in &cp.tables {
+        let mut streamed = Vec::new();
+        let mut offset = 0u64;
+        loop {
+            let n = db.read_pinned(name, offset, 1000, &mut out)?;
+            streamed.extend_from_slice(&out);
+            offset += n as u64;
+            if n < 1000 {
+                break;
+            }
+        }
+        assert_eq!(streamed.len() as u64, *size);
+        assert_eq!(Some(streamed), vfs.contents(name));
+    }
+    assert!(db.read_pinned("CURRENT", 0, 10, &mut out).is_err());
+    db.release_checkpoint(cp.id);
+    let (name, _) = &cp.tables[0];
+    assert!(
+        db.read_pinned(name, 0, 10, &mut out).is_err(),
+        "released: no longer readable"
+    );
+    Ok(())
+}
+
+#[test]
 fn memory_budget_bounds_memtables_and_block_cache() -> Result<()> {
     let budget = 512 << 10;
     let opts = Options {
