@@ -4,7 +4,7 @@
  */
 import { releaseProxy, transfer, wrap, type Remote } from 'comlink';
 import { WorkerTerminatedError } from '../web/src/errors.js';
-import { packEntries } from './packing.js';
+import { packEntries, unpackEntries } from './packing.js';
 import type { EngineHostApi, EngineWorkerApi } from './protocol.js';
 import { installErrorTransfer } from './wire.js';
 
@@ -28,8 +28,8 @@ export interface ConnectOptions {
   readonly flushOnHide?: boolean;
 }
 
-/** Methods forwarded to the worker as they are (`open`, `close` and `putMany` are wrapped below). */
-const FORWARDED = ['put', 'get', 'delete', 'entries', 'sync', 'flush', 'stats', 'storageEstimate', 'count'] as const satisfies ReadonlyArray<
+/** Methods forwarded to the worker as they are (`open`, `close`, `putMany`, `entries` are wrapped below). */
+const FORWARDED = ['put', 'get', 'delete', 'sync', 'flush', 'stats', 'storageEstimate', 'count'] as const satisfies ReadonlyArray<
   keyof EngineWorkerApi & keyof EngineHostApi
 >;
 
@@ -107,6 +107,12 @@ export function connect(worker: Worker | MessagePort, options: ConnectOptions = 
         return Promise.reject(e);
       }
       return call(() => remote.putPacked(transfer(packed, [packed]), writeOptions));
+    },
+    async entries(entriesOptions) {
+      if (entriesOptions?.encoding === 'utf8') return call(() => remote.entries(entriesOptions));
+      const { encoding, ...scan } = entriesOptions ?? {};
+      if (encoding !== undefined && encoding !== 'bytes') return call(() => remote.entries(entriesOptions));
+      return unpackEntries(await call(() => remote.entriesPacked(scan)));
     },
   };
   for (const method of FORWARDED) {

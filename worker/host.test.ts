@@ -102,11 +102,15 @@ it('values and scanned entries come back in transferred buffers', async () => {
   expect(value).toEqual(new TextEncoder().encode('value 7 '.repeat(8)));
   toClient.length = 0;
   const entries = await client.entries({ from: 'k000010', to: 'k000020' });
-  expect(entries).toHaveLength(10);
-  // Each key and each value is its own fresh copy from the engine, moved rather than cloned.
-  expect(toClient.flat()).toHaveLength(20);
+  expect(entries.map(([k]) => new TextDecoder().decode(k as Uint8Array))).toEqual(rows(20).slice(10).map(([k]) => k));
+  // The whole scan is packed into one buffer, moved rather than cloned; keys and values are views of it.
+  const moved = toClient.flat();
+  expect(moved).toHaveLength(1);
+  expect(entries.every(([k, v]) => (k as Uint8Array).buffer === (v as Uint8Array).buffer)).toBe(true);
+  expect((entries[0]?.[0] as Uint8Array).buffer.byteLength).toBeGreaterThan(10 * 'value 0 '.repeat(8).length);
   toClient.length = 0;
   expect(await client.get('k000007', 'utf8')).toBe('value 7 '.repeat(8));
+  expect(await client.entries({ from: 'k000049', encoding: 'utf8' })).toEqual([rows(50)[49]]);
   expect(toClient.flat()).toHaveLength(0);
 });
 

@@ -7,8 +7,8 @@
  *   (`open`, `flush`, `close`): so a `close()` runs after every call made before it.
  * - From the arrival of `close()` until the next `open()`, every other call rejects at once
  *   with `DatabaseClosedError`: calls queued behind a close never wait for it, never hang.
- * - Bytes returned to the caller are fresh copies made by the engine; they are transferred, not
- *   cloned (the host keeps no reference to them).
+ * - Bytes returned to the caller are fresh copies (the engine's, or a packed batch); they are
+ *   transferred, not cloned (the host keeps no reference to them).
  */
 import { transfer } from 'comlink';
 import {
@@ -24,7 +24,7 @@ import {
   type LsmDatabase,
   type StorageAdapter,
 } from '../web/src/index.js';
-import { ownedBuffers, unpackEntries } from './packing.js';
+import { ownedBuffers, packEntries, unpackEntries } from './packing.js';
 import type { EngineHostApi, ValueEncoding, WorkerOpenOptions } from './protocol.js';
 
 /** Options of {@link createEngineHost}. */
@@ -121,7 +121,13 @@ export function createEngineHost(options: EngineHostOptions = {}): EngineHostApi
     entries: ({ encoding, ...scan } = {}) =>
       withDb((d) => {
         const rows = d.scan(scan).map(([k, v]): [Uint8Array | string, Uint8Array | string] => [encode(k, encoding), encode(v, encoding)]);
+        // UTF-8 strings are cloned; bytes should come through entriesPacked, but are fine here too.
         return transfer(rows, ownedBuffers(rows.flat()));
+      }),
+    entriesPacked: (scan = {}) =>
+      withDb((d) => {
+        const packed = packEntries(d.scan(scan));
+        return transfer(packed, [packed]);
       }),
     sync: () => withDb((d) => d.sync()),
     flush: () => withDb((d) => d.flush()),

@@ -62,7 +62,11 @@ export interface EngineWorkerApi {
   /** The value of `key`; bytes come back transferred (the worker keeps no copy). */
   get(key: BytesInput, encoding?: ValueEncoding): Promise<Uint8Array | string | undefined>;
   delete(key: BytesInput, options?: WriteOptions): Promise<void>;
-  /** Entries with `from <= key < to` in key order; bytes come back transferred. */
+  /**
+   * Entries with `from <= key < to` in key order. As bytes (the default), they come back packed
+   * in one transferred buffer: every key and value is a view of that one buffer (so keeping any
+   * of them keeps the whole result alive; `slice()` one to keep it alone).
+   */
   entries(options?: EntriesOptions): Promise<Array<[Uint8Array | string, Uint8Array | string]>>;
   /** Makes every acknowledged write durable as far as the engine can (syncs the log). */
   sync(): Promise<void>;
@@ -82,11 +86,14 @@ export interface EngineWorkerApi {
 }
 
 /**
- * What the worker really serves (see `host.ts`): {@link EngineWorkerApi}, except that a batch
- * arrives packed in one transferred buffer (`packing.ts`) instead of as an array of pairs.
- * `connect()` translates; use {@link EngineWorkerApi}.
+ * What the worker really serves (see `host.ts`): {@link EngineWorkerApi}, except that batches of
+ * entries travel packed in one transferred buffer (`packing.ts`) instead of as arrays of pairs:
+ * transferring or cloning one object per key and value costs far more than one copy of the
+ * bytes. `connect()` translates; use {@link EngineWorkerApi}.
  */
 export interface EngineHostApi extends Omit<EngineWorkerApi, 'putMany'> {
   /** `putMany` of the entries packed in `packed` (by `packEntries`). */
   putPacked(packed: ArrayBuffer, options?: WriteOptions): Promise<void>;
+  /** `entries` as bytes, packed (by `packEntries`) into one buffer that is transferred. */
+  entriesPacked(options?: Omit<EntriesOptions, 'encoding'>): Promise<ArrayBuffer>;
 }
