@@ -15,6 +15,7 @@ export type {
   EngineTuning,
   LsmStats,
   OpenLsmOptions,
+  PinnedCheckpoint,
   RecoveryInfo,
   ScanOptions,
   WalRecoveryMode,

@@ -141,6 +141,20 @@ export interface BlockCacheStats {
   readonly evictions: number;
 }
 
+/** What {@link LsmDatabase.pinCheckpoint} pinned. */
+export interface PinnedCheckpoint {
+  /** Id to release it with. */
+  readonly id: number;
+  /** The checkpoint holds every write up to this sequence number. */
+  readonly lastSequence: number;
+  /** Its tables, readable with `readPinned` while pinned. */
+  readonly tables: ReadonlyArray<{ readonly name: string; readonly size: number }>;
+  /** The name `CURRENT` must give the MANIFEST image. */
+  readonly manifestName: string;
+  /** A MANIFEST naming exactly these tables. */
+  readonly manifest: Uint8Array;
+}
+
 /** Counters of an open database. */
 export interface LsmStats {
   readonly storage: StorageKind;
@@ -430,6 +444,36 @@ export class LsmDatabase {
   /** Sets the processing time (ms) TTL compaction filters compare against. */
   setTime(nowMs: number): void {
     this.#core.call((db) => db.set_time(nowMs));
+  }
+
+  /**
+   * Flushes every memtable and pins the live tables: they stay on storage, unchanged, until
+   * {@link LsmDatabase.releaseCheckpoint} — even if compaction retires them meanwhile. With the
+   * returned MANIFEST image (and a `CURRENT` naming it) the tables form a database of their own.
+   */
+  pinCheckpoint(): PinnedCheckpoint {
+    const raw = this.#core.call((db) => db.pin_checkpoint()) as {
+      id: number;
+      lastSequence: number;
+      tables: Array<[string, number]>;
+      manifestName: string;
+      manifest: Uint8Array;
+    };
+    return { ...raw, tables: raw.tables.map(([name, size]) => ({ name, size })) };
+  }
+
+  /** Lets the tables only a pinned checkpoint kept go. Idempotent. */
+  releaseCheckpoint(id: number): void {
+    if (!this.#core.closed) this.#core.call((db) => db.release_checkpoint(id));
+  }
+
+  /** Reads up to `max` bytes at `offset` of a table a pinned checkpoint references (a copy). */
+  readPinned(name: string, offset: number, max: number): Uint8Array {
+    return this.#core.call((db, staging) => {
+      const n = db.read_pinned(name, offset, max);
+      const at = staging.output();
+      return staging.heap().slice(at, at + n);
+    });
   }
 
   /** Compacts every column family down to one sorted run. */
