@@ -54,7 +54,21 @@ export class HeapListState<K, V, N> extends HeapState<K, N, ListCell<N, V>> impl
 
   add(key: K, value: V, namespace?: N): void {
     const loc = this.locate(key, namespace);
-    this.#append(loc, [value], [this.#value.check(value)]);
+    const size = this.#value.check(value);
+    const cell = this.lookup(loc);
+    if (cell === undefined) {
+      this.#append(loc, [value], [size]);
+      return;
+    }
+    // The common case, appending to an existing list, without the batch path's arrays.
+    this.ctx.stats.writes++;
+    this.resize(cell, cell.size + size + ELEMENT_OVERHEAD);
+    cell.values.push(value);
+    if (this.ttl !== undefined) {
+      cell.times.push(this.ctx.clock.now());
+      cell.sizes.push(size);
+    }
+    this.afterAccess();
   }
 
   addAll(key: K, values: Iterable<V>, namespace?: N): void {
