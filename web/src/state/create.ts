@@ -30,7 +30,10 @@ export interface HeapStateBackendOptions extends CommonStateBackendOptions {
   readonly memoryBudget?: number;
   /** Fraction of `memoryBudget` at which `onMemoryPressure` fires. Default 0.9. */
   readonly memoryPressureThreshold?: number;
-  /** Called once each time the estimate crosses the threshold: evict, clear or checkpoint there. */
+  /**
+   * Called (on a microtask) once each time the estimate crosses the threshold: evict, clear or
+   * checkpoint there.
+   */
   readonly onMemoryPressure?: (event: MemoryPressureEvent) => void;
 }
 

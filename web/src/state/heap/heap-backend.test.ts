@@ -63,6 +63,8 @@ describe('heap backend', () => {
     expect((error as StateMemoryExceededError).details['budget']).toBe(20_000);
     expect(l.get('k')).toHaveLength(written);
     expect(b.metrics().estimatedBytes).toBeLessThanOrEqual(20_000);
+    expect(events).toHaveLength(0);
+    await Promise.resolve();
     expect(events).toHaveLength(1);
     expect(events[0]).toBeGreaterThanOrEqual(0.9);
     l.clear('k');

@@ -1,7 +1,8 @@
 /**
- * The heap backend: keyed state in JavaScript Maps (per state, key group → Map), values stored
- * as given — no serialization on the access path; serializers only validate, estimate sizes and
- * hash keys. Callers must not mutate a value after handing it in, nor one they got back.
+ * The heap backend: keyed state in JavaScript Maps (per state, one Map of keys, each entry
+ * recording its key group; see heap-state.ts for why), values stored as given — no
+ * serialization on the access path; serializers only validate, estimate sizes and hash new keys.
+ * Callers must not mutate a value after handing it in, nor one they got back.
  *
  * Fast, and bounded only by `memoryBudget` (estimated): past it, writes throw
  * `StateMemoryExceededError` and change nothing; `onMemoryPressure` fires when the estimate

@@ -30,7 +30,10 @@ export interface MemoryPressureEvent {
 export interface MemoryBudgetOptions {
   /** Bytes; `Infinity` (the default) for no budget. */
   readonly budget?: number;
-  /** Fraction of the budget at which `onPressure` fires (once per crossing). Default 0.9. */
+  /**
+   * Fraction of the budget at which `onPressure` fires, on a microtask, once per crossing (it
+   * re-arms when the estimate falls below 90% of the threshold). Default 0.9.
+   */
   readonly pressureThreshold?: number;
   readonly onPressure?: (event: MemoryPressureEvent) => void;
 }
@@ -76,7 +79,11 @@ export class MemoryBudget {
     const ratio = this.#used / this.budget;
     if (!this.#pressured && ratio >= this.#threshold) {
       this.#pressured = true;
-      this.#onPressure?.({ estimatedBytes: this.#used, budget: this.budget, ratio });
+      const onPressure = this.#onPressure;
+      const event = { estimatedBytes: this.#used, budget: this.budget, ratio };
+      // Delivered on a microtask, after the write that crossed the threshold has completed: a
+      // listener that throws or touches state cannot leave the write half-applied.
+      if (onPressure !== undefined) queueMicrotask(() => onPressure(event));
     } else if (this.#pressured && ratio < this.#threshold * 0.9) {
       this.#pressured = false;
     }
