@@ -36,8 +36,9 @@ function names(): () => string {
   return () => `conformance-${run}-${n++}`;
 }
 
-function adapterFor(storage: 'opfs' | 'indexeddb', name: string): StorageAdapter {
-  return storage === 'opfs' ? opfsStorage(`conformance/${name}`) : indexedDbStorage(name);
+function adapterFor(storage: 'opfs' | 'indexeddb', name: string, maxBytes?: number): StorageAdapter {
+  const limit = maxBytes === undefined ? {} : { maxBytes };
+  return storage === 'opfs' ? opfsStorage(`conformance/${name}`, limit) : indexedDbStorage(name, limit);
 }
 
 /** Deletes the database `name` of `storage` (it must be closed). */
@@ -75,10 +76,15 @@ function adapterFactory(storage: ConformanceStorage): () => AdapterSubject {
     if (storage === 'memory') {
       // Memory files live in the adapter object: reopening means opening the same object.
       const memory = memoryStorage();
-      return { traits: { persistent: true, exclusive: false }, adapter: () => memory };
+      return { traits: { persistent: true, exclusive: false, limited: false }, adapter: () => memory };
     }
     const name = next();
-    return { traits: { persistent: true, exclusive: true }, adapter: () => adapterFor(storage, name), dispose: () => remove(storage, name) };
+    return {
+      traits: { persistent: true, exclusive: true, limited: true },
+      adapter: () => adapterFor(storage, name),
+      limited: (maxBytes) => adapterFor(storage, name, maxBytes),
+      dispose: () => remove(storage, name),
+    };
   };
 }
 

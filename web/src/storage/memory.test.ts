@@ -37,13 +37,13 @@ it('a memory storage opened twice sees the same files', async () => {
 it('a memory storage passes the adapter checks that apply to it (reopening the same adapter)', async () => {
   const result = await runStorageAdapterConformance(() => {
     const storage = memoryStorage();
-    return { traits: { persistent: true, exclusive: false }, adapter: () => storage };
+    return { traits: { persistent: true, exclusive: false, limited: false }, adapter: () => storage };
   });
   expect(result).toEqual({ checks: 2, failures: [] });
 });
 
 it('the adapter checks catch a storage that loses its files on reopening', async () => {
-  const result = await runStorageAdapterConformance(() => ({ traits: { persistent: true, exclusive: false }, adapter: () => memoryStorage() }));
+  const result = await runStorageAdapterConformance(() => ({ traits: { persistent: true, exclusive: false, limited: false }, adapter: () => memoryStorage() }));
   expect(result.failures.map((f) => f.check)).toEqual([
     'synced files come back, with their contents, after close and reopen',
     'a rename over an existing file, a delete and a truncate stay done after reopening',

@@ -13,12 +13,16 @@ export interface AdapterTraits {
   readonly persistent: boolean;
   /** A second `open()` while one is open rejects with `DatabaseLockedError`. */
   readonly exclusive: boolean;
+  /** The adapter takes a `maxBytes` limit (see {@link AdapterSubject.limited}). */
+  readonly limited: boolean;
 }
 
 /** Makes adapters for one fresh database: every call returns an adapter for the *same* name. */
 export interface AdapterSubject {
   readonly traits: AdapterTraits;
   adapter(): StorageAdapter;
+  /** An adapter for the same database limited to `maxBytes` of files (when `traits.limited`). */
+  limited?(maxBytes: number): StorageAdapter;
   /** Deletes the database once the check is over. */
   dispose?(): void | Promise<void>;
 }
@@ -57,6 +61,18 @@ function readFile(vfs: HostVfs, name: string): Uint8Array {
   vfs.read(fd, 0, data);
   vfs.close(fd);
   return data;
+}
+
+/** Expects `f` to throw an exception named `name`. */
+function expectThrowsNamed(f: () => unknown, name: string, what: string): void {
+  let got: unknown;
+  try {
+    f();
+  } catch (e) {
+    got = e;
+  }
+  const gotName = (got as { name?: unknown } | undefined)?.name;
+  if (gotName !== name) throw new AdapterConformanceFailure(`${what}: expected a ${name}, got ${got === undefined ? 'no exception' : String(gotName)}`);
 }
 
 /** Opens, runs `f` on the VFS, flushes and closes. */
@@ -134,6 +150,35 @@ export const storageAdapterConformanceChecks: readonly AdapterCheck[] = [
       }
       expectEqual(second, 'DatabaseLockedError', 'second open');
       await session(s.adapter(), (vfs) => expectEqual(Array.isArray(vfs.list()), true, 'open after close'));
+    },
+  },
+  {
+    name: 'a limited storage refuses growth past maxBytes with QuotaExceededError, and deleting makes room again',
+    appliesTo: (t) => t.limited,
+    async run(s) {
+      const limited = s.limited?.(10_000);
+      if (limited === undefined) throw new AdapterConformanceFailure('the subject claims a limit but has no limited()');
+      await session(limited, (vfs) => {
+        writeFile(vfs, 'a', new Uint8Array(6000).fill(1));
+        const b = vfs.open('b', true);
+        vfs.write(b, 0, new Uint8Array(3000).fill(2));
+        expectThrowsNamed(() => vfs.write(b, 3000, new Uint8Array(2000)), 'QuotaExceededError', 'write past the limit');
+        expectThrowsNamed(() => vfs.truncate(b, 5000), 'QuotaExceededError', 'truncate past the limit');
+        expectEqual(vfs.size(b), 3000, 'size after the refused growth');
+        // Rewriting bytes in place needs no room.
+        vfs.write(b, 0, new Uint8Array(3000).fill(3));
+        vfs.delete('a');
+        vfs.write(b, 3000, new Uint8Array(6000).fill(4));
+        expectEqual(vfs.size(b), 9000, 'size after deleting made room');
+        vfs.close(b);
+      });
+      // The limit counts what is stored when the database is opened again.
+      await session(limited, (vfs) => {
+        const b = vfs.open('b', false);
+        expectThrowsNamed(() => vfs.write(b, 9000, new Uint8Array(1001)), 'QuotaExceededError', 'write past the limit after reopening');
+        vfs.write(b, 9000, new Uint8Array(1000));
+        vfs.close(b);
+      });
     },
   },
 ];
