@@ -108,11 +108,11 @@ export function connect(worker: Worker | MessagePort, options: ConnectOptions = 
       }
       return call(() => remote.putPacked(transfer(packed, [packed]), writeOptions));
     },
-    async entries(entriesOptions) {
-      if (entriesOptions?.encoding === 'utf8') return call(() => remote.entries(entriesOptions));
-      const { encoding, ...scan } = entriesOptions ?? {};
-      if (encoding !== undefined && encoding !== 'bytes') return call(() => remote.entries(entriesOptions));
-      return unpackEntries(await call(() => remote.entriesPacked(scan)));
+    async entries(entriesOptions = {}) {
+      const { encoding, ...scan } = entriesOptions;
+      if (encoding === undefined || encoding === 'bytes') return unpackEntries(await call(() => remote.entriesPacked(scan)));
+      // 'utf8' (strings clone cheaply), or an encoding the worker rejects with InvalidArgumentError.
+      return call(() => remote.entries(entriesOptions));
     },
   };
   for (const method of FORWARDED) {
