@@ -449,6 +449,21 @@ fn pinned_checkpoint_survives_compaction_and_opens_as_a_database() -> Result<()>
 }
 
 #[test]
+fn the_smallest_write_buffer_holds_many_entries_before_a_flush() -> Result<()> {
+    let opts = Options {
+        write_buffer_size: 64 << 10,
+        ..options()
+    };
+    let mut db = Db::open(Box::new(MemVfs::new()), opts)?;
+    for i in 0..1000u32 {
+        db.put(format!("k{i:05}").as_bytes(), b"value", NOSYNC)?;
+    }
+    // 1000 entries of ~30 bytes fit a 64 KiB buffer: not one flush per write.
+    assert_eq!(db.stats().flushes, 0);
+    Ok(())
+}
+
+#[test]
 fn read_pinned_streams_exactly_the_pinned_tables() -> Result<()> {
     let vfs = MemVfs::new();
     let mut db = open(&vfs)?;

@@ -8,6 +8,10 @@
 use crate::coding::{get_varint32, put_varint32};
 
 const BLOCK_SIZE: usize = 64 << 10;
+/// The first block's size; each next one doubles, up to `BLOCK_SIZE`. Small first blocks keep a
+/// near-empty memtable's reserved bytes (which count against the write buffer size) small, so
+/// a small write buffer is not "full" after one entry.
+const FIRST_BLOCK_SIZE: usize = 4 << 10;
 
 /// Address of an entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,7 +36,8 @@ impl Arena {
             .last()
             .is_some_and(|b| b.capacity() - b.len() >= need);
         if !fits {
-            let size = need.max(BLOCK_SIZE);
+            let grown = FIRST_BLOCK_SIZE << self.blocks.len().min(4);
+            let size = need.max(grown.min(BLOCK_SIZE));
             self.reserved += size;
             self.blocks.push(Vec::with_capacity(size));
         }

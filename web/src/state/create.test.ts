@@ -1,10 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../errors.js';
 import { memoryStorage } from '../storage/memory.js';
 import { ManualClock } from './clock.js';
 import { createStateBackend, resolveCommonOptions } from './create.js';
 import { serde } from './serde/index.js';
-import { StateBackendUnavailableError } from './state-errors.js';
 
 describe('createStateBackend', () => {
   it('opens a heap backend owning every key group by default', async () => {
@@ -23,12 +23,17 @@ describe('createStateBackend', () => {
     await expect(createStateBackend({ kind: 'heap', memoryBudget: -1 })).rejects.toBeInstanceOf(InvalidArgumentError);
   });
 
-  it("validates kind 'lsm' options before saying the LSM backend is not wired here yet", async () => {
+  it("validates kind 'lsm' options, then opens the engine", async () => {
     await expect(createStateBackend({ kind: 'lsm' } as never)).rejects.toBeInstanceOf(InvalidArgumentError);
     await expect(createStateBackend({ kind: 'lsm', storage: memoryStorage(), options: { blockSize: 1 } })).rejects.toBeInstanceOf(
       InvalidArgumentError,
     );
-    await expect(createStateBackend({ kind: 'lsm', storage: memoryStorage() })).rejects.toBeInstanceOf(StateBackendUnavailableError);
+    const wasm = readFileSync(new URL('../../../wasm/pkg/edgestate_lsm_bg.wasm', import.meta.url));
+    const lsm = await createStateBackend({ kind: 'lsm', storage: memoryStorage(), wasm });
+    expect(lsm.kind).toBe('lsm');
+    lsm.valueState({ name: 'v', key: serde.string, value: serde.i32 }).put('k', 1);
+    expect(lsm.valueState({ name: 'v', key: serde.string, value: serde.i32 }).get('k')).toBe(1);
+    await lsm.close();
   });
 
   it('uses the given clock for TTL', async () => {

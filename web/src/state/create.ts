@@ -10,7 +10,9 @@ import { HeapStateBackend } from './heap/heap-backend.js';
 import type { MemoryPressureEvent } from './heap/memory-budget.js';
 import { checkKeyGroupRange, checkMaxParallelism, DEFAULT_MAX_PARALLELISM, fullKeyGroupRange, type KeyGroupRange } from './key-groups.js';
 import { resolveLsmOptions, type LsmOptions, type LsmOptionsInput } from './lsm-options.js';
-import { StateBackendUnavailableError } from './state-errors.js';
+import type { CheckpointStore } from '../checkpoint/store.js';
+import { LsmStateBackend } from './lsm/lsm-backend.js';
+import type { RestoreSource } from './lsm/lsm-checkpoints.js';
 import type { Clock, KeyedStateBackend } from './types.js';
 
 /** Options both backends take. */
@@ -46,6 +48,14 @@ export interface LsmStateBackendOptions extends CommonStateBackendOptions {
   readonly options?: LsmOptionsInput;
   /** The engine's `.wasm` (needed in Node; browsers find it through the bundler). */
   readonly wasm?: EngineSource;
+  /** Timers in the engine (default: persistent, checkpointed) or on the heap. */
+  readonly timers?: 'lsm' | 'heap';
+  /** Checkpoint storage (default: memory) and how many checkpoints to keep (default 3). */
+  readonly checkpoints?: { readonly store?: CheckpointStore; readonly retain?: number };
+  /** A checkpoint to restore into `storage` first (an export blob/file/bytes/stream, or `{ store, id }`). */
+  readonly restoreFrom?: RestoreSource;
+  /** Where a restore is checked before `storage` is touched (default: memory). */
+  readonly restoreStaging?: StorageAdapter;
 }
 
 /** Options of {@link createStateBackend}. */
@@ -92,7 +102,7 @@ export function resolveLsmBackendOptions(options: LsmStateBackendOptions): Resol
 
 /**
  * Opens a keyed state backend. Validation errors are `InvalidArgumentError`s naming the field;
- * `kind: 'lsm'` throws `StateBackendUnavailableError` until the LSM backend lands.
+ * `kind: 'lsm'` opens (and with `restoreFrom`, first restores) the engine's database.
  */
 export async function createStateBackend(options: StateBackendOptions): Promise<KeyedStateBackend> {
   if (typeof options !== 'object' || options === null) {
@@ -110,12 +120,13 @@ export async function createStateBackend(options: StateBackendOptions): Promise<
       });
     }
     case 'lsm': {
-      // Validated now so callers learn about bad options before the backend exists. Wiring the
-      // LSM backend replaces the throw with `return LsmStateBackend.open(settings)`.
-      const settings = resolveLsmBackendOptions(options as LsmStateBackendOptions);
-      throw new StateBackendUnavailableError("the LSM state backend is not available yet; use kind: 'heap'", {
-        kind: 'lsm',
-        storage: settings.storage.kind,
+      const lsm = options as LsmStateBackendOptions;
+      return LsmStateBackend.open({
+        ...resolveLsmBackendOptions(lsm),
+        ...(lsm.timers !== undefined && { timers: lsm.timers }),
+        ...(lsm.checkpoints !== undefined && { checkpoints: lsm.checkpoints }),
+        ...(lsm.restoreFrom !== undefined && { restoreFrom: lsm.restoreFrom }),
+        ...(lsm.restoreStaging !== undefined && { restoreStaging: lsm.restoreStaging }),
       });
     }
     default:

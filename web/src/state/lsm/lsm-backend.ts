@@ -14,6 +14,10 @@ import type { ColumnFamily } from '../../engine/column-family.js';
 import { openLsm, type LsmDatabase } from '../../engine/lsm-database.js';
 import type { EngineSource } from '../../engine/wasm-module.js';
 import type { StorageAdapter } from '../../storage/host-vfs.js';
+import { memoryStorage } from '../../storage/memory.js';
+import type { ExportHeader } from '../../checkpoint/export-format.js';
+import { memoryCheckpointStore } from '../../checkpoint/memory-store.js';
+import type { CheckpointRecord, CheckpointStore } from '../../checkpoint/store.js';
 import { checkDescriptor, checkStateName } from '../descriptors.js';
 import { KeyContext } from '../key-context.js';
 import type { KeyGroupRange } from '../key-groups.js';
@@ -41,6 +45,7 @@ import type {
 import type { LsmOptions } from '../lsm-options.js';
 import { LsmListState } from './lsm-list-state.js';
 import { LsmMapState } from './lsm-map-state.js';
+import { exportCheckpoint, META, restoreCheckpointFiles, takeCheckpoint, type CheckpointFacts, type RestoreSource } from './lsm-checkpoints.js';
 import { LsmTimerService, timerColumnFamily } from './lsm-timer-service.js';
 import type { LsmContext, LsmState, LsmStats } from './lsm-state.js';
 import { LsmAggregatingState, LsmReducingState, LsmValueState } from './lsm-value-states.js';
@@ -59,6 +64,15 @@ export interface LsmBackendSettings {
    * number of timers) or `'heap'` (in memory: faster, lost on close, bounded by memory).
    */
   readonly timers?: 'lsm' | 'heap';
+  /** Where `checkpoint()` stores checkpoints (default: in memory) and how many it keeps (default 3). */
+  readonly checkpoints?: { readonly store?: CheckpointStore; readonly retain?: number };
+  /** Restore this checkpoint into `storage` (replacing its contents) before opening. */
+  readonly restoreFrom?: RestoreSource;
+  /**
+   * Where a restore checks the checkpoint before touching `storage` (default: memory, so a
+   * restore needs memory for the checkpoint's size; give an OPFS storage for larger ones).
+   */
+  readonly restoreStaging?: StorageAdapter;
 }
 
 /** Key in the default column family holding a state's signature. */
@@ -81,10 +95,19 @@ export class LsmStateBackend implements KeyedStateBackend {
   readonly #memoryBudget: number;
   #closed = false;
   #lastTick = Number.NaN;
+  readonly #store: CheckpointStore;
+  readonly #retain: number;
+  #restoredFacts: (CheckpointFacts & { readonly checkpointId?: string }) | undefined;
 
   /** Opens (or creates) the backend's database. */
   static async open(settings: LsmBackendSettings): Promise<LsmStateBackend> {
     const o = settings.lsm;
+    const retain = settings.checkpoints?.retain ?? 3;
+    if (!Number.isSafeInteger(retain) || retain < 1) throw new InvalidArgumentError('checkpoints.retain must be an integer >= 1', { retain: String(retain) });
+    let restored: ExportHeader | undefined;
+    if (settings.restoreFrom !== undefined) {
+      restored = await restoreCheckpointFiles(settings.restoreFrom, settings.storage, settings.restoreStaging ?? memoryStorage('restore-staging'), settings.wasm);
+    }
     // `cacheShare` is not passed: the engine splits its budget half and half (see EngineTuning).
     const db = await openLsm({
       storage: settings.storage,
@@ -100,11 +123,20 @@ export class LsmStateBackend implements KeyedStateBackend {
       columnFamilyDefaults: { merge: 'listAppend' },
       ...(settings.wasm === undefined ? {} : { wasm: settings.wasm }),
     });
-    return new LsmStateBackend(db, settings);
+    try {
+      const backend = new LsmStateBackend(db, settings, retain);
+      if (restored !== undefined) backend.#adoptRestored();
+      return backend;
+    } catch (e) {
+      await db.close();
+      throw e;
+    }
   }
 
-  private constructor(db: LsmDatabase, settings: LsmBackendSettings) {
+  private constructor(db: LsmDatabase, settings: LsmBackendSettings, retain: number) {
     this.#db = db;
+    this.#store = settings.checkpoints?.store ?? memoryCheckpointStore();
+    this.#retain = retain;
     this.maxParallelism = settings.maxParallelism;
     this.keyGroupRange = settings.keyGroups;
     this.clock = settings.clock;
@@ -221,7 +253,7 @@ export class LsmStateBackend implements KeyedStateBackend {
       checkStateName(name, 'timer service');
       const cfName = timerColumnFamily(name);
       const cf = this.#db.columnFamilyNames().includes(cfName) ? this.#db.columnFamily(cfName) : this.#db.createColumnFamily(cfName);
-      service = new LsmTimerService<K, N>(this.#ctx, cf, name, descriptor);
+      service = new LsmTimerService<K, N>(this.#ctx, cf, name, descriptor, this.#restoredFacts?.watermarks[name] ?? -Infinity);
     }
     this.#timers.set(name, service as unknown as TimerService<unknown, unknown> & { readonly descriptor: TimerServiceDescriptor<unknown, unknown> });
     return service;
@@ -262,6 +294,82 @@ export class LsmStateBackend implements KeyedStateBackend {
       expiredRemoved: this.#stats.expiredRemoved,
       cacheHitRate: lookups === 0 ? 1 : cache.hits / lookups,
     };
+  }
+
+  /**
+   * After a restore: checks the checkpoint fits this instance, drops the key groups it does not
+   * own (one range deletion per state; timers by scan, as their keys lead with time), and gives
+   * the database a fresh id (its tables are a new lineage in checkpoint stores).
+   */
+  #adoptRestored(): void {
+    const meta = this.#db.defaultColumnFamily;
+    const json = meta.getString(META.checkpoint);
+    const facts = json === undefined ? undefined : (JSON.parse(json) as CheckpointFacts & { checkpointId?: string });
+    if (facts !== undefined && facts.maxParallelism !== this.maxParallelism) {
+      throw new InvalidArgumentError(`the checkpoint has maxParallelism ${facts.maxParallelism}, this backend ${this.maxParallelism}: key groups would not match`, {
+        checkpoint: facts.maxParallelism,
+        backend: this.maxParallelism,
+      });
+    }
+    this.#restoredFacts = facts;
+    const { from, to } = this.keyGroupRange;
+    const outside: Array<[Uint8Array, Uint8Array]> = [];
+    if (from > 0) outside.push([Uint8Array.of(0, 0), Uint8Array.of(from >>> 8, from & 0xff)]);
+    if (to + 1 < 0x10000) outside.push([Uint8Array.of((to + 1) >>> 8, (to + 1) & 0xff), Uint8Array.of(0xff, 0xff, 0xff)]);
+    for (const name of this.#db.columnFamilyNames()) {
+      if (name === 'default') continue;
+      const cf = this.#db.columnFamily(name);
+      if (name.startsWith('_timers/')) {
+        for (const k of cf.keys()) {
+          const kg = (k[9]! << 8) | k[10]!;
+          if (kg < from || kg > to) cf.delete(k);
+        }
+      } else {
+        for (const [begin, end] of outside) cf.deleteRange(begin, end);
+      }
+    }
+    meta.put(META.databaseId, crypto.randomUUID(), { sync: true });
+  }
+
+  /** The app metadata of the checkpoint this backend was restored from (else undefined). */
+  get restoredMetadata(): unknown {
+    return this.#restoredFacts?.metadata;
+  }
+
+  /**
+   * Takes a checkpoint: a consistent point of every state and timer, with `metadata` (JSON, e.g.
+   * a source offset) attached. Incremental: tables a retained checkpoint already stored are only
+   * referenced. Keeps the newest `checkpoints.retain` checkpoints.
+   */
+  async checkpoint(options: { readonly metadata?: unknown } = {}): Promise<CheckpointRecord> {
+    this.#ctx.checkOpen();
+    const watermarks: Record<string, number> = {};
+    for (const [name, service] of this.#timers) {
+      const w = service.currentWatermark();
+      if (Number.isFinite(w)) watermarks[name] = w;
+    }
+    return takeCheckpoint(
+      this.#db,
+      this.#store,
+      {
+        maxParallelism: this.maxParallelism,
+        keyGroups: { from: this.keyGroupRange.from, to: this.keyGroupRange.to },
+        watermarks,
+        ...(options.metadata === undefined ? {} : { metadata: options.metadata }),
+      },
+      this.#retain,
+      () => this.clock.now(),
+    );
+  }
+
+  /** The retained checkpoints, oldest first. */
+  checkpoints(): Promise<CheckpointRecord[]> {
+    return this.#store.listRecords();
+  }
+
+  /** A retained checkpoint as one self-contained blob (to download, keep, and import). */
+  exportCheckpoint(id: string): Promise<Blob> {
+    return exportCheckpoint(this.#store, id);
   }
 
   async close(): Promise<void> {

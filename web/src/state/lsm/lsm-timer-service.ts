@@ -45,13 +45,14 @@ export class LsmTimerService<K, N> implements TimerService<K, N> {
   /** Bumped by every register/delete, so firing notices callbacks that changed the timers. */
   #version = 0;
 
-  constructor(ctx: LsmContext, cf: ColumnFamily, name: string, descriptor: TimerServiceDescriptor<K, N>) {
+  constructor(ctx: LsmContext, cf: ColumnFamily, name: string, descriptor: TimerServiceDescriptor<K, N>, watermark = -Infinity) {
     checkStateName(name, 'timer service');
     if (typeof descriptor !== 'object' || descriptor === null) throw new InvalidArgumentError('timers() needs a descriptor { key, namespace? }');
     checkSerializer(descriptor.key, 'key');
     if (descriptor.namespace !== undefined) checkSerializer(descriptor.namespace, 'namespace');
     this.#ctx = ctx;
     this.#cf = cf;
+    this.#watermark = watermark;
     this.name = name;
     this.descriptor = descriptor;
     this.#size = {

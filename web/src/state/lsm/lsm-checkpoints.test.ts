@@ -1,0 +1,244 @@
+import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CheckpointFormatError } from '../../checkpoint/checkpoint-errors.js';
+import { memoryCheckpointStore } from '../../checkpoint/memory-store.js';
+import { loadEngine } from '../../engine/wasm-module.js';
+import { EdgestateError, InvalidArgumentError } from '../../errors.js';
+import { memoryStorage, type MemoryVfs } from '../../storage/memory.js';
+import type { StorageAdapter } from '../../storage/host-vfs.js';
+import { ManualClock } from '../clock.js';
+import { fullKeyGroupRange, keyGroupRangeForInstance, type KeyGroupRange } from '../key-groups.js';
+import { resolveLsmOptions } from '../lsm-options.js';
+import { serde } from '../serde/index.js';
+import type { CheckpointStore } from '../../checkpoint/store.js';
+import { LsmStateBackend, type LsmBackendSettings } from './lsm-backend.js';
+
+beforeAll(async () => {
+  await loadEngine(readFileSync(new URL('../../../../wasm/pkg/edgestate_lsm_bg.wasm', import.meta.url)));
+});
+
+const COUNT = { name: 'count', key: serde.string, value: serde.i32 } as const;
+const EVENTS = { name: 'events', key: serde.string, value: serde.string } as const;
+
+function open(storage: StorageAdapter, extra: Partial<LsmBackendSettings> = {}): Promise<LsmStateBackend> {
+  return LsmStateBackend.open({
+    maxParallelism: 128,
+    keyGroups: fullKeyGroupRange(128),
+    clock: new ManualClock(1000),
+    storage,
+    lsm: resolveLsmOptions({ writeBufferSize: 64 << 10 }),
+    ...extra,
+  });
+}
+
+function dump(b: LsmStateBackend): Record<string, unknown> {
+  const count = b.valueState(COUNT);
+  const events = b.listState(EVENTS);
+  const out: Record<string, unknown> = {};
+  for (const k of [...count.keys()].sort()) out[`c:${k}`] = count.get(k);
+  for (const k of [...events.keys()].sort()) out[`e:${k}`] = events.get(k);
+  return out;
+}
+
+function files(storage: { readonly vfs: MemoryVfs }): Map<string, string> {
+  const vfs = storage.vfs;
+  return new Map(vfs.list().map((n) => {
+    const fd = vfs.open(n, false);
+    const bytes = new Uint8Array(vfs.size(fd));
+    vfs.read(fd, 0, bytes);
+    vfs.close(fd);
+    return [n, Buffer.from(bytes).toString('base64')];
+  }));
+}
+
+describe('LSM checkpoints', () => {
+  it('restore gives exactly the checkpointed state, with timers and the attached metadata', async () => {
+    const store = memoryCheckpointStore();
+    const b = await open(memoryStorage(), { checkpoints: { store } });
+    for (let i = 0; i < 3000; i++) b.valueState(COUNT).put(`k${i}`, i);
+    b.listState(EVENTS).addAll('u', ['a', 'b']);
+    const timers = b.timers('t', { key: serde.string });
+    timers.registerEventTime('u', 50);
+    timers.advanceWatermark(10, () => undefined);
+    const cp = await b.checkpoint({ metadata: { offset: 42 } });
+    const expected = dump(b);
+    for (let i = 0; i < 3000; i += 3) b.valueState(COUNT).put(`k${i}`, -1);
+    b.listState(EVENTS).add('u', 'c');
+    b.valueState(COUNT).clearAll();
+
+    const blob = await b.exportCheckpoint(cp.id);
+    const restored = await open(memoryStorage(), { restoreFrom: blob });
+    expect(dump(restored)).toEqual(expected);
+    expect(restored.restoredMetadata).toEqual({ offset: 42 });
+    const t = restored.timers('t', { key: serde.string });
+    expect(t.currentWatermark()).toBe(10);
+    expect(t.nextTimestamp('event')).toBe(50);
+    // Restoring straight from the store works the same.
+    const fromStore = await open(memoryStorage(), { restoreFrom: { store, id: cp.id } });
+    expect(dump(fromStore)).toEqual(expected);
+    await Promise.all([b.close(), restored.close(), fromStore.close()]);
+  });
+
+  it('a chain of 25 incremental checkpoints stores deltas, keeps the last 4 and leaves no orphaned files', async () => {
+    const store = memoryCheckpointStore();
+    const b = await open(memoryStorage(), { checkpoints: { store, retain: 4 } });
+    const states: Array<Record<string, unknown>> = [];
+    const ids: string[] = [];
+    let totals = 0;
+    let deltas = 0;
+    let incremental = 0;
+    for (let round = 0; round < 25; round++) {
+      for (let i = 0; i < 400; i++) b.valueState(COUNT).put(`k${(round * 137 + i * 7) % 5000}`, round);
+      const cp = await b.checkpoint();
+      ids.push(cp.id);
+      states.push(dump(b));
+      expect(cp.deltaBytes).toBeLessThanOrEqual(cp.totalBytes);
+      totals += cp.totalBytes;
+      deltas += cp.deltaBytes;
+      if (cp.incremental) incremental++;
+      const records = await store.listRecords();
+      expect(records.length).toBe(Math.min(round + 1, 4));
+      const referenced = new Set(records.flatMap((r) => r.files.map((f) => f.key)));
+      const stored = (await store.listFiles()).map((f) => f.key);
+      expect(new Set(stored)).toEqual(referenced);
+    }
+    // A compaction rewrites tables (so the checkpoint after it stores them anew); the others
+    // store only the newly flushed table and the manifest.
+    expect(incremental).toBeGreaterThanOrEqual(15);
+    expect(deltas).toBeLessThan(totals * 0.6);
+    for (const back of [1, 2, 3, 4]) {
+      const r = await open(memoryStorage(), { restoreFrom: { store, id: ids[25 - back]! } });
+      expect(dump(r)).toEqual(states[25 - back]);
+      await r.close();
+    }
+    await expect(b.exportCheckpoint(ids[0]!)).rejects.toThrow(/no retained checkpoint/);
+    await b.close();
+  });
+
+  it('a checkpoint that fails half-way leaves nothing behind once a later one succeeds', async () => {
+    const inner = memoryCheckpointStore();
+    let failNext = false;
+    const flaky: CheckpointStore = {
+      ...inner,
+      putRecord: async (r) => {
+        if (failNext) throw new Error('store went away');
+        await inner.putRecord(r);
+      },
+    };
+    const b = await open(memoryStorage(), { checkpoints: { store: flaky, retain: 2 } });
+    for (let i = 0; i < 2000; i++) b.valueState(COUNT).put(`k${i}`, i);
+    await b.checkpoint();
+    for (let i = 0; i < 2000; i++) b.valueState(COUNT).put(`x${i}`, i);
+    failNext = true;
+    await expect(b.checkpoint()).rejects.toThrow(/went away/);
+    failNext = false;
+    await b.checkpoint();
+    const referenced = new Set((await inner.listRecords()).flatMap((r) => r.files.map((f) => f.key)));
+    expect(new Set((await inner.listFiles()).map((f) => f.key))).toEqual(referenced);
+    await b.close();
+  });
+
+  it('rescales 2→3 and 3→2: every key lands in exactly one instance', async () => {
+    const keys = Array.from({ length: 2000 }, (_, i) => `user-${i}`);
+    const instances = async (ranges: KeyGroupRange[], restoreFrom?: Blob[]): Promise<LsmStateBackend[]> => {
+      const out: LsmStateBackend[] = [];
+      for (const [i, range] of ranges.entries()) {
+        // Every old instance's checkpoint is offered; each new one takes the overlapping ones.
+        out.push(await open(memoryStorage(), { keyGroups: range, ...(restoreFrom === undefined ? {} : { restoreFrom: restoreFrom[i]! }) }));
+      }
+      return out;
+    };
+    const ranges = (p: number): KeyGroupRange[] => Array.from({ length: p }, (_, i) => keyGroupRangeForInstance(128, p, i));
+    // Two instances own half the key groups each.
+    const two = await instances(ranges(2));
+    for (const k of keys) {
+      const owner = two.find((b) => {
+        try {
+          b.valueState(COUNT).put(k, k.length);
+          return true;
+        } catch (e) {
+          if (e instanceof InvalidArgumentError) return false;
+          throw e;
+        }
+      });
+      expect(owner).toBeDefined();
+    }
+    const blobs2 = await Promise.all(two.map(async (b) => b.exportCheckpoint((await b.checkpoint()).id)));
+    // 2→3: instance j restores from each old checkpoint that overlaps it; here, with ranges in
+    // order, each new instance overlaps at most two old ones — restore from each and merge by
+    // writing the values read from the second into the first.
+    const three: LsmStateBackend[] = [];
+    for (const range of ranges(3)) {
+      const parts = await Promise.all(blobs2.map((blob) => open(memoryStorage(), { keyGroups: range, restoreFrom: blob })));
+      const [first, ...rest] = parts;
+      for (const other of rest) {
+        for (const k of other.valueState(COUNT).keys()) first!.valueState(COUNT).put(k, other.valueState(COUNT).get(k)!);
+        await other.close();
+      }
+      three.push(first!);
+    }
+    const seen = new Map<string, number>();
+    for (const b of three) for (const k of b.valueState(COUNT).keys()) seen.set(k, (seen.get(k) ?? 0) + 1);
+    expect(seen.size).toBe(keys.length);
+    expect([...seen.values()].every((n) => n === 1)).toBe(true);
+    // 3→2 the same way.
+    const blobs3 = await Promise.all(three.map(async (b) => b.exportCheckpoint((await b.checkpoint()).id)));
+    const back: LsmStateBackend[] = [];
+    for (const range of ranges(2)) {
+      const parts = await Promise.all(blobs3.map((blob) => open(memoryStorage(), { keyGroups: range, restoreFrom: blob })));
+      const [first, ...rest] = parts;
+      for (const other of rest) {
+        for (const k of other.valueState(COUNT).keys()) first!.valueState(COUNT).put(k, other.valueState(COUNT).get(k)!);
+        await other.close();
+      }
+      back.push(first!);
+    }
+    const again = new Map<string, number>();
+    for (const b of back) for (const k of b.valueState(COUNT).keys()) again.set(k, (again.get(k) ?? 0) + 1);
+    expect(again.size).toBe(keys.length);
+    expect([...again.values()].every((n) => n === 1)).toBe(true);
+    for (const b of [...two, ...three, ...back]) await b.close();
+  });
+
+  it('a damaged import fails with a typed error and leaves the target storage as it was', async () => {
+    const b = await open(memoryStorage());
+    for (let i = 0; i < 1500; i++) b.valueState(COUNT).put(`k${i}`, i);
+    const good = new Uint8Array(await (await b.exportCheckpoint((await b.checkpoint()).id)).arrayBuffer());
+    await b.close();
+    const target = memoryStorage();
+    const existing = await open(target);
+    existing.valueState(COUNT).put('mine', 1);
+    await existing.close();
+    const before = files(target);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.integer({ min: 0, max: good.length - 1 }).map((at) => good.slice(0, at)),
+          fc.tuple(fc.integer({ min: 0, max: good.length - 1 }), fc.integer({ min: 0, max: 7 })).map(([at, bit]) => {
+            const d = good.slice();
+            d[at]! ^= 1 << bit;
+            return d;
+          }),
+          fc.uint8Array({ maxLength: 200 }),
+        ),
+        async (damaged) => {
+          const error = await open(target, { restoreFrom: damaged }).then(
+            async (opened) => {
+              await opened.close();
+              return undefined;
+            },
+            (e: unknown) => e,
+          );
+          expect(error).toBeInstanceOf(EdgestateError);
+          expect(files(target)).toEqual(before);
+        },
+      ),
+      { numRuns: 60 },
+    );
+    await expect(open(target, { restoreFrom: good.slice(0, 100) })).rejects.toBeInstanceOf(CheckpointFormatError);
+    const reopened = await open(target);
+    expect(reopened.valueState(COUNT).get('mine')).toBe(1);
+    await reopened.close();
+  });
+});

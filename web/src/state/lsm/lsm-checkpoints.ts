@@ -1,0 +1,217 @@
+/**
+ * Checkpoints of the LSM backend (docs/checkpoints.md): pin the live tables, store the ones no
+ * retained checkpoint stored yet, record the checkpoint; export any retained one as a single
+ * blob; restore one (from a blob or a store) into a storage, validated in a staging area first.
+ */
+import { CheckpointNotFoundError } from '../../checkpoint/checkpoint-errors.js';
+import { crc32c } from '../../checkpoint/checksum.js';
+import { buildExport, readExport, type ExportHeader, type ExportPart, type ExportSource } from '../../checkpoint/export-format.js';
+import { retainAndCollect, type CheckpointFileRef, type CheckpointRecord, type CheckpointStore } from '../../checkpoint/store.js';
+import { openLsm, type LsmDatabase } from '../../engine/lsm-database.js';
+import type { EngineSource } from '../../engine/wasm-module.js';
+import type { HostVfs, StorageAdapter } from '../../storage/host-vfs.js';
+
+/** Bytes read from the engine per crossing while storing a table. */
+const CHUNK = 1 << 20;
+const encoder = new TextEncoder();
+
+/** Default-column-family keys the backend keeps its own facts under. */
+export const META = {
+  databaseId: 'edgestate.database-id',
+  checkpointCounter: 'edgestate.checkpoint-counter',
+  checkpoint: 'edgestate.checkpoint',
+} as const;
+
+/** What a checkpoint records about the backend besides its state (JSON). */
+export interface CheckpointFacts {
+  readonly maxParallelism: number;
+  readonly keyGroups: { readonly from: number; readonly to: number };
+  readonly watermarks: Readonly<Record<string, number>>;
+  readonly metadata?: unknown;
+}
+
+/** The database's id (random, made on first use): names its tables in checkpoint stores. */
+export function databaseId(db: LsmDatabase): string {
+  const meta = db.defaultColumnFamily;
+  let id = meta.getString(META.databaseId);
+  if (id === undefined) {
+    id = crypto.randomUUID();
+    meta.put(META.databaseId, id, { sync: true });
+  }
+  return id;
+}
+
+async function* pinnedChunks(db: LsmDatabase, name: string, size: number, crc: { value: number }): AsyncGenerator<Uint8Array> {
+  for (let offset = 0; offset < size; ) {
+    const chunk = db.readPinned(name, offset, Math.min(CHUNK, size - offset));
+    if (chunk.length === 0) throw new Error(`table ${name} ended at ${offset} of ${size} bytes`);
+    crc.value = crc32c(chunk, crc.value);
+    offset += chunk.length;
+    yield chunk;
+  }
+}
+
+/**
+ * Takes a checkpoint of `db` into `store`: tables already stored by a retained checkpoint are
+ * referenced, not stored again; then keeps the newest `retain` checkpoints and deletes every file
+ * none of them references.
+ */
+export async function takeCheckpoint(db: LsmDatabase, store: CheckpointStore, facts: CheckpointFacts, retain: number, now: () => number): Promise<CheckpointRecord> {
+  const started = performance.now();
+  const dbId = databaseId(db);
+  const meta = db.defaultColumnFamily;
+  const counter = Number(meta.getString(META.checkpointCounter) ?? '0') + 1;
+  const id = `ckpt-${String(counter).padStart(10, '0')}`;
+  const createdAt = now();
+  meta.put(META.checkpointCounter, String(counter));
+  meta.put(META.checkpoint, JSON.stringify({ ...facts, backend: 'lsm', checkpointId: id, createdAt }));
+  const pin = db.pinCheckpoint();
+  const uploaded = new Set<string>();
+  try {
+    const known = new Map<string, CheckpointFileRef>();
+    for (const r of await store.listRecords()) for (const f of r.files) known.set(f.key, f);
+    const files: CheckpointFileRef[] = [];
+    let delta = 0;
+    let reused = 0;
+    for (const table of pin.tables) {
+      const key = `${dbId}/${table.name}`;
+      const previous = known.get(key);
+      if (previous !== undefined && previous.size === table.size && (await store.hasFile(key))) {
+        files.push(previous);
+        reused++;
+        continue;
+      }
+      const crc = { value: 0 };
+      uploaded.add(key);
+      await store.putFile(key, pinnedChunks(db, table.name, table.size, crc));
+      files.push({ name: table.name, key, size: table.size, crc32c: crc.value });
+      delta += table.size;
+    }
+    const current = encoder.encode(`${pin.manifestName}\n`);
+    for (const [name, bytes] of [
+      [pin.manifestName, pin.manifest],
+      ['CURRENT', current],
+    ] as const) {
+      const key = `${id}/${name}`;
+      uploaded.add(key);
+      await store.putFile(key, bytes);
+      files.push({ name, key, size: bytes.length, crc32c: crc32c(bytes) });
+      delta += bytes.length;
+    }
+    const record: CheckpointRecord = {
+      id,
+      createdAt,
+      backend: 'lsm',
+      incremental: reused > 0,
+      totalBytes: files.reduce((n, f) => n + f.size, 0),
+      deltaBytes: delta,
+      durationMs: performance.now() - started,
+      lastSequence: pin.lastSequence,
+      files,
+      ...(facts.metadata === undefined ? {} : { metadata: facts.metadata }),
+    };
+    await store.putRecord(record);
+    await retainAndCollect(store, retain);
+    return record;
+  } catch (e) {
+    // What this attempt stored is garbage now: collect it (best effort) rather than leak it.
+    await retainAndCollect(store, Number.MAX_SAFE_INTEGER).catch(() => undefined);
+    throw e;
+  } finally {
+    db.releaseCheckpoint(pin.id);
+  }
+}
+
+/** One retained checkpoint as a single self-contained export blob (docs/checkpoints.md). */
+export async function exportCheckpoint(store: CheckpointStore, id: string): Promise<Blob> {
+  const record = (await store.listRecords()).find((r) => r.id === id);
+  if (record === undefined) throw new CheckpointNotFoundError(`no retained checkpoint ${JSON.stringify(id)} in ${store.description}`, { id });
+  // CURRENT and the MANIFEST first: a reader can check them before the bulk arrives.
+  const order = (name: string): number => (name === 'CURRENT' ? 0 : name.startsWith('MANIFEST-') ? 1 : 2);
+  const parts: ExportPart[] = [];
+  for (const f of [...record.files].sort((a, b) => order(a.name) - order(b.name))) {
+    parts.push({ name: f.name, size: f.size, crc32c: f.crc32c, data: await store.getFile(f.key) });
+  }
+  return buildExport({ id: record.id, createdAt: record.createdAt, backend: record.backend, lastSequence: record.lastSequence }, parts);
+}
+
+/** Copies file `name` between storages a chunk at a time (memory stays bounded). */
+function copyFile(from: HostVfs, to: HostVfs, name: string): void {
+  const src = from.open(name, false);
+  const dst = to.open(name, true);
+  try {
+    const buf = new Uint8Array(CHUNK);
+    for (let offset = 0; ; ) {
+      const n = from.read(src, offset, buf);
+      if (n === 0) break;
+      to.write(dst, offset, buf.subarray(0, n));
+      offset += n;
+    }
+    to.sync(dst);
+  } finally {
+    from.close(src);
+    to.close(dst);
+  }
+}
+
+/** Where a restore reads a checkpoint from. */
+export type RestoreSource = ExportSource | { readonly store: CheckpointStore; readonly id: string };
+
+/**
+ * Restores a checkpoint into `target` (replacing what it holds). Everything is checked first in
+ * `staging` — format, checksums, CURRENT, and that the database opens and every table verifies —
+ * and `target` is touched only once all of that passed. Returns the export's header.
+ */
+export async function restoreCheckpointFiles(source: RestoreSource, target: StorageAdapter, staging: StorageAdapter, wasm?: EngineSource): Promise<ExportHeader> {
+  const blob: ExportSource = 'store' in source && 'id' in source && !(source instanceof Blob) ? await exportCheckpoint(source.store, source.id) : (source as ExportSource);
+  const staged = await staging.open();
+  let header: ExportHeader;
+  try {
+    for (const name of staged.vfs.list()) staged.vfs.delete(name);
+    let fd = -1;
+    let offset = 0;
+    header = await readExport(blob, {
+      begin(file) {
+        fd = staged.vfs.open(file.name, true);
+        offset = 0;
+      },
+      write(chunk) {
+        staged.vfs.write(fd, offset, chunk);
+        offset += chunk.length;
+      },
+      end() {
+        staged.vfs.sync(fd);
+        staged.vfs.close(fd);
+        fd = -1;
+      },
+    }).finally(() => {
+      if (fd >= 0) staged.vfs.close(fd);
+    });
+  } finally {
+    await staged.close();
+  }
+  // The manifest must name exactly tables that are there and whole: open and verify.
+  const check = await openLsm({ storage: staging, columnFamilyDefaults: { merge: 'listAppend' }, ...(wasm === undefined ? {} : { wasm }) });
+  try {
+    check.verify();
+  } finally {
+    await check.close();
+  }
+  const from = await staging.open();
+  try {
+    const to = await target.open();
+    try {
+      for (const name of to.vfs.list()) to.vfs.delete(name);
+      // CURRENT last: until it is there, the target holds no database at all.
+      const names = from.vfs.list().filter((n) => n !== 'CURRENT');
+      for (const name of [...names, 'CURRENT']) copyFile(from.vfs, to.vfs, name);
+      await to.flush();
+    } finally {
+      await to.close();
+    }
+    for (const name of from.vfs.list()) from.vfs.delete(name);
+  } finally {
+    await from.close();
+  }
+  return header;
+}
