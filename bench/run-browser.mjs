@@ -13,7 +13,7 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -88,6 +88,8 @@ async function main() {
     loadCap: options.loadCap,
     batchSize: specFor('map', 1, options).batchSize,
     chromium: await chromiumVersion(),
+    /** 1-minute load averages at the start and the end: other work on the machine skews absolute numbers. */
+    load: [loadavg()[0] ?? 0],
   };
 
   const native = {};
@@ -132,6 +134,7 @@ async function main() {
     await server.close();
   }
 
+  meta.load.push(loadavg()[0] ?? 0);
   const run = { results, native, meta };
   const problems = inconsistencies(results);
   if (problems.length > 0) throw new Error(`contenders disagree about the data:\n${problems.join('\n')}`);

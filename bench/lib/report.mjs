@@ -4,7 +4,7 @@
  *
  * Shapes (see bench/browser/protocol.ts for RunResult):
  * - `run`: `{ results: RunResult[], native: { [keys]: { fillrandom, readrandom } }, meta }`
- * - `meta`: `{ date, machine, chromium, rocksdb, seed, perOpCap, loadCap, batchSize }`
+ * - `meta`: `{ date, machine, chromium, rocksdb, seed, perOpCap, loadCap, batchSize, load: [start, end] }`
  */
 
 /** Section heading in docs/benchmarks.md; everything from it to the next `## ` is replaced. */
@@ -140,6 +140,49 @@ export function ratiosTable(run, keys) {
   return ['| ratio | measured | target | |', '| --- | ---: | ---: | --- |', ...rows].join('\n');
 }
 
+function micros(opsPerSecond) {
+  return (1e6 / opsPerSecond).toFixed(1);
+}
+
+/**
+ * What limits the targets, worked out from the run at the key count `keys` (statements are
+ * left out when the numbers they rest on were not measured).
+ */
+export function limits(run, keys) {
+  const phase = (contender, id) => rate(find(run.results, keys, contender)?.phases[id]);
+  const out = [];
+  const [opfsPut, memoryPut, putMany] = [phase('engine-opfs', 'putOne'), phase('engine-memory', 'putOne'), phase('engine-opfs', 'putBatch')];
+  if (opfsPut !== undefined && memoryPut !== undefined && putMany !== undefined) {
+    out.push(
+      `put: one engine put costs ${micros(opfsPut)} µs on OPFS against ${micros(memoryPut)} µs on memory: each put appends its WAL record with its own ` +
+        `OPFS write (FileSystemSyncAccessHandle.write); putMany, one WAL record per ${run.meta.batchSize} writes, reaches ${formatRate(putMany)}/s.`,
+    );
+  }
+  const [engineGet, sqliteGet, mapGet] = [phase('engine-opfs', 'get'), phase('sqlite-sahpool', 'get'), phase('map', 'get')];
+  if (engineGet !== undefined && sqliteGet !== undefined && mapGet !== undefined) {
+    const goal = sqliteGet * 100;
+    const reach =
+      goal > mapGet
+        ? `more than the ${formatRate(mapGet)}/s of a plain Map in the same worker: no store behind a call into wasm gets there`
+        : `below the ${formatRate(mapGet)}/s of a plain Map in the same worker`;
+    out.push(`get ≥ 100× sqlite: sqlite-wasm reads ${formatRate(sqliteGet)}/s (${micros(sqliteGet)} µs per get), so the target means ${formatRate(goal)}/s, ${reach}.`);
+  }
+  if (engineGet !== undefined) {
+    const megabytes = Math.round((keys * 116) / 1e6);
+    out.push(
+      `get: at ${keys.toLocaleString('en-US')} keys the data is about ${megabytes} MB of keys and values against the engine's 32 MiB block cache (half of ` +
+        `openLsm's default 64 MiB budget); a get that misses reads its block from OPFS (${micros(engineGet)} µs per get on average).`,
+    );
+  }
+  if (run.native[keys] !== undefined) {
+    out.push(
+      `native ratios: db_bench ran in the same run on the same machine, at a 1-minute load average of ${run.meta.load[0]?.toFixed(1) ?? '?'} ` +
+        'when the run started; with other work on the 2 cores, absolute numbers of both sides are lower than on an idle machine.',
+    );
+  }
+  return out;
+}
+
 /** Distinct key counts of the run, ascending. */
 export function keyCounts(run) {
   return [...new Set(run.results.map((r) => r.spec.keys))].sort((a, b) => a - b);
@@ -158,6 +201,7 @@ export function markdownSection(run) {
     '`bench/run-browser.mjs` (`npm run bench`, or `bash scripts/bench-browser.sh` alone). Every contender runs in its',
     'own module worker, called synchronously there (no message per operation). Native RocksDB numbers are from',
     "Debian's `db_bench` run by the same command just before the browser (same flags as `scripts/bench-engine.sh`).",
+    `Load average (1 min) ${meta.load.map((l) => l.toFixed(1)).join(' at the start, ')} at the end of the run (other work shared the machine).`,
     '',
     `Workload: random 16-byte keys with random 100-byte values (seed ${meta.seed}), written in random order; then`,
     `${spec ? spec.commits : '?'} single-key overwrites each followed by a durable commit; ${spec ? spec.gets.toLocaleString('en-US') : '?'} (at most the key count)`,
@@ -168,6 +212,10 @@ export function markdownSection(run) {
   ];
   for (const keys of keyCounts(run)) {
     parts.push(`### ${keys.toLocaleString('en-US')} keys`, '', resultsTable(run, keys), '', ratiosTable(run, keys), '');
+  }
+  const largest = keyCounts(run).at(-1);
+  if (largest !== undefined) {
+    parts.push(`What limits the targets (at ${largest.toLocaleString('en-US')} keys):`, '', ...limits(run, largest).map((l) => `- ${l}`), '');
   }
   parts.push('What ran:', '', ...details.map(([id, detail]) => `- ${LABELS[id] ?? id}: ${detail}`), '');
   parts.push('Semantics and limits:', '', ...notes.map((n) => `- ${n}`));

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { parseDbBench } from './native.mjs';
-import { inconsistencies, markdownSection, ratios, ratiosTable, replaceSection, resultsTable, SECTION_TITLE } from './report.mjs';
+import { inconsistencies, limits, markdownSection, ratios, ratiosTable, replaceSection, resultsTable, SECTION_TITLE } from './report.mjs';
 
 const spec = (contender, keys = 1000) => ({ contender, keys, seed: 1, perOpCap: 100, loadCap: 1000, batchSize: 10, gets: 1000, scans: 10, scanLength: 100, commits: 5 });
 const phase = (ops, ms, extra = {}) => ({ ops, ms, capped: false, ...extra });
 
 function sampleRun() {
   return {
-    meta: { date: '2030-01-01', machine: '2 cores', chromium: '156', rocksdb: '7.8.3-2', seed: 1, perOpCap: 100, loadCap: 1000, batchSize: 10 },
+    meta: { date: '2030-01-01', machine: '2 cores', chromium: '156', rocksdb: '7.8.3-2', seed: 1, perOpCap: 100, loadCap: 1000, batchSize: 10, load: [0.5, 1.25] },
     native: { 1000: { fillrandom: 100_000, readrandom: 200_000 } },
     results: [
       {
@@ -45,6 +45,24 @@ describe('ratios', () => {
     expect(table).toContain('| engine OPFS put ÷ IndexedDB batched put | 50.0× | ≥ 20× | **met** |');
     expect(table).toContain('| engine OPFS get ÷ sqlite-wasm sahpool get | 50.0× | ≥ 100× | not met |');
     expect(table).toContain('| engine memory get ÷ Map get | n/a |  |  |');
+  });
+});
+
+describe('limits', () => {
+  it('works out what the get target against sqlite would take, compared with a Map', () => {
+    const run = sampleRun();
+    run.results.push({ spec: spec('map'), loaded: 1000, detail: 'map', notes: [], phases: { putOne: phase(1000, 1), get: phase(1000, 1, { check: 1000 }) } });
+    // sqlite 20,000 gets/s: 100× is 2,000,000/s, above the Map's 1,000,000/s.
+    const line = limits(run, 1000).find((l) => l.startsWith('get ≥ 100× sqlite'));
+    expect(line).toBe(
+      'get ≥ 100× sqlite: sqlite-wasm reads 20,000/s (50.0 µs per get), so the target means 2,000,000/s, more than the 1,000,000/s of a plain Map in the same worker: no store behind a call into wasm gets there.',
+    );
+  });
+
+  it('leaves out what was not measured', () => {
+    const run = sampleRun();
+    expect(limits(run, 1000).some((l) => l.startsWith('put:'))).toBe(false);
+    expect(limits(run, 1000).some((l) => l.startsWith('native ratios'))).toBe(true);
   });
 });
 
@@ -111,6 +129,7 @@ describe('replaceSection', () => {
     expect(section.startsWith(`${SECTION_TITLE}\n`)).toBe(true);
     expect(section).toContain('### 1,000 keys');
     expect(section).toContain('- engine note');
+    expect(section).toContain('Load average (1 min) 0.5 at the start, 1.3 at the end of the run');
   });
 });
 
