@@ -86,39 +86,60 @@ impl Db {
         self.log_number = new_log_number;
         drop(old_log);
 
+        // Tables are built from the memtables in place; the memtables are swapped out only once
+        // the MANIFEST names the tables. A failure (a full disk, say) so leaves every memtable
+        // readable, and the logs that hold its writes live, for a later flush to retry.
         let ids: Vec<u32> = self.cfs.keys().copied().collect();
+        let snapshots = self.snapshot_list();
         let mut edits = Vec::new();
+        let mut written: Vec<u64> = Vec::new();
+        let mut result = Ok(());
         for id in ids {
             let mut edit = VersionEdit::for_column_family(id);
             edit.log_number = Some(new_log_number);
-            let Some(cf) = self.cfs.get_mut(&id) else {
+            let number = self.next_file_number;
+            let Some(cf) = self.cfs.get(&id) else {
                 continue;
             };
-            let mem = std::mem::replace(&mut cf.mem, MemTable::new());
-            if !mem.is_empty() || !mem.range_deletions().is_empty() {
+            if !cf.mem.is_empty() || !cf.mem.range_deletions().is_empty() {
                 let table_opts = self.options.table_options(id, &cf.name);
                 let merge = cf.options.merge_operator.clone();
-                let number = self.next_file_number;
-                self.next_file_number += 1;
-                let snapshots = self.snapshot_list();
-                let built = write_memtable(
+                match write_memtable(
                     self.vfs.as_ref(),
                     number,
                     table_opts,
-                    &mem,
+                    &cf.mem,
                     merge.as_deref(),
                     &snapshots,
-                )?;
-                if let Some(meta) = built {
-                    self.stats.table_bytes_written += meta.file_size;
-                    edit.new_files.push((0, meta));
+                ) {
+                    Ok(built) => {
+                        self.next_file_number += 1;
+                        if let Some(meta) = built {
+                            written.push(meta.number);
+                            self.stats.table_bytes_written += meta.file_size;
+                            edit.new_files.push((0, meta));
+                        }
+                    }
+                    Err(e) => {
+                        result = Err(e);
+                        break;
+                    }
                 }
             }
             edits.push(edit);
         }
-        self.log_manifest(&mut edits)?;
+        if result.is_ok() {
+            result = self.log_manifest(&mut edits);
+        }
+        if let Err(e) = result {
+            for number in written {
+                let _ = self.vfs.delete(&table_file_name(number));
+            }
+            return Err(e);
+        }
         for edit in &edits {
             if let Some(cf) = self.cfs.get_mut(&edit.column_family) {
+                cf.mem = MemTable::new();
                 cf.log_number = new_log_number;
                 for (level, meta) in &edit.new_files {
                     self.tables

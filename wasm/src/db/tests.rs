@@ -676,3 +676,32 @@ fn a_full_storage_fails_writes_keeps_reads_and_still_reopens() -> Result<()> {
     );
     Ok(())
 }
+
+#[test]
+fn a_flush_that_fills_the_storage_keeps_the_memtable_readable_and_retries_later() -> Result<()> {
+    let mem = MemVfs::new();
+    let vfs = LimitedVfs {
+        inner: mem.clone(),
+        limit: std::rc::Rc::new(std::cell::Cell::new(u64::MAX)),
+    };
+    let mut db = Db::open(Box::new(vfs.clone()), options())?;
+    let mut model = Model::new();
+    for i in 0..500u32 {
+        let k = format!("key{i:05}").into_bytes();
+        db.put(&k, &[2u8; 100], NOSYNC)?;
+        model.insert(k, vec![2u8; 100]);
+    }
+    // Room for nothing more: the flush fails writing its table.
+    vfs.limit.set(vfs.total());
+    let failure = db.flush().err();
+    assert_eq!(failure.map(|e| e.code()), Some("QUOTA_EXCEEDED"));
+    assert_eq!(contents(&db, None)?, model, "the memtable is still read");
+    vfs.limit.set(u64::MAX);
+    db.flush()?;
+    assert_eq!(db.stats().memtable_entries, 0, "the retry flushed it");
+    assert_eq!(contents(&db, None)?, model);
+    drop(db);
+    let db = Db::open(Box::new(vfs), options())?;
+    assert_eq!(contents(&db, None)?, model);
+    Ok(())
+}
