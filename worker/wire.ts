@@ -14,13 +14,15 @@ const MARK = '__edgestateError';
 interface WireError {
   readonly [MARK]: true;
   readonly code: string;
+  /** The class name, for subclasses registered with `registerErrorClass`. */
+  readonly name: string;
   readonly message: string;
   readonly details: ErrorDetails;
 }
 
 /** The serializable form of an edgestate error. */
 export function errorToWire(e: EdgestateError): WireError {
-  return { [MARK]: true, code: e.code, message: e.message, details: e.details };
+  return { [MARK]: true, code: e.code, name: e.name, message: e.message, details: e.details };
 }
 
 /** Rebuilds an error from its wire form; `undefined` if `value` is not one. */
@@ -28,7 +30,7 @@ export function errorFromWire(value: unknown): EdgestateError | undefined {
   if (typeof value !== 'object' || value === null || !(MARK in value)) return undefined;
   const wire = value as WireError;
   if (!isErrorCode(wire.code)) return undefined;
-  return errorFromCode(wire.code, wire.message, wire.details);
+  return errorFromCode(wire.code, wire.message, wire.details, typeof wire.name === 'string' ? wire.name : undefined);
 }
 
 let installed = false;

@@ -18,7 +18,8 @@ export type ErrorCode =
   | 'STORAGE_EXHAUSTED'
   | 'UNSUPPORTED'
   | 'ENGINE_CRASHED'
-  | 'WORKER_TERMINATED';
+  | 'WORKER_TERMINATED'
+  | 'MEMORY_EXCEEDED';
 
 /** Facts attached to an error: names and numbers only, so they cross `postMessage` intact. */
 export type ErrorDetails = Readonly<Record<string, string | number | boolean>>;
@@ -159,6 +160,15 @@ export class WorkerTerminatedError extends EdgestateError {
   }
 }
 
+/** A memory budget (the heap backend's `memoryBudget`) would be exceeded; nothing was written. */
+export class MemoryExceededError extends EdgestateError {
+  override readonly name: string = 'MemoryExceededError';
+
+  constructor(message: string, details: ErrorDetails = {}) {
+    super('MEMORY_EXCEEDED', message, details);
+  }
+}
+
 type ErrorClass = new (message: string, details?: ErrorDetails) => EdgestateError;
 
 const classByCode: Readonly<Record<ErrorCode, ErrorClass>> = {
@@ -175,14 +185,34 @@ const classByCode: Readonly<Record<ErrorCode, ErrorClass>> = {
   UNSUPPORTED: UnsupportedError,
   ENGINE_CRASHED: EngineCrashedError,
   WORKER_TERMINATED: WorkerTerminatedError,
+  MEMORY_EXCEEDED: MemoryExceededError,
 };
+
+/** Subclasses by `name`, so they survive a trip through `postMessage` as themselves. */
+const classByName = new Map<string, ErrorClass>();
+
+/**
+ * Registers an error subclass (e.g. `KeyGroupOutOfRangeError`) so that {@link errorFromCode}
+ * rebuilds it by name on the other side of a worker boundary, rather than as its base class.
+ */
+export function registerErrorClass(cls: ErrorClass): void {
+  classByName.set(new cls('').name, cls);
+}
 
 /** Whether `code` is one of ours. */
 export function isErrorCode(code: unknown): code is ErrorCode {
   return typeof code === 'string' && Object.hasOwn(classByCode, code);
 }
 
-/** Builds the error class that `code` stands for. */
-export function errorFromCode(code: ErrorCode, message: string, details: ErrorDetails = {}): EdgestateError {
+/**
+ * Builds the error that `code` stands for: the registered class called `name` when it has that
+ * code, else the code's base class.
+ */
+export function errorFromCode(code: ErrorCode, message: string, details: ErrorDetails = {}, name?: string): EdgestateError {
+  const cls = name === undefined ? undefined : classByName.get(name);
+  if (cls !== undefined) {
+    const e = new cls(message, details);
+    if (e.code === code) return e;
+  }
   return new classByCode[code](message, details);
 }

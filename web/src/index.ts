@@ -32,3 +32,9 @@ export { indexedDbStorage, type IndexedDbStorageOptions } from './storage/indexe
 export { chooseStorage, type StorageChoice } from './storage/choose.js';
 export { requestPersistence, storageEstimate, type StorageEstimate } from './storage/persistence.js';
 export * from './state/index.js';
+export { CheckpointFormatError, CheckpointNotFoundError, CheckpointVersionError } from './checkpoint/checkpoint-errors.js';
+export { memoryCheckpointStore } from './checkpoint/memory-store.js';
+export { retainAndCollect, type CheckpointFileRef, type CheckpointRecord, type CheckpointStore } from './checkpoint/store.js';
+export { buildExport, readExport, type ExportedFile, type ExportHeader, type ExportSource, type FileSink } from './checkpoint/export-format.js';
+export { LsmStateBackend } from './state/lsm/lsm-backend.js';
+export type { RestoreSource } from './state/lsm/lsm-checkpoints.js';

@@ -2,7 +2,7 @@
  * Errors of checkpoint import: each names what is wrong, and each is thrown before live state is
  * touched.
  */
-import { CorruptionError, InvalidArgumentError, UnsupportedError, type ErrorDetails } from '../errors.js';
+import { CorruptionError, InvalidArgumentError, registerErrorClass, UnsupportedError, type ErrorDetails } from '../errors.js';
 
 /** The input is not a well-formed edgestate checkpoint export (wrong magic, bad header, bad sizes, bad checksum…). */
 export class CheckpointFormatError extends CorruptionError {
@@ -30,3 +30,7 @@ export class CheckpointNotFoundError extends InvalidArgumentError {
     super(message, details);
   }
 }
+
+registerErrorClass(CheckpointFormatError);
+registerErrorClass(CheckpointVersionError);
+registerErrorClass(CheckpointNotFoundError);

@@ -8,7 +8,7 @@
  * Java's `hashCode()` instead; bytes make the assignment the same in every language and for
  * every backend.) The hash and the seed are part of the on-disk layout: never change them.
  */
-import { InvalidArgumentError, type ErrorDetails } from '../errors.js';
+import { type ErrorDetails, InvalidArgumentError, registerErrorClass } from '../errors.js';
 
 /** Seed of the key-group hash. Part of the layout: never change it. */
 export const KEY_GROUP_HASH_SEED = 0;
@@ -33,6 +33,8 @@ export class KeyGroupOutOfRangeError extends InvalidArgumentError {
     super(message, details);
   }
 }
+
+registerErrorClass(KeyGroupOutOfRangeError);
 
 /**
  * MurmurHash3 x86 32-bit of `bytes` with `seed`, as an unsigned 32-bit integer.

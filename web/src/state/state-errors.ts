@@ -1,8 +1,8 @@
 /**
- * Errors specific to keyed state. They reuse the stable codes of `web/src/errors.ts` (so they
- * cross a worker boundary as their base class) and add `name`s of their own.
+ * Errors specific to keyed state. They reuse the stable codes of `web/src/errors.ts` and add
+ * `name`s of their own, registered so they cross a worker boundary as themselves.
  */
-import { EdgestateError, InvalidArgumentError, UnsupportedError, type ErrorDetails } from '../errors.js';
+import { InvalidArgumentError, MemoryExceededError, registerErrorClass, UnsupportedError, type ErrorDetails } from '../errors.js';
 
 /** A state handle was used after its state was dropped; `details.state` names it. */
 export class StateDroppedError extends InvalidArgumentError {
@@ -16,13 +16,13 @@ export class StateDroppedError extends InvalidArgumentError {
 /**
  * A write would take the backend's estimated memory past its `memoryBudget`; nothing was
  * written. `details` has `estimatedBytes`, `neededBytes`, `budget` and `state`. Free state
- * (clear, TTL, drop) or move to the LSM backend. Code `QUOTA_EXCEEDED`: a budget, like a quota.
+ * (clear, TTL, drop) or move to the LSM backend. Code `MEMORY_EXCEEDED`.
  */
-export class StateMemoryExceededError extends EdgestateError {
+export class StateMemoryExceededError extends MemoryExceededError {
   override readonly name: string = 'StateMemoryExceededError';
 
   constructor(message: string, details: ErrorDetails = {}) {
-    super('QUOTA_EXCEEDED', message, details);
+    super(message, details);
   }
 }
 
@@ -34,3 +34,7 @@ export class StateBackendUnavailableError extends UnsupportedError {
     super(message, details);
   }
 }
+
+registerErrorClass(StateDroppedError);
+registerErrorClass(StateMemoryExceededError);
+registerErrorClass(StateBackendUnavailableError);
