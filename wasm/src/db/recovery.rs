@@ -301,7 +301,11 @@ pub(crate) fn snapshot_edits(
         if id == DEFAULT_CF {
             edit.comparator = Some(BYTEWISE_COMPARATOR.to_owned());
         } else {
-            edit.column_family_add = Some(cf.name.clone());
+            // RocksDB applies nothing else from an edit that adds a column family (its files
+            // would be dropped), so the add is a record of its own, as RocksDB writes it.
+            let mut add = VersionEdit::for_column_family(id);
+            add.column_family_add = Some(cf.name.clone());
+            edits.push(add);
         }
         edit.log_number = Some(log_number.unwrap_or(cf.log_number));
         for (level, file) in cf.levels.all_files() {
