@@ -5,9 +5,8 @@ import { InvalidArgumentError } from '../../errors.js';
 import { memoryStorage } from '../../storage/memory.js';
 import { ManualClock } from '../clock.js';
 import type { BackendRequest } from '../conformance/case.js';
-import { stateCases } from '../conformance/state-cases.js';
+import { describeStateBackendConformance } from '../conformance/suite.js';
 import { timerCases } from '../conformance/timer-cases.js';
-import { ttlCases } from '../conformance/ttl-cases.js';
 import { fullKeyGroupRange } from '../key-groups.js';
 import { resolveLsmOptions } from '../lsm-options.js';
 import { serde } from '../serde/index.js';
@@ -29,11 +28,9 @@ function openLsmBackend(request: BackendRequest, storage = memoryStorage(), time
   });
 }
 
-describe('the LSM backend passes the keyed-state conformance suite (wasm in Node)', () => {
-  for (const c of [...stateCases, ...ttlCases, ...timerCases]) {
-    it(`${c.group}: ${c.name}`, () => c.run(openLsmBackend), 30_000);
-  }
-});
+// Every conformance case (state kinds, TTL, timers, bad input, fast-check properties vs the
+// model), on the engine in memory storage.
+describeStateBackendConformance('lsm (wasm in Node)', openLsmBackend, { numRuns: 40, timeout: 60_000 });
 
 describe('the LSM backend with timers on the heap passes the timer cases', () => {
   for (const c of timerCases) {

@@ -78,8 +78,9 @@ export abstract class LsmState<K, N> implements State<K, N> {
   }
 
   protected checkUsable(): void {
-    if (this.#dropped) throw new StateDroppedError(`state "${this.name}" was dropped`, { state: this.name });
+    // A closed backend says so first: its states are released, not dropped.
     this.ctx.checkOpen();
+    if (this.#dropped) throw new StateDroppedError(`state "${this.name}" was dropped`, { state: this.name });
   }
 
   #namespaceBytes(namespace: N | undefined): NamespaceBytes {
