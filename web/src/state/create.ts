@@ -37,6 +37,17 @@ export interface HeapStateBackendOptions extends CommonStateBackendOptions {
    * checkpoint there.
    */
   readonly onMemoryPressure?: (event: MemoryPressureEvent) => void;
+  /** Checkpoint storage (default: memory) and how many checkpoints to keep (default 3). */
+  readonly checkpoints?: { readonly store?: CheckpointStore; readonly retain?: number };
+  /**
+   * A checkpoint of either backend to restore (an export blob/file/bytes/stream, or
+   * `{ store, id }`). It is validated before the backend is created; each of its states loads
+   * (this instance's key groups only) when a state of that name is registered, and must be
+   * registered with the same kind and serializers.
+   */
+  readonly restoreFrom?: RestoreSource;
+  /** The engine's `.wasm`, which checkpoints and restores use (needed in Node; browsers find it through the bundler). */
+  readonly wasm?: EngineSource;
 }
 
 /** Options of the LSM backend. */
@@ -102,7 +113,8 @@ export function resolveLsmBackendOptions(options: LsmStateBackendOptions): Resol
 
 /**
  * Opens a keyed state backend. Validation errors are `InvalidArgumentError`s naming the field;
- * `kind: 'lsm'` opens (and with `restoreFrom`, first restores) the engine's database.
+ * `kind: 'lsm'` opens (and with `restoreFrom`, first restores) the engine's database; `kind:
+ * 'heap'` with `restoreFrom` first validates and opens the checkpoint.
  */
 export async function createStateBackend(options: StateBackendOptions): Promise<KeyedStateBackend> {
   if (typeof options !== 'object' || options === null) {
@@ -112,11 +124,14 @@ export async function createStateBackend(options: StateBackendOptions): Promise<
   switch (kind) {
     case 'heap': {
       const heap = options as HeapStateBackendOptions;
-      return new HeapStateBackend({
+      return HeapStateBackend.open({
         ...resolveCommonOptions(heap),
         ...(heap.memoryBudget !== undefined && { memoryBudget: heap.memoryBudget }),
         ...(heap.memoryPressureThreshold !== undefined && { memoryPressureThreshold: heap.memoryPressureThreshold }),
         ...(heap.onMemoryPressure !== undefined && { onMemoryPressure: heap.onMemoryPressure }),
+        ...(heap.checkpoints !== undefined && { checkpoints: heap.checkpoints }),
+        ...(heap.restoreFrom !== undefined && { restoreFrom: heap.restoreFrom }),
+        ...(heap.wasm !== undefined && { wasm: heap.wasm }),
       });
     }
     case 'lsm': {

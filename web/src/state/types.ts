@@ -13,9 +13,11 @@
  * - Each state maps to one column family in the LSM backend, named after `descriptor.name`;
  *   the byte layout is in docs/state-layout.md.
  */
+import type { CheckpointRecord } from '../checkpoint/store.js';
 import type { KeyGroupRange } from './key-groups.js';
 
 export type { KeyGroupRange } from './key-groups.js';
+export type { CheckpointRecord } from '../checkpoint/store.js';
 
 // ---------------------------------------------------------------------------------------------
 // Serializers
@@ -367,6 +369,26 @@ export interface KeyedStateBackend {
   /** Removes a state and its data (no-op when absent). Its handles then throw. */
   dropState(name: string): void;
   metrics(): StateBackendMetrics;
+
+  /**
+   * Takes a checkpoint: a consistent point of every state and timer service (and each service's
+   * watermark), with `metadata` (JSON, e.g. a source offset) attached. Whatever the backend, the
+   * checkpoint is a RocksDB database in the layout of docs/state-layout.md, so it restores into
+   * either backend (docs/checkpoints.md). The LSM backend's are incremental; the heap backend's
+   * are full snapshots. Keeps the newest `checkpoints.retain` checkpoints and deletes every
+   * stored file none of them references.
+   */
+  checkpoint(options?: { readonly metadata?: unknown }): Promise<CheckpointRecord>;
+  /** The retained checkpoints, oldest first. */
+  checkpoints(): Promise<CheckpointRecord[]>;
+  /**
+   * A retained checkpoint as one self-contained blob (`.esckp`) to download, keep and restore
+   * from (`restoreFrom`). Throws `CheckpointNotFoundError` when `id` is not retained.
+   */
+  exportCheckpoint(id: string): Promise<Blob>;
+  /** The `metadata` of the checkpoint this backend was restored from; `undefined` otherwise. */
+  readonly restoredMetadata: unknown;
+
   /** Releases memory and storage handles. Idempotent. */
   close(): Promise<void>;
 }

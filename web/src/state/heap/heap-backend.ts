@@ -7,12 +7,23 @@
  * Fast, and bounded only by `memoryBudget` (estimated): past it, writes throw
  * `StateMemoryExceededError` and change nothing; `onMemoryPressure` fires when the estimate
  * first crosses `memoryPressureThreshold` of the budget.
+ *
+ * Checkpoints are full snapshots in the canonical form (docs/checkpoints.md): every state and
+ * timer is serialized into a fresh engine database in memory, which is then stored like an LSM
+ * backend's — so either backend restores either's checkpoints. A restore reads the checkpoint's
+ * states (owned key groups only) when they are registered, deserializing with the descriptors'
+ * serializers; see canonical/restored-checkpoint.ts.
  */
+import { memoryCheckpointStore } from '../../checkpoint/memory-store.js';
+import type { CheckpointRecord, CheckpointStore } from '../../checkpoint/store.js';
+import type { EngineSource } from '../../engine/wasm-module.js';
 import { DatabaseClosedError, InvalidArgumentError } from '../../errors.js';
+import { CanonicalWriter } from '../canonical/canonical-writer.js';
+import { RestoredCheckpoint } from '../canonical/restored-checkpoint.js';
 import { checkDescriptor } from '../descriptors.js';
 import { KeyContext } from '../key-context.js';
 import type { KeyGroupRange } from '../key-groups.js';
-import { HeapTimerService } from '../timers/heap-timer-service.js';
+import { exportCheckpoint, META, takeCheckpoint, type RestoreSource } from '../lsm/lsm-checkpoints.js';
 import type {
   AggregatingState,
   AggregatingStateDescriptor,
@@ -36,6 +47,7 @@ import type { HeapContext, HeapState, HeapStats } from './heap-state.js';
 import { HeapListState } from './list-state.js';
 import { HeapMapState } from './map-state.js';
 import { MemoryBudget, type MemoryPressureEvent } from './memory-budget.js';
+import { HeapTimers } from './heap-timers.js';
 import { HeapAggregatingState, HeapReducingState } from './reducing-state.js';
 import { HeapValueState } from './value-state.js';
 
@@ -47,12 +59,21 @@ export interface HeapBackendSettings {
   readonly memoryBudget?: number;
   readonly memoryPressureThreshold?: number;
   readonly onMemoryPressure?: (event: MemoryPressureEvent) => void;
+  /** Where `checkpoint()` stores checkpoints (default: in memory) and how many it keeps (default 3). */
+  readonly checkpoints?: { readonly store?: CheckpointStore; readonly retain?: number };
+  /** Restore this checkpoint (of either backend): its states load as they are registered. */
+  readonly restoreFrom?: RestoreSource;
+  /** The engine's `.wasm` (Node) for checkpoints and restores; browsers resolve it through the bundler. */
+  readonly wasm?: EngineSource;
 }
 
 interface Registered {
   readonly signature: string;
   readonly state: HeapState<unknown, unknown, never>;
 }
+
+/** A checkpoint id as `takeCheckpoint` makes them: `ckpt-<counter>`. */
+const CHECKPOINT_ID = /^ckpt-(\d+)$/;
 
 export class HeapStateBackend implements KeyedStateBackend {
   readonly kind = 'heap' as const;
@@ -61,11 +82,41 @@ export class HeapStateBackend implements KeyedStateBackend {
   readonly clock: Clock;
   readonly #ctx: HeapContext;
   readonly #states = new Map<string, Registered>();
-  readonly #timers = new Map<string, HeapTimerService<unknown, unknown>>();
+  readonly #timers = new Map<string, HeapTimers<unknown, unknown>>();
   readonly #stats: HeapStats = { reads: 0, writes: 0, expiredRemoved: 0 };
+  readonly #store: CheckpointStore;
+  readonly #retain: number;
+  readonly #wasm: EngineSource | undefined;
+  readonly #restored: RestoredCheckpoint | undefined;
+  /** The counter of the last checkpoint id used; undefined until the first checkpoint looks it up. */
+  #counter: number | undefined;
+  /** Checkpoints run one after another (each needs the previous one's counter). */
+  #checkpointing: Promise<unknown> = Promise.resolve();
   #closed = false;
 
-  constructor(settings: HeapBackendSettings) {
+  /**
+   * Opens a heap backend; with `restoreFrom`, first validates and opens the checkpoint (failing
+   * with a typed error, and creating nothing, when it is damaged, foreign, or of another
+   * `maxParallelism`).
+   */
+  static async open(settings: HeapBackendSettings): Promise<HeapStateBackend> {
+    const retain = settings.checkpoints?.retain ?? 3;
+    if (!Number.isSafeInteger(retain) || retain < 1) throw new InvalidArgumentError('checkpoints.retain must be an integer >= 1', { retain: String(retain) });
+    const restored =
+      settings.restoreFrom === undefined ? undefined : await RestoredCheckpoint.open(settings.restoreFrom, settings.maxParallelism, settings.keyGroups, settings.wasm);
+    try {
+      return new HeapStateBackend(settings, retain, restored);
+    } catch (e) {
+      await restored?.close();
+      throw e;
+    }
+  }
+
+  private constructor(settings: HeapBackendSettings, retain: number, restored: RestoredCheckpoint | undefined) {
+    this.#store = settings.checkpoints?.store ?? memoryCheckpointStore();
+    this.#retain = retain;
+    this.#wasm = settings.wasm;
+    this.#restored = restored;
     this.maxParallelism = settings.maxParallelism;
     this.keyGroupRange = settings.keyGroups;
     this.clock = settings.clock;
@@ -89,23 +140,45 @@ export class HeapStateBackend implements KeyedStateBackend {
     return this.#closed;
   }
 
-  /** Returns the registered state of `descriptor.name`, or registers one made by `make`. */
+  /**
+   * Returns the registered state of `descriptor.name`, or registers one made by `make` — loaded
+   * with the restored checkpoint's entries of that name, if it has any. A load that fails
+   * (memory budget, undecodable bytes) registers nothing and leaves the entries pending.
+   */
   #state<S>(kind: StateKind, descriptor: { readonly name: string }, make: (onDrop: (name: string) => void) => S): S {
     this.#ctx.checkOpen();
     const signature = checkDescriptor(kind, descriptor);
-    const existing = this.#states.get(descriptor.name);
+    const name = descriptor.name;
+    const existing = this.#states.get(name);
     if (existing !== undefined) {
       if (existing.signature !== signature) {
-        throw new InvalidArgumentError(`state "${descriptor.name}" exists with a different kind or serializers`, {
-          state: descriptor.name,
+        throw new InvalidArgumentError(`state "${name}" exists with a different kind or serializers`, {
+          state: name,
           existing: existing.signature,
           requested: signature,
         });
       }
       return existing.state as S;
     }
-    const state = make((name) => this.#states.delete(name));
-    this.#states.set(descriptor.name, { signature, state: state as HeapState<unknown, unknown, never> });
+    const stored = this.#restored?.signature(name);
+    if (stored !== undefined && stored !== signature) {
+      throw new InvalidArgumentError(`state "${name}" is stored in the restored checkpoint with a different kind or serializers`, {
+        state: name,
+        existing: stored,
+        requested: signature,
+      });
+    }
+    const state = make((n) => this.#states.delete(n));
+    const heapState = state as HeapState<unknown, unknown, never>;
+    if (stored !== undefined) {
+      try {
+        this.#restored!.takeState(name, (key, value) => heapState.restoreCanonical(key, value));
+      } catch (e) {
+        heapState.clearAll();
+        throw e;
+      }
+    }
+    this.#states.set(name, { signature, state: heapState });
     return state;
   }
 
@@ -140,8 +213,13 @@ export class HeapStateBackend implements KeyedStateBackend {
       }
       return existing as unknown as TimerService<K, N>;
     }
-    const service = new HeapTimerService<K, N>(this.#ctx, name, descriptor);
-    this.#timers.set(name, service as unknown as HeapTimerService<unknown, unknown>);
+    const service = new HeapTimers<K, N>(this.#ctx, name, descriptor);
+    const restored = this.#restored;
+    if (restored !== undefined) {
+      service.restoreWatermark(restored.watermark(name));
+      restored.takeTimers(name, (key) => service.restoreCanonical(key));
+    }
+    this.#timers.set(name, service as unknown as HeapTimers<unknown, unknown>);
     return service;
   }
 
@@ -153,6 +231,8 @@ export class HeapStateBackend implements KeyedStateBackend {
   dropState(name: string): void {
     this.#ctx.checkOpen();
     this.#states.get(name)?.state.drop();
+    // A restored state not registered yet is dropped too: the next checkpoint leaves it out.
+    this.#restored?.forget(name);
   }
 
   metrics(): StateBackendMetrics {
@@ -179,11 +259,91 @@ export class HeapStateBackend implements KeyedStateBackend {
     };
   }
 
+  /** The app metadata of the checkpoint this backend was restored from (else undefined). */
+  get restoredMetadata(): unknown {
+    return this.#restored?.facts.metadata;
+  }
+
+  /**
+   * Takes a full checkpoint: every state (and every restored state not registered yet) and
+   * every timer service, serialized synchronously — so it is a consistent point even while the
+   * job keeps writing during the asynchronous part — into a canonical database that is then
+   * stored (see `KeyedStateBackend.checkpoint`).
+   */
+  checkpoint(options: { readonly metadata?: unknown } = {}): Promise<CheckpointRecord> {
+    this.#ctx.checkOpen();
+    const run = this.#checkpointing.then(() => this.#checkpoint(options));
+    this.#checkpointing = run.catch(() => undefined);
+    return run;
+  }
+
+  async #checkpoint(options: { readonly metadata?: unknown }): Promise<CheckpointRecord> {
+    const started = performance.now();
+    const counter = this.#counter ?? (await this.#lastCounter());
+    const writer = await CanonicalWriter.create(this.#wasm);
+    try {
+      this.#ctx.checkOpen();
+      // From here to takeCheckpoint nothing awaits: the snapshot is of one instant.
+      const watermarks: Record<string, number> = { ...this.#restored?.pendingWatermarks() };
+      for (const [name, { signature, state }] of this.#states) state.writeCanonical(writer.state(name, signature));
+      for (const [name, service] of this.#timers) {
+        service.writeCanonical(writer.timers(name));
+        const w = service.currentWatermark();
+        if (Number.isFinite(w)) watermarks[name] = w;
+      }
+      this.#restored?.copyPending(writer);
+      writer.finish();
+      // takeCheckpoint names the checkpoint after the database's counter plus one.
+      writer.database.defaultColumnFamily.put(META.checkpointCounter, String(counter));
+      const record = await takeCheckpoint(
+        writer.database,
+        this.#store,
+        {
+          maxParallelism: this.maxParallelism,
+          keyGroups: { from: this.keyGroupRange.from, to: this.keyGroupRange.to },
+          watermarks,
+          ...(options.metadata === undefined ? {} : { metadata: options.metadata }),
+        },
+        this.#retain,
+        () => this.clock.now(),
+      );
+      this.#counter = counter + 1;
+      // takeCheckpoint records every checkpoint as the LSM backend's; this one is the heap's, and
+      // its cost includes serializing the state.
+      const heapRecord: CheckpointRecord = { ...record, backend: 'heap', durationMs: performance.now() - started };
+      await this.#store.putRecord(heapRecord);
+      return heapRecord;
+    } finally {
+      await writer.database.close();
+    }
+  }
+
+  /** The highest checkpoint counter in use: the store's ids, and the restored checkpoint's. */
+  async #lastCounter(): Promise<number> {
+    let last = this.#restored?.checkpointCounter ?? 0;
+    for (const r of await this.#store.listRecords()) {
+      const m = CHECKPOINT_ID.exec(r.id);
+      if (m !== null) last = Math.max(last, Number(m[1]));
+    }
+    return last;
+  }
+
+  /** The retained checkpoints, oldest first. */
+  checkpoints(): Promise<CheckpointRecord[]> {
+    return this.#store.listRecords();
+  }
+
+  /** A retained checkpoint as one self-contained blob (to download, keep, and restore from). */
+  exportCheckpoint(id: string): Promise<Blob> {
+    return exportCheckpoint(this.#store, id);
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     for (const { state } of this.#states.values()) state.release();
     this.#states.clear();
     this.#timers.clear();
+    await this.#restored?.close();
   }
 }

@@ -18,8 +18,9 @@
  * - A call that throws has changed nothing: inputs are resolved and checked, and memory charged,
  *   before any mutation.
  */
-import { InvalidArgumentError } from '../../errors.js';
+import { CorruptionError, InvalidArgumentError } from '../../errors.js';
 import type { KeyContext, ResolvedKey } from '../key-context.js';
+import { decodeStateKey, stateKey } from '../key-layout.js';
 import { StateDroppedError } from '../state-errors.js';
 import { TtlPolicy } from '../ttl.js';
 import type { Clock, Serializer, State, StateDescriptorBase, StateKind, StateMetrics } from '../types.js';
@@ -132,6 +133,17 @@ export abstract class HeapState<K, N, C extends Cell<N>> implements State<K, N> 
   protected abstract isLive(cell: C, now: number): boolean;
   /** Removes the expired parts of `cell`, resizing it through `resize` (only called with TTL). */
   protected abstract purge(cell: C, now: number): PurgeResult;
+  /**
+   * Writes `cell` in the canonical layout (docs/state-layout.md): its engine entries, each under
+   * `prefix` (the state key of its key and namespace; map state appends the map key), with
+   * values serialized and, with TTL, stamped with their write times.
+   */
+  protected abstract encodeCell(cell: C, prefix: Uint8Array, put: (key: Uint8Array, value: Uint8Array) => void): void;
+  /**
+   * Loads one canonical entry into the cell at `loc`: `rest` is what follows the namespace in
+   * the state key (the map key for map state, else empty), `value` the stored value bytes.
+   */
+  protected abstract decodeEntry(loc: Location<K, N>, rest: Uint8Array, value: Uint8Array): void;
 
   // -- resolution -----------------------------------------------------------------------------
 
@@ -345,6 +357,47 @@ export abstract class HeapState<K, N, C extends Cell<N>> implements State<K, N> 
     this.clearAll();
     this.#dropped = true;
     this.#onDrop(this.name);
+  }
+
+  // -- checkpoints ------------------------------------------------------------------------------
+
+  /**
+   * Writes every stored entry, expired or not (a checkpoint is the state as it is, and expiry is
+   * decided again on restore from the same timestamps), in the canonical layout to `put`.
+   */
+  writeCanonical(put: (key: Uint8Array, value: Uint8Array) => void): void {
+    this.#checkUsable();
+    const ns = this.#nsSerializer;
+    for (const entry of this.#table.values()) {
+      const keyBytes = this.#keySerializer.serialize(entry.key);
+      for (const [, cell] of cellsOf(entry)) {
+        const nsBytes = cell.namespace === undefined ? undefined : ns!.serialize(cell.namespace);
+        this.encodeCell(cell, stateKey(entry.keyGroup, keyBytes, nsBytes), put);
+      }
+    }
+  }
+
+  /**
+   * Loads one entry of the canonical layout (as `writeCanonical` writes it), deserializing with
+   * this state's serializers and charging memory as a write does. Throws `CorruptionError` for
+   * bytes that do not decode, `KeyGroupOutOfRangeError` for a key this instance does not own.
+   */
+  restoreCanonical(key: Uint8Array, value: Uint8Array): void {
+    const d = decodeStateKey(key);
+    const ns = this.#nsSerializer;
+    if (d.namespace !== undefined && ns === undefined) {
+      throw new CorruptionError(`state "${this.name}": a stored entry has a namespace but the state has no namespace serializer`, { state: this.name });
+    }
+    const k = this.#keySerializer.deserialize(d.key.slice());
+    const namespace = d.namespace === undefined ? undefined : ns!.deserialize(d.namespace.slice());
+    const loc = this.locate(k, namespace);
+    // The key must hash to the group it was stored under, else its layout is not this one.
+    const group = loc.keyGroup ?? this.ctx.keys.keyGroupOf(this.#keySerializer, k);
+    if (group !== d.keyGroup) {
+      throw new CorruptionError(`state "${this.name}": a key stored in key group ${d.keyGroup} hashes to ${group}`, { state: this.name });
+    }
+    loc.keyGroup = group;
+    this.decodeEntry(loc, d.mapKey, value);
   }
 
   /** Size for `metrics()`. */

@@ -2,6 +2,9 @@
  * {@link ListState} on the heap: an array per (key, namespace), elements stored as given. With
  * TTL every element carries its own write time (and its size, so purging can release it).
  */
+import { listElements } from '../../engine/merge-values.js';
+import { frameListValue } from '../canonical/list-value.js';
+import { decodeTtlValue, encodeTtlValue } from '../ttl.js';
 import type { ListState, ListStateDescriptor, Serializer } from '../types.js';
 import { HeapState, type Cell, type HeapContext, type Location, type PurgeResult } from './heap-state.js';
 import { CELL_OVERHEAD, ELEMENT_OVERHEAD } from './memory-budget.js';
@@ -132,6 +135,34 @@ export class HeapListState<K, V, N> extends HeapState<K, N, ListCell<N, V>> impl
       times: withTtl ? values.map(() => now) : [],
       sizes: withTtl ? sizes : [],
     };
+  }
+
+  protected encodeCell(cell: ListCell<N, V>, prefix: Uint8Array, put: (key: Uint8Array, value: Uint8Array) => void): void {
+    const withTtl = this.ttl !== undefined;
+    const elements = cell.values.map((v, i) => {
+      const bytes = this.#value.serialize(v);
+      return withTtl ? encodeTtlValue(cell.times[i]!, bytes) : bytes;
+    });
+    put(prefix, frameListValue(elements));
+  }
+
+  protected decodeEntry(loc: Location<K, N>, _rest: Uint8Array, stored: Uint8Array): void {
+    const withTtl = this.ttl !== undefined;
+    const values: V[] = [];
+    const times: number[] = [];
+    for (const element of listElements(stored)) {
+      let bytes = element;
+      if (withTtl) {
+        const framed = decodeTtlValue(element);
+        times.push(framed.timestamp);
+        bytes = framed.value;
+      }
+      values.push(this.#value.deserialize(bytes.slice()));
+    }
+    if (values.length === 0) return;
+    const cell = this.#cell(loc, values, values.map((v) => this.#value.check(v)));
+    if (withTtl) cell.times = times;
+    this.insert(loc, cell);
   }
 
   protected isLive(cell: ListCell<N, V>, now: number): boolean {

@@ -3,6 +3,7 @@
  * insertion order (a re-put map key keeps its place). With TTL every entry has its own time.
  * `entries`/`mapKeys`/`values` iterate a snapshot taken at the call.
  */
+import { decodeTtlValue, encodeTtlValue } from '../ttl.js';
 import type { MapState, MapStateDescriptor, Serializer } from '../types.js';
 import { HeapState, type Cell, type HeapContext, type Location, type PurgeResult } from './heap-state.js';
 import { bytesIdentity, isPrimitiveSerializer, type Identity } from './identity.js';
@@ -196,6 +197,35 @@ export class HeapMapState<K, UK, UV, N> extends HeapState<K, N, MapCell<N, UK, U
     }
     this.afterAccess();
     return out[Symbol.iterator]();
+  }
+
+  /** One engine entry per map key: `prefix ‖ serialized map key` → value (TTL-stamped). */
+  protected encodeCell(cell: MapCell<N, UK, UV>, prefix: Uint8Array, put: (key: Uint8Array, value: Uint8Array) => void): void {
+    for (const entry of cell.map.values()) {
+      const mapKey = this.#mapKey.serialize(entry.mapKey);
+      const key = new Uint8Array(prefix.length + mapKey.length);
+      key.set(prefix, 0);
+      key.set(mapKey, prefix.length);
+      const bytes = this.#value.serialize(entry.value);
+      put(key, this.ttl === undefined ? bytes : encodeTtlValue(entry.ts, bytes));
+    }
+  }
+
+  protected decodeEntry(loc: Location<K, N>, rest: Uint8Array, stored: Uint8Array): void {
+    let ts = 0;
+    let bytes = stored;
+    if (this.ttl !== undefined) ({ timestamp: ts, value: bytes } = decodeTtlValue(stored));
+    const mapKey = this.#mapKey.deserialize(rest.slice());
+    const value = this.#value.deserialize(bytes.slice());
+    const [id, keySize] = this.#resolveMapKey(mapKey);
+    const size = MAP_ENTRY_OVERHEAD + keySize + this.#value.check(value);
+    const cell = this.lookup(loc);
+    if (cell === undefined) {
+      this.insert(loc, { namespace: loc.namespace, size: CELL_OVERHEAD + loc.nsSize + size, map: new Map([[id, { mapKey, value, ts, size }]]) });
+    } else {
+      this.resize(cell, cell.size + size - (cell.map.get(id)?.size ?? 0));
+      cell.map.set(id, { mapKey, value, ts, size });
+    }
   }
 
   protected isLive(cell: MapCell<N, UK, UV>, now: number): boolean {

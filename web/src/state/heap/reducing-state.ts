@@ -4,19 +4,16 @@ import type {
   AggregatingStateDescriptor,
   ReducingState,
   ReducingStateDescriptor,
-  Serializer,
 } from '../types.js';
 import type { HeapContext } from './heap-state.js';
 import { SingleValueHeapState } from './single-value-state.js';
 
 export class HeapReducingState<K, V, N> extends SingleValueHeapState<K, N, V> implements ReducingState<K, V, N> {
   readonly kind = 'reducing' as const;
-  readonly #value: Serializer<V>;
   readonly #reduce: (accumulated: V, added: V) => V;
 
   constructor(ctx: HeapContext, descriptor: ReducingStateDescriptor<K, V, N>, onDrop: (name: string) => void) {
-    super(ctx, descriptor, onDrop);
-    this.#value = descriptor.value;
+    super(ctx, descriptor, descriptor.value, onDrop);
     this.#reduce = descriptor.reduce;
   }
 
@@ -30,12 +27,12 @@ export class HeapReducingState<K, V, N> extends SingleValueHeapState<K, N, V> im
 
   add(key: K, value: V, namespace?: N): void {
     const loc = this.locate(key, namespace);
-    let size = this.#value.check(value);
+    let size = this.stored.check(value);
     const current = this.readCell(loc, true);
     let next = value;
     if (current !== undefined) {
       next = this.#reduce(current, value);
-      size = this.#value.check(next);
+      size = this.stored.check(next);
     }
     this.ctx.stats.writes++;
     this.writeCell(loc, next, size);
@@ -48,12 +45,10 @@ export class HeapAggregatingState<K, IN, ACC, OUT, N>
   implements AggregatingState<K, IN, OUT, N>
 {
   readonly kind = 'aggregating' as const;
-  readonly #accumulator: Serializer<ACC>;
   readonly #descriptor: AggregatingStateDescriptor<K, IN, ACC, OUT, N>;
 
   constructor(ctx: HeapContext, descriptor: AggregatingStateDescriptor<K, IN, ACC, OUT, N>, onDrop: (name: string) => void) {
-    super(ctx, descriptor, onDrop);
-    this.#accumulator = descriptor.accumulator;
+    super(ctx, descriptor, descriptor.accumulator, onDrop);
     this.#descriptor = descriptor;
   }
 
@@ -69,7 +64,7 @@ export class HeapAggregatingState<K, IN, ACC, OUT, N>
     const loc = this.locate(key, namespace);
     const current = this.readCell(loc, true) ?? this.#descriptor.create();
     const next = this.#descriptor.add(current, value);
-    const size = this.#accumulator.check(next);
+    const size = this.stored.check(next);
     this.ctx.stats.writes++;
     this.writeCell(loc, next, size);
     this.afterAccess();

@@ -2,8 +2,10 @@
  * Heap states that keep one value per (key, namespace): value, reducing and aggregating state.
  * The TTL rules of `ttl.ts` for one entry live here.
  */
+import { decodeTtlValue, encodeTtlValue } from '../ttl.js';
+import type { Serializer, StateDescriptorBase } from '../types.js';
 import { CELL_OVERHEAD } from './memory-budget.js';
-import { HeapState, type Cell, type Location, type PurgeResult } from './heap-state.js';
+import { HeapState, type Cell, type HeapContext, type Location, type PurgeResult } from './heap-state.js';
 
 /** One value and the time it was last written (0 without TTL). */
 export interface ValueCell<N, V> extends Cell<N> {
@@ -12,6 +14,14 @@ export interface ValueCell<N, V> extends Cell<N> {
 }
 
 export abstract class SingleValueHeapState<K, N, V> extends HeapState<K, N, ValueCell<N, V>> {
+  /** The serializer of what is stored (the value, or the accumulator). */
+  protected readonly stored: Serializer<V>;
+
+  constructor(ctx: HeapContext, descriptor: StateDescriptorBase<K, N>, stored: Serializer<V>, onDrop: (name: string) => void) {
+    super(ctx, descriptor, onDrop);
+    this.stored = stored;
+  }
+
   /**
    * The stored value at `loc`, applying TTL: an expired value is removed (and returned only to a
    * plain read under `returnExpiredIfNotCleanedUp`); a plain read refreshes it under
@@ -32,10 +42,12 @@ export abstract class SingleValueHeapState<K, N, V> extends HeapState<K, N, Valu
     return cell.value;
   }
 
-  /** Stores `value` (of estimated `valueSize` bytes) at `loc`, charging memory first. */
-  protected writeCell(loc: Location<K, N>, value: V, valueSize: number): void {
+  /**
+   * Stores `value` (of estimated `valueSize` bytes) at `loc`, charging memory first, written at
+   * `ts` (default now; 0 without TTL).
+   */
+  protected writeCell(loc: Location<K, N>, value: V, valueSize: number, ts = this.ttl === undefined ? 0 : this.ctx.clock.now()): void {
     const size = CELL_OVERHEAD + loc.nsSize + valueSize;
-    const ts = this.ttl === undefined ? 0 : this.ctx.clock.now();
     const cell = this.lookup(loc);
     if (cell === undefined) {
       this.insert(loc, { namespace: loc.namespace, size, value, ts });
@@ -44,6 +56,19 @@ export abstract class SingleValueHeapState<K, N, V> extends HeapState<K, N, Valu
       cell.value = value;
       cell.ts = ts;
     }
+  }
+
+  protected encodeCell(cell: ValueCell<N, V>, prefix: Uint8Array, put: (key: Uint8Array, value: Uint8Array) => void): void {
+    const bytes = this.stored.serialize(cell.value);
+    put(prefix, this.ttl === undefined ? bytes : encodeTtlValue(cell.ts, bytes));
+  }
+
+  protected decodeEntry(loc: Location<K, N>, _rest: Uint8Array, stored: Uint8Array): void {
+    let ts = 0;
+    let bytes = stored;
+    if (this.ttl !== undefined) ({ timestamp: ts, value: bytes } = decodeTtlValue(stored));
+    const value = this.stored.deserialize(bytes.slice());
+    this.writeCell(loc, value, this.stored.check(value), ts);
   }
 
   protected isLive(cell: ValueCell<N, V>, now: number): boolean {

@@ -1,15 +1,13 @@
 /** {@link ValueState} on the heap: the value is stored as given. */
-import type { Serializer, ValueState, ValueStateDescriptor } from '../types.js';
+import type { ValueState, ValueStateDescriptor } from '../types.js';
 import type { HeapContext } from './heap-state.js';
 import { SingleValueHeapState } from './single-value-state.js';
 
 export class HeapValueState<K, V, N> extends SingleValueHeapState<K, N, V> implements ValueState<K, V, N> {
   readonly kind = 'value' as const;
-  readonly #value: Serializer<V>;
 
   constructor(ctx: HeapContext, descriptor: ValueStateDescriptor<K, V, N>, onDrop: (name: string) => void) {
-    super(ctx, descriptor, onDrop);
-    this.#value = descriptor.value;
+    super(ctx, descriptor, descriptor.value, onDrop);
   }
 
   get(key: K, namespace?: N): V | undefined {
@@ -22,7 +20,7 @@ export class HeapValueState<K, V, N> extends SingleValueHeapState<K, N, V> imple
 
   put(key: K, value: V, namespace?: N): void {
     const loc = this.locate(key, namespace);
-    const size = this.#value.check(value);
+    const size = this.stored.check(value);
     this.ctx.stats.writes++;
     this.writeCell(loc, value, size);
     this.afterAccess();
