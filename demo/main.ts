@@ -10,6 +10,11 @@ import { requestPersistence } from '../web/src/storage/persistence.js';
 import { connect, type EngineClient, type OpenResult, type WorkerStorageKind } from '../worker/index.js';
 import type { ConformanceReport, ConformanceStorage, ConformanceWorkerApi } from './diagnostics/conformance-worker.js';
 import { runDifferential, type DifferentialReport } from './diagnostics/differential.js';
+import { runBrowserCheckpointStoreConformance, type BrowserCheckpointStore, type CheckpointStoreReport } from './diagnostics/checkpoint-store-runs.js';
+import { indexedDbCheckpointStore } from '../web/src/checkpoint/idb-store.js';
+import { opfsCheckpointStore } from '../web/src/checkpoint/opfs-store.js';
+import type { StateConformanceReport, StateConformanceStorage } from './diagnostics/state-conformance.js';
+import type { StateWorkerApi } from './diagnostics/state-worker.js';
 
 const PARAMS = new URLSearchParams(location.search);
 const DB_NAME = PARAMS.get('db') ?? 'demo';
@@ -146,6 +151,27 @@ async function runConformance(storage: ConformanceStorage): Promise<ConformanceR
   }
 }
 
+/** Runs `body` against a fresh state diagnostics worker, terminated afterwards. */
+async function withStateWorker<T>(body: (api: StateWorkerApi) => Promise<T>): Promise<T> {
+  const worker = new Worker(new URL('./diagnostics/state-worker.ts', import.meta.url), { type: 'module' });
+  try {
+    return await body(wrap<StateWorkerApi>(worker) as unknown as StateWorkerApi);
+  } finally {
+    worker.terminate();
+  }
+}
+
+/** Runs the keyed-state conformance cases against the LSM backend on `storage`, in a worker. */
+function runStateConformance(storage: StateConformanceStorage): Promise<StateConformanceReport> {
+  return withStateWorker((api) => api.runStateConformance(storage));
+}
+
+/** Runs the checkpoint store checks on `store`, on this page or in a worker. */
+function runCheckpointStoreConformance(store: BrowserCheckpointStore, where: 'page' | 'worker'): Promise<CheckpointStoreReport> {
+  if (where === 'page') return runBrowserCheckpointStoreConformance(store);
+  return withStateWorker((api) => api.runCheckpointStoreConformance(store));
+}
+
 /** Runs the differential test (engine in fresh workers vs a model) on a new database of `storage`. */
 function differential(options: { storage: WorkerStorageKind; seed: number; operations: number }): Promise<DifferentialReport> {
   return runDifferential({
@@ -204,6 +230,26 @@ $('conformance').addEventListener('click', () => {
     (e: unknown) => (out.textContent = describe(e)),
   );
 });
+$('state-conformance').addEventListener('click', () => {
+  const out = $('diagnostics-result');
+  out.textContent = 'running…';
+  const run = async () => {
+    const parts: string[] = [];
+    for (const storage of ['opfs', 'indexeddb'] as const) {
+      const r = await runStateConformance(storage);
+      parts.push(`lsm on ${storage}: ${r.cases - r.failures.length}/${r.cases} cases pass${r.failures.map((f) => `; ${f.group}: ${f.name}: ${f.error}`).join('')}`);
+    }
+    for (const store of ['indexeddb', 'opfs'] as const) {
+      const r = await runCheckpointStoreConformance(store, 'page');
+      parts.push(`${store} checkpoint store: ${r.checks - r.failures.length}/${r.checks} checks pass${r.failures.map((f) => `; ${f.check}: ${f.error}`).join('')}`);
+    }
+    return parts.join(' · ');
+  };
+  run().then(
+    (text) => (out.textContent = text),
+    (e: unknown) => (out.textContent = describe(e)),
+  );
+});
 $('differential').addEventListener('click', () => {
   const out = $('diagnostics-result');
   out.textContent = 'running…';
@@ -230,6 +276,10 @@ declare global {
       reopen: typeof reopen;
       crashTest: typeof crashTest;
       runConformance: typeof runConformance;
+      runStateConformance: typeof runStateConformance;
+      /** The browser checkpoint stores, for tests that look inside them. */
+      readonly checkpointStores: { readonly indexedDbCheckpointStore: typeof indexedDbCheckpointStore; readonly opfsCheckpointStore: typeof opfsCheckpointStore };
+      runCheckpointStoreConformance: typeof runCheckpointStoreConformance;
       differential: typeof differential;
     };
   }
@@ -247,5 +297,8 @@ window.edgestateDemo = {
   reopen,
   crashTest,
   runConformance,
+  runStateConformance,
+  checkpointStores: { indexedDbCheckpointStore, opfsCheckpointStore },
+  runCheckpointStoreConformance,
   differential,
 };

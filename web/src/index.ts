@@ -38,3 +38,16 @@ export { retainAndCollect, type CheckpointFileRef, type CheckpointRecord, type C
 export { buildExport, readExport, type ExportedFile, type ExportHeader, type ExportSource, type FileSink } from './checkpoint/export-format.js';
 export { LsmStateBackend } from './state/lsm/lsm-backend.js';
 export type { RestoreSource } from './state/lsm/lsm-checkpoints.js';
+export { indexedDbCheckpointDatabaseName, indexedDbCheckpointStore, type IndexedDbCheckpointStore } from './checkpoint/idb-store.js';
+export { OPFS_CHECKPOINT_ROOT, opfsCheckpointStore } from './checkpoint/opfs-store.js';
+export { nodeFsCheckpointStore } from './checkpoint/fs-store.js';
+export {
+  applicableChecks,
+  checkpointStoreChecks,
+  runCheckpointStoreCheck,
+  runCheckpointStoreConformance,
+  type CheckpointStoreCheck,
+  type CheckpointStoreFailure,
+  type CheckpointStoreSubject,
+  type OpenCheckpointStore,
+} from './checkpoint/store-conformance.js';

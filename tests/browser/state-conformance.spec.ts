@@ -1,0 +1,39 @@
+import { expect, test } from '@playwright/test';
+
+// Issue 5's acceptance in Chromium: the keyed-state conformance cases (stateCases, ttlCases,
+// timerCases, web/src/state/conformance/) pass against the LSM backend on OPFS (in a worker: sync
+// access handles) and on IndexedDB, a database per backend, each deleted after its case.
+
+test.beforeEach(async ({ page }) => {
+  await page.goto(`/?db=state-conformance-page-${Date.now()}&storage=memory`);
+  await expect(page.getByTestId('recovery')).toContainText('recovered');
+});
+
+/** Names of state conformance databases still in OPFS or IndexedDB. */
+async function leftovers(page: import('@playwright/test').Page): Promise<string[]> {
+  return page.evaluate(async () => {
+    const names: string[] = [];
+    try {
+      const root = await navigator.storage.getDirectory();
+      const dir = await (await root.getDirectoryHandle('edgestate')).getDirectoryHandle('state-conformance');
+      for await (const name of dir.keys()) names.push(`opfs:${name}`);
+    } catch (e) {
+      if (!(e instanceof DOMException && e.name === 'NotFoundError')) throw e;
+    }
+    for (const d of await indexedDB.databases()) if (d.name?.startsWith('edgestate:state-conformance-')) names.push(`idb:${d.name}`);
+    return names;
+  });
+}
+
+for (const storage of ['opfs', 'indexeddb'] as const) {
+  test(`the LSM backend on ${storage} passes every state, TTL and timer conformance case and deletes its databases`, async ({ page }) => {
+    test.setTimeout(180_000);
+    const report = await page.evaluate((s) => window.edgestateDemo.runStateConformance(s), storage);
+    expect(report.storage).toBe(storage);
+    expect(report.cases).toBeGreaterThanOrEqual(20);
+    expect(report.databases).toBeGreaterThanOrEqual(report.cases);
+    expect(report.failures).toEqual([]);
+    expect(await leftovers(page)).toEqual([]);
+    console.log(`lsm state conformance on ${storage}: ${report.cases} cases, ${report.databases} databases, ${report.millis} ms`);
+  });
+}
