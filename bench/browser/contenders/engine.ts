@@ -7,7 +7,8 @@
  * outputs) faster than the pool grows fails with "no free OPFS slot". The bench therefore keeps
  * {@link SPARE_SLOTS} spare slots (the option's maximum; the default of 4 ran out at a million
  * keys) and yields to the event loop every {@link YIELD_EVERY} writes, as a worker serving events
- * does between them. The yields are inside the timed loop (about a microsecond per thousand writes).
+ * does between them. The yields are inside the timed loop (one message round trip per thousand
+ * writes, tens of microseconds).
  */
 import { memoryStorage, openLsm, opfsStorage, type LsmDatabase } from '../../../web/src/index.js';
 import type { Workload } from '../workload.js';
