@@ -64,6 +64,13 @@ export interface LsmBackendSettings {
    * number of timers) or `'heap'` (in memory: faster, lost on close, bounded by memory).
    */
   readonly timers?: 'lsm' | 'heap';
+  /**
+   * Deserialized values each value/reducing/aggregating state keeps in JavaScript for its most
+   * recently used keys (default 10,000; 0 turns the cache off). Only states without TTL whose
+   * key (and namespace) serializer is a built-in primitive one are cached. Memory beyond the
+   * engine's budget: about (key + value object) per entry.
+   */
+  readonly cacheEntries?: number;
   /** Where `checkpoint()` stores checkpoints (default: in memory) and how many it keeps (default 3). */
   readonly checkpoints?: { readonly store?: CheckpointStore; readonly retain?: number };
   /** Restore this checkpoint into `storage` (replacing its contents) before opening. */
@@ -104,6 +111,10 @@ export class LsmStateBackend implements KeyedStateBackend {
     const o = settings.lsm;
     const retain = settings.checkpoints?.retain ?? 3;
     if (!Number.isSafeInteger(retain) || retain < 1) throw new InvalidArgumentError('checkpoints.retain must be an integer >= 1', { retain: String(retain) });
+    const cacheEntries = settings.cacheEntries ?? 10_000;
+    if (!Number.isSafeInteger(cacheEntries) || cacheEntries < 0) {
+      throw new InvalidArgumentError('cacheEntries must be an integer >= 0', { cacheEntries: String(settings.cacheEntries) });
+    }
     let restored: ExportHeader | undefined;
     if (settings.restoreFrom !== undefined) {
       restored = await restoreCheckpointFiles(settings.restoreFrom, settings.storage, settings.restoreStaging ?? memoryStorage('restore-staging'), settings.wasm);
@@ -150,6 +161,7 @@ export class LsmStateBackend implements KeyedStateBackend {
       keys: new KeyContext(settings.maxParallelism, settings.keyGroups),
       clock: settings.clock,
       stats: this.#stats,
+      cacheEntries: settings.cacheEntries ?? 10_000,
       tick: (now) => {
         if (now !== this.#lastTick) {
           this.#lastTick = now;

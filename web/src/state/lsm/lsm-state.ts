@@ -29,6 +29,8 @@ export interface LsmContext {
   readonly keys: KeyContext;
   readonly clock: Clock;
   readonly stats: LsmStats;
+  /** Entries each single-value state may cache deserialized (0: no cache). */
+  readonly cacheEntries: number;
   /** Tells the engine's TTL compaction filters the time (called with each TTL write's time). */
   tick(now: number): void;
   /** Throws `DatabaseClosedError` once the backend is closed. */

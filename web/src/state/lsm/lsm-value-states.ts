@@ -15,19 +15,83 @@ import type {
   ValueStateDescriptor,
 } from '../types.js';
 import { LsmState, type LsmContext } from './lsm-state.js';
+import { cacheableSerializers, MISS, StateCache } from './state-cache.js';
+
+/**
+ * Built-in serializers whose `deserialize` copies what it keeps (bytes copies; msgpack may
+ * return views into its input, custom ones are unknown), so they may decode engine memory.
+ */
+const VIEW_SAFE_SERIALIZERS = new Set(['string', 'f64', 'i32', 'i64', 'boolean', 'bytes', 'json']);
 
 /** A single stored value of type `S` per (key, namespace), with TTL applied on read. */
 abstract class SingleValueLsmState<K, N, S> extends LsmState<K, N> {
   protected readonly stored: Serializer<S>;
+  /** Whether the value serializer never keeps a view of its input (so it may read engine memory). */
+  readonly #viewSafe: boolean;
+  /** Deserialized values of recently used keys (see state-cache.ts); none with TTL. */
+  readonly #cache: StateCache<S> | undefined;
 
   constructor(ctx: LsmContext, cf: ColumnFamily, descriptor: StateDescriptorBase<K, N>, stored: Serializer<S>, onDrop: (name: string) => void) {
     super(ctx, cf, descriptor, onDrop);
     this.stored = stored;
+    this.#viewSafe = VIEW_SAFE_SERIALIZERS.has(stored.id);
+    const capacity = ctx.cacheEntries;
+    this.#cache =
+      capacity > 0 && descriptor.ttl === undefined && cacheableSerializers(descriptor.key.id, descriptor.namespace?.id)
+        ? new StateCache<S>(capacity)
+        : undefined;
+  }
+
+  /** The value of (key, namespace): from the cache, else from the engine (then cached). */
+  protected load(key: K, namespace: N | undefined, forUpdate: boolean): { readonly k: Uint8Array | undefined; readonly value: S | undefined } {
+    const cache = this.#cache;
+    if (cache !== undefined) {
+      this.checkUsable();
+      const hit = cache.get(key, namespace);
+      if (hit !== MISS) {
+        this.ctx.stats.reads++;
+        return { k: undefined, value: hit };
+      }
+    }
+    const k = this.locate(key, namespace);
+    const value = this.readAt(k, forUpdate);
+    cache?.set(key, namespace, value);
+    return { k, value };
+  }
+
+  /** Writes `value` for (key, namespace), through the cache. `k` if already located. */
+  protected store(key: K, namespace: N | undefined, k: Uint8Array | undefined, value: S): void {
+    this.writeAt(k ?? this.locate(key, namespace), value);
+    this.#cache?.set(key, namespace, value);
+  }
+
+  override clear(key: K, namespace?: N): void {
+    super.clear(key, namespace);
+    this.#cache?.set(key, namespace, undefined);
+  }
+
+  override clearAll(): void {
+    super.clearAll();
+    this.#cache?.clear();
+  }
+
+  override release(): void {
+    super.release();
+    this.#cache?.clear();
+  }
+
+  /** Cache hit and miss counts (for metrics). */
+  get cacheStats(): { readonly hits: number; readonly misses: number } {
+    return { hits: this.#cache?.hits ?? 0, misses: this.#cache?.misses ?? 0 };
   }
 
   /** The live value at engine key `k`, applying TTL (cleanup on read, refresh on read). */
   protected readAt(k: Uint8Array, forUpdate: boolean): S | undefined {
     this.ctx.stats.reads++;
+    if (this.ttl === undefined && this.#viewSafe) {
+      // Deserialized straight from the engine's memory: no copy of the value.
+      return this.cf.read(k, (view) => this.stored.deserialize(view));
+    }
     const raw = this.cf.get(k);
     if (raw === undefined) return undefined;
     const now = this.ctx.clock.now();
@@ -58,13 +122,13 @@ export class LsmValueState<K, V, N> extends SingleValueLsmState<K, N, V> impleme
   }
 
   get(key: K, namespace?: N): V | undefined {
-    return this.readAt(this.locate(key, namespace), false);
+    return this.load(key, namespace, false).value;
   }
 
   put(key: K, value: V, namespace?: N): void {
     const k = this.locate(key, namespace);
     this.stored.check(value);
-    this.writeAt(k, value);
+    this.store(key, namespace, k, value);
   }
 
   delete(key: K, namespace?: N): void {
@@ -82,16 +146,15 @@ export class LsmReducingState<K, V, N> extends SingleValueLsmState<K, N, V> impl
   }
 
   get(key: K, namespace?: N): V | undefined {
-    return this.readAt(this.locate(key, namespace), false);
+    return this.load(key, namespace, false).value;
   }
 
   add(key: K, value: V, namespace?: N): void {
-    const k = this.locate(key, namespace);
     this.stored.check(value);
-    const current = this.readAt(k, true);
+    const { k, value: current } = this.load(key, namespace, true);
     const next = current === undefined ? value : this.#reduce(current, value);
     this.stored.check(next);
-    this.writeAt(k, next);
+    this.store(key, namespace, k, next);
   }
 }
 
@@ -105,15 +168,15 @@ export class LsmAggregatingState<K, IN, ACC, OUT, N> extends SingleValueLsmState
   }
 
   get(key: K, namespace?: N): OUT | undefined {
-    const acc = this.readAt(this.locate(key, namespace), false);
+    const acc = this.load(key, namespace, false).value;
     return acc === undefined ? undefined : this.#descriptor.result(acc);
   }
 
   add(key: K, value: IN, namespace?: N): void {
-    const k = this.locate(key, namespace);
-    const current = this.readAt(k, true) ?? this.#descriptor.create();
+    const { k, value: stored } = this.load(key, namespace, true);
+    const current = stored ?? this.#descriptor.create();
     const next = this.#descriptor.add(current, value);
     this.stored.check(next);
-    this.writeAt(k, next);
+    this.store(key, namespace, k, next);
   }
 }

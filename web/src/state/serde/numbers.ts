@@ -11,15 +11,22 @@ import { CorruptionError, InvalidArgumentError } from '../../errors.js';
 import type { Serializer } from '../types.js';
 import { wrongType } from './limits.js';
 
-function expectLength(id: string, bytes: Uint8Array, length: number): DataView {
+function checkLength(id: string, bytes: Uint8Array, length: number): void {
   if (bytes.length !== length) {
     throw new CorruptionError(`${id} serializer: expected ${length} bytes, got ${bytes.length}`, {
       serializer: id,
       length: bytes.length,
     });
   }
-  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
+
+/** Big-endian u32 at `at` of `bytes`, read byte by byte: no DataView per call on the read path. */
+function u32be(bytes: Uint8Array, at: number): number {
+  return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
+}
+
+/** Scratch for decoding doubles (single-threaded JS: never shared between calls). */
+const scratch = new DataView(new ArrayBuffer(8));
 
 function checkI32(value: unknown): number {
   if (typeof value !== 'number') throw wrongType('i32', 'a number', value);
@@ -44,7 +51,8 @@ export const i32: Serializer<number> = {
     return out;
   },
   deserialize(bytes: Uint8Array): number {
-    return (expectLength('i32', bytes, 4).getUint32(0) ^ 0x80000000) | 0;
+    checkLength('i32', bytes, 4);
+    return (u32be(bytes, 0) ^ 0x80000000) | 0;
   },
 };
 
@@ -75,7 +83,8 @@ export const i64: Serializer<bigint> = {
     return out;
   },
   deserialize(bytes: Uint8Array): bigint {
-    return BigInt.asIntN(64, expectLength('i64', bytes, 8).getBigUint64(0) ^ SIGN64);
+    checkLength('i64', bytes, 8);
+    return BigInt.asIntN(64, ((BigInt(u32be(bytes, 0)) << 32n) | BigInt(u32be(bytes, 4))) ^ SIGN64);
   },
 };
 
@@ -107,17 +116,17 @@ export const f64: Serializer<number> = {
     return out;
   },
   deserialize(bytes: Uint8Array): number {
-    const src = expectLength('f64', bytes, 8);
-    const tmp = new DataView(new ArrayBuffer(8));
-    const hi = src.getUint32(0);
+    checkLength('f64', bytes, 8);
+    const hi = u32be(bytes, 0);
+    const lo = u32be(bytes, 4);
     if (hi & 0x80000000) {
-      tmp.setUint32(0, (hi & 0x7fffffff) >>> 0);
-      tmp.setUint32(4, src.getUint32(4));
+      scratch.setUint32(0, (hi & 0x7fffffff) >>> 0);
+      scratch.setUint32(4, lo);
     } else {
-      tmp.setUint32(0, ~hi >>> 0);
-      tmp.setUint32(4, ~src.getUint32(4) >>> 0);
+      scratch.setUint32(0, ~hi >>> 0);
+      scratch.setUint32(4, ~lo >>> 0);
     }
-    const value = tmp.getFloat64(0);
+    const value = scratch.getFloat64(0);
     if (Number.isNaN(value)) throw new CorruptionError('f64 serializer: stored bytes are NaN', { serializer: 'f64' });
     return value;
   },
