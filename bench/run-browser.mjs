@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
  * The browser benchmark suite: builds and serves the bench page (bench/browser) with Vite,
- * runs Debian's native `db_bench` for reference, then runs every contender at every key count
- * in one Chromium session, prints ops/s, ratios and targets, and writes the browser section of
+ * opens it in Chromium, runs Debian's native `db_bench` for reference while the page idles, then
+ * runs every contender at every key count in that one Chromium session, prints ops/s, ratios and targets, and writes the browser section of
  * docs/benchmarks.md.
  *
  *   node bench/run-browser.mjs [--keys=100000,1000000] [--contenders=engine-opfs,idb,...]
@@ -26,8 +26,6 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const configFile = join(root, 'bench', 'vite.config.ts');
 const docPath = join(root, 'docs', 'benchmarks.md');
 
-/** Every contender, in run order (the same list as bench/browser/protocol.ts CONTENDERS). */
-const ALL_CONTENDERS = ['engine-opfs', 'engine-memory', 'idb', 'sqlite-sahpool', 'map'];
 /** Chromium's flags, the same as playwright.config.ts: no sandbox as root, nothing networked. */
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
@@ -38,7 +36,8 @@ function log(text) {
 function parseArgs(argv) {
   // Caps of the stores that pay a transaction per write or per batch (IndexedDB, sqlite): beyond
   // them a run at a million keys takes far longer than the rest of the suite together.
-  const options = { keys: [100_000, 1_000_000], contenders: ALL_CONTENDERS, perOpCap: 5_000, loadCap: 250_000, writeDoc: true };
+  // `contenders` undefined: every one the page offers (bench/browser/protocol.ts CONTENDERS).
+  const options = { keys: [100_000, 1_000_000], contenders: undefined, perOpCap: 5_000, loadCap: 250_000, writeDoc: true };
   for (const arg of argv) {
     const [name, value = ''] = arg.split('=', 2);
     if (name === '--keys') options.keys = value.split(',').map(Number);
@@ -49,8 +48,6 @@ function parseArgs(argv) {
     else throw new Error(`unknown argument ${arg} (see the header of bench/run-browser.mjs)`);
   }
   if (options.keys.some((k) => !Number.isInteger(k) || k < 1)) throw new Error(`--keys must be positive integers, got ${options.keys}`);
-  const unknown = options.contenders.filter((c) => !ALL_CONTENDERS.includes(c));
-  if (unknown.length > 0) throw new Error(`unknown contenders ${unknown.join(', ')}; known: ${ALL_CONTENDERS.join(', ')}`);
   for (const [flag, value] of [['--per-op-cap', options.perOpCap], ['--load-cap', options.loadCap]]) {
     if (!Number.isInteger(value) || value < 1) throw new Error(`${flag} must be a positive integer, got ${value}`);
   }
@@ -90,23 +87,16 @@ async function main() {
     chromium: await chromiumVersion(),
     /** 1-minute load averages at the start and the end: other work on the machine skews absolute numbers. */
     load: [loadavg()[0] ?? 0],
+    /** Contender ids and labels, from the page. */
+    labels: {},
   };
-
-  const native = {};
-  if (meta.rocksdb === undefined) log('db_bench (Debian rocksdb-tools) is not installed: no native numbers');
-  else {
-    for (const keys of options.keys) {
-      log(`native RocksDB ${meta.rocksdb} db_bench fillrandom,readrandom, ${keys} keys`);
-      native[keys] = await dbBench(keys);
-      log(`  fillrandom ${native[keys].fillrandom} ops/s, readrandom ${native[keys].readrandom} ops/s`);
-    }
-  }
 
   log('building the bench page (vite build)');
   await build({ configFile, logLevel: 'warn' });
   const server = await preview({ configFile, logLevel: 'warn' });
   const url = server.resolvedUrls?.local[0] ?? 'http://localhost:4190/';
   const profile = await mkdtemp(join(tmpdir(), 'edgestate-bench-profile-'));
+  const native = {};
   const results = [];
   try {
     // A persistent context keeps OPFS and IndexedDB on disk, as for a user (an incognito-like
@@ -119,8 +109,24 @@ async function main() {
       await page.goto(url);
       await page.waitForFunction(() => document.body.dataset.ready === 'true');
       log(`Chromium ${meta.chromium} at ${url}`);
+      meta.labels = await page.evaluate(() => window.edgestateBench.contenders);
+      const known = Object.keys(meta.labels);
+      const contenders = options.contenders ?? known;
+      const unknown = contenders.filter((c) => !known.includes(c));
+      if (unknown.length > 0) throw new Error(`unknown contenders ${unknown.join(', ')}; known: ${known.join(', ')}`);
+
+      // Native first, while the browser idles: the two never compete for the cores.
+      if (meta.rocksdb === undefined) log('db_bench (Debian rocksdb-tools) is not installed: no native numbers');
+      else {
+        for (const keys of options.keys) {
+          log(`native RocksDB ${meta.rocksdb} db_bench fillrandom,readrandom, ${keys} keys`);
+          native[keys] = await dbBench(keys);
+          log(`  fillrandom ${native[keys].fillrandom} ops/s, readrandom ${native[keys].readrandom} ops/s`);
+        }
+      }
+
       for (const keys of options.keys) {
-        for (const contender of options.contenders) {
+        for (const contender of contenders) {
           log(`${contender}, ${keys} keys`);
           const spec = specFor(contender, keys, options);
           results.push(await page.evaluate((s) => window.edgestateBench.run(s), spec));

@@ -3,7 +3,7 @@
  * which runs each contender in a fresh module worker and resolves with its measurements.
  * Progress lines go to the console (the runner prints them).
  */
-import type { BenchPage, RunResult, RunSpec, WorkerMessage } from './protocol.js';
+import { CONTENDERS, type BenchPage, type RunResult, type RunSpec, type WorkerMessage } from './protocol.js';
 
 function run(spec: RunSpec): Promise<RunResult> {
   const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: `bench-${spec.contender}` });
@@ -26,7 +26,7 @@ function run(spec: RunSpec): Promise<RunResult> {
   });
 }
 
-const page: BenchPage = { run };
+const page: BenchPage = { contenders: CONTENDERS, run };
 window.edgestateBench = page;
 document.body.dataset.ready = 'true';
 const status = document.querySelector('#status');

@@ -3,11 +3,20 @@
  * specification going in, the measured phases coming out. Wire types only.
  */
 
-/** Every contender, in the order the runner runs and prints them. The one list of contenders. */
-export const CONTENDERS = ['engine-opfs', 'engine-memory', 'idb', 'sqlite-sahpool', 'map'] as const;
+/**
+ * Every contender with its printed label, in the order the runner runs and prints them. The one
+ * list of contenders: the page hands it to the runner (`window.edgestateBench.contenders`).
+ */
+export const CONTENDERS = {
+  'engine-opfs': 'edgestate engine, OPFS',
+  'engine-memory': 'edgestate engine, memory',
+  idb: 'IndexedDB (idb)',
+  'sqlite-sahpool': 'sqlite-wasm, opfs-sahpool',
+  map: 'Map',
+} as const;
 
 /** One store under test (see `contenders/`). */
-export type ContenderId = (typeof CONTENDERS)[number];
+export type ContenderId = keyof typeof CONTENDERS;
 
 /** The phases a run measures, in the order it runs them. */
 export type PhaseId =
@@ -88,6 +97,8 @@ export type WorkerMessage =
 
 /** What the bench page exposes to the runner as `window.edgestateBench`. */
 export interface BenchPage {
+  /** {@link CONTENDERS}: ids and labels, in run order. */
+  readonly contenders: Readonly<Record<ContenderId, string>>;
   /** Runs `spec` in a fresh module worker and resolves with its measurements. */
   run(spec: RunSpec): Promise<RunResult>;
 }

@@ -4,20 +4,12 @@
  *
  * Shapes (see bench/browser/protocol.ts for RunResult):
  * - `run`: `{ results: RunResult[], native: { [keys]: { fillrandom, readrandom } }, meta }`
- * - `meta`: `{ date, machine, chromium, rocksdb, seed, perOpCap, loadCap, batchSize, load: [start, end] }`
+ * - `meta`: `{ date, machine, chromium, rocksdb, seed, perOpCap, loadCap, batchSize, load: [start, end],
+ *   labels }`, `labels` being the page's contender list (`{ [id]: label }`, in print order)
  */
 
 /** Section heading in docs/benchmarks.md; everything from it to the next `## ` is replaced. */
 export const SECTION_TITLE = '## Browser: engine vs IndexedDB, sqlite-wasm and Map (Chromium)';
-
-/** Contender labels, in print order. */
-export const LABELS = {
-  'engine-opfs': 'edgestate engine, OPFS',
-  'engine-memory': 'edgestate engine, memory',
-  idb: 'IndexedDB (idb)',
-  'sqlite-sahpool': 'sqlite-wasm, opfs-sahpool',
-  map: 'Map',
-};
 
 /** Operations per second of a phase, or undefined if the phase did not run. */
 export function rate(phase) {
@@ -119,7 +111,7 @@ export function resultsTable(run, keys) {
   const header = `| contender | ${COLUMNS.map(([h]) => h).join(' | ')} |`;
   const rule = `| --- | ${COLUMNS.map(() => '---:').join(' | ')} |`;
   const rows = [];
-  for (const [id, label] of Object.entries(LABELS)) {
+  for (const [id, label] of Object.entries(run.meta.labels)) {
     const r = find(run.results, keys, id);
     if (r !== undefined) rows.push(`| ${label} | ${COLUMNS.map(([, f]) => f(r)).join(' | ')} |`);
   }
@@ -200,7 +192,8 @@ export function markdownSection(run) {
     `Measured ${meta.date} on ${meta.machine}, Chromium ${meta.chromium} (headless, on-disk profile), one browser session;`,
     '`bench/run-browser.mjs` (`npm run bench`, or `bash scripts/bench-browser.sh` alone). Every contender runs in its',
     'own module worker, called synchronously there (no message per operation). Native RocksDB numbers are from',
-    "Debian's `db_bench` run by the same command just before the browser (same flags as `scripts/bench-engine.sh`).",
+    "Debian's `db_bench`, run by the same command before the contenders while the page idles (same flags as",
+    '`scripts/bench-engine.sh`: WAL on, no sync, no compression, one thread).',
     `Load average (1 min) ${meta.load.map((l) => l.toFixed(1)).join(' at the start, ')} at the end of the run (other work shared the machine).`,
     '',
     `Workload: random 16-byte keys with random 100-byte values (seed ${meta.seed}), written in random order; then`,
@@ -217,7 +210,7 @@ export function markdownSection(run) {
   if (largest !== undefined) {
     parts.push(`What limits the targets (at ${largest.toLocaleString('en-US')} keys):`, '', ...limits(run, largest).map((l) => `- ${l}`), '');
   }
-  parts.push('What ran:', '', ...details.map(([id, detail]) => `- ${LABELS[id] ?? id}: ${detail}`), '');
+  parts.push('What ran:', '', ...details.map(([id, detail]) => `- ${meta.labels[id] ?? id}: ${detail}`), '');
   parts.push('Semantics and limits:', '', ...notes.map((n) => `- ${n}`));
   parts.push(
     `- one-per-call puts of IndexedDB and sqlite pay a transaction each, so they write at most ${meta.perOpCap.toLocaleString('en-US')} keys (marked "capped"); their reads and scans use the batched load`,

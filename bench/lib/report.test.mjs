@@ -3,11 +3,12 @@ import { parseDbBench } from './native.mjs';
 import { inconsistencies, limits, markdownSection, ratios, ratiosTable, replaceSection, resultsTable, SECTION_TITLE } from './report.mjs';
 
 const spec = (contender, keys = 1000) => ({ contender, keys, seed: 1, perOpCap: 100, loadCap: 1000, batchSize: 10, gets: 1000, scans: 10, scanLength: 100, commits: 5 });
+const LABELS = { 'engine-opfs': 'edgestate engine, OPFS', 'engine-memory': 'edgestate engine, memory', idb: 'IndexedDB (idb)', 'sqlite-sahpool': 'sqlite-wasm, opfs-sahpool', map: 'Map' };
 const phase = (ops, ms, extra = {}) => ({ ops, ms, capped: false, ...extra });
 
 function sampleRun() {
   return {
-    meta: { date: '2030-01-01', machine: '2 cores', chromium: '156', rocksdb: '7.8.3-2', seed: 1, perOpCap: 100, loadCap: 1000, batchSize: 10, load: [0.5, 1.25] },
+    meta: { date: '2030-01-01', machine: '2 cores', chromium: '156', rocksdb: '7.8.3-2', seed: 1, perOpCap: 100, loadCap: 1000, batchSize: 10, load: [0.5, 1.25], labels: LABELS },
     native: { 1000: { fillrandom: 100_000, readrandom: 200_000 } },
     results: [
       {
