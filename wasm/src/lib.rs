@@ -20,6 +20,7 @@ pub mod compaction;
 pub mod db;
 pub mod dbformat;
 mod error;
+pub mod export;
 pub mod iter;
 pub mod log;
 pub mod mem;

@@ -3,7 +3,10 @@
 //! ```text
 //! edgestate-lsm --db=DIR [--hex] COMMAND
 //!   put K V | get K | delete K | scan [--from=K] [--to=K] | load | dump-sst FILE | verify | stats
+//! edgestate-lsm unpack EXPORT DIR
 //! ```
+//! `unpack` checks a checkpoint export (`.esckp`, docs/checkpoints.md) and writes its files into
+//! DIR: a database `ldb --db=DIR` (and edgestate) opens.
 //! `load` reads `key<TAB>value` lines from stdin; `scan` and `dump-sst` print them. With `--hex`,
 //! keys and values are hex on input and output.
 
@@ -16,7 +19,7 @@ use edgestate_lsm::table::Table;
 use edgestate_lsm::vfs::{OpenMode, StdFsVfs, Vfs};
 use edgestate_lsm::{Error, Result};
 
-const USAGE: &str = "usage: edgestate-lsm --db=DIR [--hex] put K V | get K | delete K | scan [--from=K] [--to=K] | load | dump-sst FILE | verify | stats";
+const USAGE: &str = "usage: edgestate-lsm --db=DIR [--hex] put K V | get K | delete K | scan [--from=K] [--to=K] | load | dump-sst FILE | verify | stats\n       edgestate-lsm unpack EXPORT DIR";
 
 struct Args {
     db: Option<String>,
@@ -108,6 +111,17 @@ fn run(args: Args) -> std::result::Result<(), String> {
     let hex = args.hex;
     let out = std::io::stdout();
     let mut out = std::io::BufWriter::new(out.lock());
+    if let ["unpack", export, dir] = words.as_slice() {
+        let mut input = std::io::BufReader::new(
+            std::fs::File::open(export).map_err(|e| format!("{export}: {e}"))?,
+        );
+        let files = edgestate_lsm::export::unpack_to_dir(&mut input, std::path::Path::new(dir))
+            .map_err(err)?;
+        for f in files {
+            writeln!(out, "{}\t{}", f.name, f.size).map_err(|e| e.to_string())?;
+        }
+        return Ok(());
+    }
     if let ["dump-sst", file] = words.as_slice() {
         let path = std::path::Path::new(file);
         let dir = path

@@ -3,7 +3,7 @@
  * Debian's `ldb` lists its column families (one per state) and scans the same keys.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, openSync, rmSync, writeSync, closeSync, fsyncSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
@@ -48,13 +48,20 @@ async function unpack(blob: Blob, dir: string): Promise<void> {
   });
 }
 
+/** The native CLI, built if needed (`npm test` builds it with the Rust tests). */
+function cli(): string {
+  const root = new URL('../../../../wasm/', import.meta.url).pathname;
+  execFileSync('cargo', ['build', '--quiet', '--bin', 'edgestate-lsm'], { cwd: root, stdio: 'inherit' });
+  return join(root, 'target/debug/edgestate-lsm');
+}
+
 function ldb(...args: string[]): string {
   return execFileSync('ldb', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 const hex = (b: Uint8Array): string => `0x${Buffer.from(b).toString('hex').toUpperCase()}`;
 
-it('an exported LSM checkpoint opens in ldb with one column family per state and the same keys', async () => {
+it('an exported LSM checkpoint opens in ldb with one column family per state and the same keys', { timeout: 120_000 }, async () => {
   const backend = await LsmStateBackend.open({
     maxParallelism: 128,
     keyGroups: fullKeyGroupRange(128),
@@ -83,6 +90,22 @@ it('an exported LSM checkpoint opens in ldb with one column family per state and
   const dir = mkdtempSync(join(tmpdir(), 'edgestate-ldb-'));
   dirs.push(dir);
   await unpack(blob, dir);
+  // The Rust CLI (a second reader of the format) unpacks the same files.
+  const cliDir = mkdtempSync(join(tmpdir(), 'edgestate-cli-'));
+  dirs.push(cliDir);
+  const exportFile = join(cliDir, 'checkpoint.esckp');
+  const bytes = new Uint8Array(await blob.arrayBuffer());
+  writeFileSync(exportFile, bytes);
+  execFileSync(cli(), ['unpack', exportFile, join(cliDir, 'db')]);
+  expect(readdirSync(join(cliDir, 'db')).sort()).toEqual(readdirSync(dir).sort());
+  for (const name of readdirSync(dir)) expect(readFileSync(join(cliDir, 'db', name)).equals(readFileSync(join(dir, name)))).toBe(true);
+  // A damaged export is refused and leaves no database files behind.
+  const damaged = bytes.slice();
+  damaged[damaged.length - 100]! ^= 0x10;
+  writeFileSync(exportFile, damaged);
+  expect(() => execFileSync(cli(), ['unpack', exportFile, join(cliDir, 'bad')], { stdio: 'pipe' })).toThrow(/checksum mismatch/);
+  expect(readdirSync(join(cliDir, 'bad'))).toEqual([]);
+
   const families = ldb(`--db=${dir}`, 'list_column_families');
   for (const name of ['default', 'counts', 'prefs']) expect(families).toContain(name);
   const scanned = new Map<string, string>();
