@@ -4,9 +4,10 @@
  */
 import { wrap } from 'comlink';
 import * as errors from '../web/src/errors.js';
-import { EdgestateError } from '../web/src/errors.js';
 import { chooseStorage } from '../web/src/storage/choose.js';
 import { requestPersistence } from '../web/src/storage/persistence.js';
+import { startCheckpointsPanel, type CheckpointsPanel } from './checkpoints/panel.js';
+import { describeError } from './describe-error.js';
 import { connect, type EngineClient, type OpenResult, type WorkerStorageKind } from '../worker/index.js';
 import type { ConformanceReport, ConformanceStorage, ConformanceWorkerApi } from './diagnostics/conformance-worker.js';
 import { runDifferential, type DifferentialReport } from './diagnostics/differential.js';
@@ -55,14 +56,9 @@ function showRecovery(result: OpenResult): void {
   void refresh();
 }
 
-function describe(e: unknown): string {
-  if (e instanceof EdgestateError) return `${e.name} (${e.code}): ${e.message}`;
-  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-}
-
 function showError(e: unknown): void {
   const result = $('result');
-  result.textContent = describe(e);
+  result.textContent = describeError(e);
   result.className = 'result error';
 }
 
@@ -214,7 +210,7 @@ $('crash-test').addEventListener('click', () => {
   out.textContent = 'running…';
   crashTest().then(
     (r) => (out.textContent = `killed the worker after ${r.acked.length} acknowledged writes (${r.inFlightWhenKilled} in flight); found ${r.found} of ${r.acked.length} after reopening`),
-    (e: unknown) => (out.textContent = describe(e)),
+    (e: unknown) => (out.textContent = describeError(e)),
   );
 });
 
@@ -227,7 +223,7 @@ $('conformance').addEventListener('click', () => {
       (out.textContent = reports
         .map((r) => `${r.storage}: ${r.checks - r.failures.length}/${r.checks} checks pass${r.failures.map((f) => `; ${f.check}: ${f.error}`).join('')}`)
         .join(' · ')),
-    (e: unknown) => (out.textContent = describe(e)),
+    (e: unknown) => (out.textContent = describeError(e)),
   );
 });
 $('state-conformance').addEventListener('click', () => {
@@ -247,7 +243,7 @@ $('state-conformance').addEventListener('click', () => {
   };
   run().then(
     (text) => (out.textContent = text),
-    (e: unknown) => (out.textContent = describe(e)),
+    (e: unknown) => (out.textContent = describeError(e)),
   );
 });
 $('differential').addEventListener('click', () => {
@@ -258,7 +254,7 @@ $('differential').addEventListener('click', () => {
       (out.textContent =
         `seed ${r.seed}: ${r.operations} operations in ${r.millis} ms, ${r.mismatches.length} mismatches` +
         r.mismatches.map((m) => `; #${m.index} ${m.operation}: expected ${m.expected}, got ${m.actual}`).join('')),
-    (e: unknown) => (out.textContent = describe(e)),
+    (e: unknown) => (out.textContent = describeError(e)),
   );
 });
 
@@ -281,6 +277,8 @@ declare global {
       readonly checkpointStores: { readonly indexedDbCheckpointStore: typeof indexedDbCheckpointStore; readonly opfsCheckpointStore: typeof opfsCheckpointStore };
       runCheckpointStoreConformance: typeof runCheckpointStoreConformance;
       differential: typeof differential;
+      /** The Checkpoints panel (its backend opens on first use). */
+      readonly checkpoints: CheckpointsPanel;
     };
   }
 }
@@ -301,4 +299,5 @@ window.edgestateDemo = {
   checkpointStores: { indexedDbCheckpointStore, opfsCheckpointStore },
   runCheckpointStoreConformance,
   differential,
+  checkpoints: startCheckpointsPanel(),
 };
