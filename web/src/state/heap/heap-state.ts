@@ -20,6 +20,7 @@
  */
 import { CorruptionError, InvalidArgumentError } from '../../errors.js';
 import type { KeyContext, ResolvedKey } from '../key-context.js';
+import { keyGroupOf } from '../key-groups.js';
 import { decodeStateKey, stateKey } from '../key-layout.js';
 import { StateDroppedError } from '../state-errors.js';
 import { TtlPolicy } from '../ttl.js';
@@ -390,13 +391,13 @@ export abstract class HeapState<K, N, C extends Cell<N>> implements State<K, N> 
     }
     const k = this.#keySerializer.deserialize(d.key.slice());
     const namespace = d.namespace === undefined ? undefined : ns!.deserialize(d.namespace.slice());
-    const loc = this.locate(k, namespace);
     // The key must hash to the group it was stored under, else its layout is not this one.
-    const group = loc.keyGroup ?? this.ctx.keys.keyGroupOf(this.#keySerializer, k);
+    const group = keyGroupOf(d.key, this.ctx.keys.maxParallelism);
     if (group !== d.keyGroup) {
       throw new CorruptionError(`state "${this.name}": a key stored in key group ${d.keyGroup} hashes to ${group}`, { state: this.name });
     }
-    loc.keyGroup = group;
+    const loc = this.locate(k, namespace);
+    loc.keyGroup ??= group;
     this.decodeEntry(loc, d.mapKey, value);
   }
 
