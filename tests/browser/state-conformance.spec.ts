@@ -37,3 +37,13 @@ for (const storage of ['opfs', 'indexeddb'] as const) {
     console.log(`lsm state conformance on ${storage}: ${report.cases} cases, ${report.databases} databases, ${report.millis} ms`);
   });
 }
+
+test('the demo’s State conformance button reports every case and store check passing', async ({ page }) => {
+  test.setTimeout(180_000);
+  await page.getByTestId('state-conformance').click();
+  await expect(page.getByTestId('diagnostics-result')).toHaveText(
+    /^lsm on opfs: (\d+)\/\1 cases pass · lsm on indexeddb: (\d+)\/\2 cases pass · indexeddb checkpoint store: (\d+)\/\3 checks pass · opfs checkpoint store: (\d+)\/\4 checks pass$/,
+    { timeout: 120_000 },
+  );
+  expect(await leftovers(page)).toEqual([]);
+});
