@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { CheckpointFormatError } from '../checkpoint/checkpoint-errors.js';
 import { InvalidArgumentError } from '../errors.js';
 import { memoryStorage } from '../storage/memory.js';
 import { ManualClock } from './clock.js';
@@ -34,6 +35,23 @@ describe('createStateBackend', () => {
     lsm.valueState({ name: 'v', key: serde.string, value: serde.i32 }).put('k', 1);
     expect(lsm.valueState({ name: 'v', key: serde.string, value: serde.i32 }).get('k')).toBe(1);
     await lsm.close();
+  });
+
+  it("refuses a heap backend's checkpoint retention below 1 and a restore source that is no checkpoint", async () => {
+    await expect(createStateBackend({ kind: 'heap', checkpoints: { retain: 0 } })).rejects.toBeInstanceOf(InvalidArgumentError);
+    const wasm = readFileSync(new URL('../../../wasm/pkg/edgestate_lsm_bg.wasm', import.meta.url));
+    await expect(createStateBackend({ kind: 'heap', wasm, restoreFrom: new Uint8Array(64) })).rejects.toBeInstanceOf(CheckpointFormatError);
+  });
+
+  it('opens a heap backend from a checkpoint of another heap backend', async () => {
+    const wasm = readFileSync(new URL('../../../wasm/pkg/edgestate_lsm_bg.wasm', import.meta.url));
+    const V = { name: 'v', key: serde.string, value: serde.i32 } as const;
+    const a = await createStateBackend({ kind: 'heap', wasm });
+    a.valueState(V).put('k', 7);
+    const blob = await a.exportCheckpoint((await a.checkpoint({ metadata: { at: 1 } })).id);
+    const b = await createStateBackend({ kind: 'heap', wasm, restoreFrom: blob });
+    expect([b.valueState(V).get('k'), b.restoredMetadata]).toEqual([7, { at: 1 }]);
+    await Promise.all([a.close(), b.close()]);
   });
 
   it('uses the given clock for TTL', async () => {
