@@ -14,6 +14,7 @@ import { runDifferential, type DifferentialReport } from './diagnostics/differen
 import { runBrowserCheckpointStoreConformance, type BrowserCheckpointStore, type CheckpointStoreReport } from './diagnostics/checkpoint-store-runs.js';
 import { indexedDbCheckpointStore } from '../web/src/checkpoint/idb-store.js';
 import { opfsCheckpointStore } from '../web/src/checkpoint/opfs-store.js';
+import type { CheckpointRoundTripReport } from './diagnostics/checkpoint-round-trip.js';
 import type { StateConformanceReport, StateConformanceStorage } from './diagnostics/state-conformance.js';
 import type { StateWorkerApi } from './diagnostics/state-worker.js';
 
@@ -168,6 +169,11 @@ function runCheckpointStoreConformance(store: BrowserCheckpointStore, where: 'pa
   return withStateWorker((api) => api.runCheckpointStoreConformance(store));
 }
 
+/** An LSM backend's chain of checkpoints into a browser checkpoint store, then a restore (in a worker). */
+function runCheckpointRoundTrip(store: BrowserCheckpointStore): Promise<CheckpointRoundTripReport> {
+  return withStateWorker((api) => api.runCheckpointRoundTrip(store));
+}
+
 /** Runs the differential test (engine in fresh workers vs a model) on a new database of `storage`. */
 function differential(options: { storage: WorkerStorageKind; seed: number; operations: number }): Promise<DifferentialReport> {
   return runDifferential({
@@ -276,6 +282,7 @@ declare global {
       /** The browser checkpoint stores, for tests that look inside them. */
       readonly checkpointStores: { readonly indexedDbCheckpointStore: typeof indexedDbCheckpointStore; readonly opfsCheckpointStore: typeof opfsCheckpointStore };
       runCheckpointStoreConformance: typeof runCheckpointStoreConformance;
+      runCheckpointRoundTrip: typeof runCheckpointRoundTrip;
       differential: typeof differential;
       /** The Checkpoints panel (its backend opens on first use). */
       readonly checkpoints: CheckpointsPanel;
@@ -298,6 +305,7 @@ window.edgestateDemo = {
   runStateConformance,
   checkpointStores: { indexedDbCheckpointStore, opfsCheckpointStore },
   runCheckpointStoreConformance,
+  runCheckpointRoundTrip,
   differential,
   checkpoints: startCheckpointsPanel(),
 };
