@@ -423,6 +423,12 @@ impl Database {
         Ok(n as f64)
     }
 
+    /// `[entries, bytes]` of column family `cf` (see `Db::column_family_size`).
+    pub fn column_family_size(&self, cf: u32) -> JsResult<Array> {
+        let (entries, bytes) = self.db.column_family_size(cf).map_err(to_js)?;
+        Ok(Array::of2(&(entries as f64).into(), &(bytes as f64).into()))
+    }
+
     /// Counters; see `report::stats`.
     pub fn stats(&self) -> Object {
         report::stats(&self.db.stats())

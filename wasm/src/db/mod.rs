@@ -203,6 +203,23 @@ impl Db {
         s
     }
 
+    /// Size of column family `cf`: `(entries, bytes)` over its memtable and tables. Entries
+    /// count every version and tombstone (an upper bound of live keys, as RocksDB's
+    /// `rocksdb.estimate-num-keys`); bytes are table file sizes plus memtable memory.
+    pub fn column_family_size(&self, cf: u32) -> Result<(u64, u64)> {
+        let cf = self.cf(cf)?;
+        let mut entries = cf.mem.len() as u64;
+        let mut bytes = cf.mem.approximate_memory_usage() as u64;
+        for (_, file) in cf.levels.all_files() {
+            bytes += file.file_size;
+            entries += self
+                .tables
+                .get(file.number)
+                .map_or(0, |t| t.properties().num_entries);
+        }
+        Ok((entries, bytes))
+    }
+
     /// Makes every acknowledged write durable.
     pub fn sync(&mut self) -> Result<()> {
         self.check_writable()?;

@@ -327,6 +327,15 @@ export class ColumnFamily implements BatchTarget {
     for (const [key] of this.#iterate(options, true)) yield key;
   }
 
+  /**
+   * Estimated size without a scan: entries in the memtable and tables (every version and
+   * tombstone counts: an upper bound of live keys) and bytes (table files plus memtable memory).
+   */
+  estimateSize(): { readonly entries: number; readonly bytes: number } {
+    const [entries, bytes] = this.#core.call((db) => db.column_family_size(this.id)) as [number, number];
+    return { entries, bytes };
+  }
+
   /** The number of live keys in range. Scans them: O(keys). */
   count(options: IterateOptions = {}): number {
     const range = rangeOf(options);

@@ -173,7 +173,10 @@ export const stateCases: readonly ConformanceCase[] = [
         assertEqual(t.get('x'), [1], 'other state kept');
         s.put('x', 5);
         assertEqual(s.get('x'), 5, 'usable after clearAll');
-        assertEqual(b.metrics().states['a']?.entries, 1, 'metrics count entries');
+        // Exact on the heap; on LSM an estimate from the engine (versions and tombstones count
+        // until compaction drops them), so an upper bound.
+        const entries = b.metrics().states['a']?.entries ?? -1;
+        assertTrue(b.kind === 'lsm' ? entries >= 1 : entries === 1, `metrics count entries: got ${entries}`);
       }),
   },
   {

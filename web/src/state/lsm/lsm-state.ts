@@ -239,14 +239,13 @@ export abstract class LsmState<K, N> implements State<K, N> {
     this.#onDrop(this.name);
   }
 
-  /** Size for `metrics()`: (key, namespace) pairs counted by a scan, bytes estimated from it. */
+  /**
+   * Size for `metrics()`, estimated by the engine without a scan: entries in memtable and tables
+   * (versions and tombstones included, so an upper bound; a map state counts map entries, a
+   * timer-free state one entry per key and namespace) and their bytes.
+   */
   metrics(): StateMetrics {
-    let entries = 0;
-    let bytes = 0;
-    for (const _ of this.keysAndNamespaces()) entries++;
-    this.cf.forEach(this.#rangeBounds(), (k, v) => {
-      bytes += k.length + v.length;
-    });
+    const { entries, bytes } = this.cf.estimateSize();
     return { kind: this.kind, entries, estimatedBytes: bytes };
   }
 
