@@ -56,15 +56,23 @@ async function* pinnedChunks(db: LsmDatabase, name: string, size: number, crc: {
  * referenced, not stored again; then keeps the newest `retain` checkpoints and deletes every file
  * none of them references.
  */
-export async function takeCheckpoint(db: LsmDatabase, store: CheckpointStore, facts: CheckpointFacts, retain: number, now: () => number): Promise<CheckpointRecord> {
-  const started = performance.now();
+export async function takeCheckpoint(
+  db: LsmDatabase,
+  store: CheckpointStore,
+  facts: CheckpointFacts,
+  retain: number,
+  now: () => number,
+  /** Which backend's state `db` holds, and when taking the checkpoint began (`performance.now()`). */
+  origin: { readonly backend: 'lsm' | 'heap'; readonly started?: number } = { backend: 'lsm' },
+): Promise<CheckpointRecord> {
+  const started = origin.started ?? performance.now();
   const dbId = databaseId(db);
   const meta = db.defaultColumnFamily;
   const counter = Number(meta.getString(META.checkpointCounter) ?? '0') + 1;
   const id = `ckpt-${String(counter).padStart(10, '0')}`;
   const createdAt = now();
   meta.put(META.checkpointCounter, String(counter));
-  meta.put(META.checkpoint, JSON.stringify({ ...facts, backend: 'lsm', checkpointId: id, createdAt }));
+  meta.put(META.checkpoint, JSON.stringify({ ...facts, backend: origin.backend, checkpointId: id, createdAt }));
   const pin = db.pinCheckpoint();
   const uploaded = new Set<string>();
   try {
@@ -101,7 +109,7 @@ export async function takeCheckpoint(db: LsmDatabase, store: CheckpointStore, fa
     const record: CheckpointRecord = {
       id,
       createdAt,
-      backend: 'lsm',
+      backend: origin.backend,
       incremental: reused > 0,
       totalBytes: files.reduce((n, f) => n + f.size, 0),
       deltaBytes: delta,
