@@ -77,7 +77,7 @@ function open(database: string, restoreFrom?: Blob): Promise<LsmStateBackend> {
     // A checkpoint flushes every column family at once (four here: default and three states),
     // each flush opening a table synchronously; the pool's default 4 spare handles run out
     // before it can grow (StorageExhaustedError), so keep more ready.
-    storage: opfsStorage(`${DEMO_DATABASE_FOLDER}/${database}`, { lockTimeoutMs: 5000, spareSlots: 16 }),
+    storage: opfsStorage(`${DEMO_DATABASE_FOLDER}/${database}`, { lockTimeoutMs: 5000 }),
     lsm: resolveLsmOptions({ profile: 'memoryConstrained' }),
     checkpoints: { store, retain: DEMO_RETAIN },
     ...(restoreFrom === undefined ? {} : { restoreFrom }),

@@ -66,7 +66,7 @@ export async function runCheckpointRoundTrip(kind: BrowserCheckpointStore, check
     clock: new ManualClock(1_000),
     // Small memtables, so the chain spreads over many tables and the deltas are real deltas.
     lsm: resolveLsmOptions({ writeBufferSize: 64 << 10 }),
-    storage: opfsStorage(`${ROUND_TRIP_PREFIX}/${run}-${db}`, { spareSlots: 16 }),
+    storage: opfsStorage(`${ROUND_TRIP_PREFIX}/${run}-${db}`),
     checkpoints: { store, retain },
   });
   try {

@@ -40,7 +40,7 @@ impl fmt::Display for IoErrorKind {
 
 /// Every way an engine call can fail. Corruption variants name the file and the byte offset.
 #[non_exhaustive]
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum Error {
     /// The storage underneath failed.
     #[error("{op}{}{file}: {kind}: {message}", if file.is_empty() { "" } else { " " })]
@@ -92,6 +92,18 @@ pub enum Error {
 }
 
 impl Error {
+    /// Whether the storage is full or not ready for another file: worth retrying later, after
+    /// space was freed or the host prepared more room.
+    pub fn is_out_of_space(&self) -> bool {
+        matches!(
+            self,
+            Error::Io {
+                kind: IoErrorKind::QuotaExceeded | IoErrorKind::Exhausted,
+                ..
+            }
+        )
+    }
+
     /// A stable machine-readable code, mirrored by the TypeScript error classes.
     pub fn code(&self) -> &'static str {
         match self {
@@ -103,6 +115,10 @@ impl Error {
                 kind: IoErrorKind::Locked,
                 ..
             } => "DATABASE_LOCKED",
+            Error::Io {
+                kind: IoErrorKind::Exhausted,
+                ..
+            } => "STORAGE_EXHAUSTED",
             Error::Io { .. } => "IO",
             Error::Corruption { .. } => "CORRUPTION",
             Error::KeyTooLarge { .. } => "KEY_TOO_LARGE",

@@ -46,6 +46,9 @@ pub(crate) fn stats(s: &DbStats) -> Object {
     set(&cache, "misses", s.block_cache.misses as f64);
     set(&cache, "evictions", s.block_cache.evictions as f64);
     set(&obj, "blockCache", cache);
+    if let Some(e) = &s.maintenance_error {
+        set(&obj, "maintenanceError", e.as_str());
+    }
     obj
 }
 

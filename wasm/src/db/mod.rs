@@ -76,6 +76,8 @@ pub struct DbStats {
     pub snapshots: u64,
     /// The block cache's counters (capacity, usage, hits, misses, evictions).
     pub block_cache: crate::cache::CacheStats,
+    /// Why flushing or compacting is on hold (storage full or not ready), if it is.
+    pub maintenance_error: Option<String>,
 }
 
 /// A consistent point to read at; release it with [`Db::release_snapshot`] so that compaction
@@ -117,6 +119,10 @@ pub struct Db {
     /// Table numbers each pinned checkpoint references: kept on disk until released.
     pins: BTreeMap<u64, Vec<u64>>,
     next_pin: u64,
+    /// A flush or compaction that failed for want of space after a successful write; retried
+    /// by the next write (`write::stall_if_needed`).
+    /// (the error, memtable bytes when it happened).
+    deferred_maintenance: Option<(crate::Error, usize)>,
     /// The compaction in progress, advanced by `maintain`.
     job: Option<compact::CompactionJob>,
 }
@@ -200,6 +206,10 @@ impl Db {
         s.last_sequence = self.last_sequence;
         s.snapshots = self.snapshots.values().map(|&n| n as u64).sum();
         s.block_cache = self.tables.cache_stats();
+        s.maintenance_error = self
+            .deferred_maintenance
+            .as_ref()
+            .map(|(e, _)| e.to_string());
         s
     }
 

@@ -283,6 +283,7 @@ impl Db {
             pins: BTreeMap::new(),
             next_pin: 1,
             job: None,
+            deferred_maintenance: None,
         })
     }
 }

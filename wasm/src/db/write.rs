@@ -72,6 +72,7 @@ impl Db {
         for op in batch.ops() {
             self.validate(&op)?;
         }
+        self.stall_if_needed()?;
         if batch.count() == 0 {
             // Nothing to log, but a sync request still covers earlier writes.
             return if opts.sync { self.sync() } else { Ok(()) };
@@ -100,9 +101,58 @@ impl Db {
         }
         self.last_sequence = seq - 1;
         if self.options.inline_maintenance {
-            self.maintain_all()?;
+            self.maintain_after_write()?;
         }
         Ok(())
+    }
+
+    /// Flushes and compacts after a write that is already logged and applied. When storage is
+    /// full or not ready (`QuotaExceeded`, `Exhausted`), the write still succeeded: the failure
+    /// is kept and maintenance retried by the next write (see `stall_if_needed`), as RocksDB
+    /// treats a failed flush as a background error rather than failing the write that
+    /// triggered it. Other failures are returned.
+    fn maintain_after_write(&mut self) -> Result<()> {
+        match self.maintain_all() {
+            Ok(()) => {
+                self.deferred_maintenance = None;
+                Ok(())
+            }
+            Err(e) if e.is_out_of_space() && self.write_error.is_none() => {
+                self.deferred_maintenance = Some((e, self.memtable_bytes()));
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    fn memtable_bytes(&self) -> usize {
+        self.cfs
+            .values()
+            .map(|cf| cf.mem.approximate_memory_usage())
+            .sum()
+    }
+
+    /// Before a write, while maintenance is deferred: retries it; if it still fails and the
+    /// memtables hold twice their budget, refuses the write (nothing written) with that error —
+    /// memory must not grow without bound while storage stays full.
+    fn stall_if_needed(&mut self) -> Result<()> {
+        let Some((_, held_at_failure)) = &self.deferred_maintenance else {
+            return Ok(());
+        };
+        if !self.options.inline_maintenance {
+            return Ok(());
+        }
+        // Retried after another quarter write buffer of writes (a failed flush may have written
+        // most of a table before the storage refused it: not on every write), or at the limit.
+        let limit = 2 * self.options.write_buffer_budget();
+        let held = self.memtable_bytes();
+        if held >= held_at_failure + self.options.write_buffer_size / 4 || held >= limit {
+            self.maintain_after_write()?;
+        }
+        match &self.deferred_maintenance {
+            Some((e, _)) if self.memtable_bytes() >= limit => Err(e.clone()),
+            _ => Ok(()),
+        }
     }
 
     fn validate(&self, op: &BatchOp<'_>) -> Result<()> {

@@ -175,6 +175,12 @@ export interface LsmStats {
   /** Open snapshots (including those iterators hold). */
   readonly snapshots: number;
   readonly blockCache: BlockCacheStats;
+  /**
+   * Set while flushing or compacting is on hold because the storage is full or not ready:
+   * writes still succeed (into memory and the log) until memtables hold twice their budget,
+   * then fail with that error; the next write after room appears catches up.
+   */
+  readonly maintenanceError?: string;
 }
 
 function limitOption(value: number | undefined, fallback: number, what: string): number {
@@ -245,6 +251,7 @@ export async function openLsm(options: OpenLsmOptions): Promise<LsmDatabase> {
     for (const [name, o] of Object.entries(options.columnFamilies ?? {})) {
       db.registerColumnFamily(name, o.merge);
     }
+    await db.reserveFiles();
     return db;
   } catch (e) {
     if (db !== undefined) await db.close().catch(() => undefined);
@@ -290,6 +297,15 @@ export class LsmDatabase {
     if (this.#idOf(name) === undefined) this.createColumnFamily(name, merge === undefined ? {} : { merge });
   }
 
+  /**
+   * Asks the storage to be ready to create `files` files synchronously (default: what a flush
+   * of every column family needs, with room to spare). Resolves at once on storages that need
+   * no preparation.
+   */
+  async reserveFiles(files = this.columnFamilyNames().length + 4): Promise<void> {
+    await this.#storage.reserve?.(files);
+  }
+
   /** Whether {@link LsmDatabase.close} has been called. */
   get closed(): boolean {
     return this.#core.closed;
@@ -319,6 +335,8 @@ export class LsmDatabase {
     const merge = checkMerge(options.merge, `column family ${JSON.stringify(name)}`);
     const id = this.#core.call((db) => db.create_column_family(name, merge));
     this.#merges.set(name, merge);
+    // A flush now writes one more table at once: have the storage prepare for it meanwhile.
+    this.reserveFiles().catch(() => undefined);
     return new ColumnFamily(this.#core, id, name, merge);
   }
 

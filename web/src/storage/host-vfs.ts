@@ -67,4 +67,10 @@ export interface OpenedStorage {
   flush(): Promise<void>;
   /** Flushes, then releases handles and the lock. The engine must be closed first. */
   close(): Promise<void>;
+  /**
+   * Makes sure `files` new files can be created synchronously from now on (storages that must
+   * prepare file handles ahead, like the OPFS pool; others need not implement it). The engine
+   * creates one table per column family plus a log in one flush.
+   */
+  reserve?(files: number): Promise<void>;
 }

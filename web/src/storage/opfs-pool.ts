@@ -75,7 +75,13 @@ export interface OpfsStorageOptions {
    * wait a little (e.g. 3000 ms): the browser releases a killed worker's lock asynchronously.
    */
   readonly lockTimeoutMs?: number;
-  /** Free slots kept ready for new files (default 4). */
+  /**
+   * Free slots kept ready for new files (default 16, at most 64). File creation is synchronous
+   * inside the engine but opening an OPFS handle is not, so the pool grows ahead of need; a
+   * compaction creates its output tables before deleting its inputs, so one synchronous
+   * maintenance step can need a dozen new files. The engine raises this for databases with many
+   * column families (`reserve`). Each spare slot is an open handle (Safari allows 252 in all).
+   */
   readonly spareSlots?: number;
   /**
    * Largest total size of the database's files in bytes (slot headers not counted); a write or
@@ -85,6 +91,12 @@ export interface OpfsStorageOptions {
    */
   readonly maxBytes?: number;
 }
+
+/**
+ * Most free slots kept (each is an open sync access handle; Safari allows 252 in all, so a pool
+ * of live files plus this many stays well inside it).
+ */
+const MAX_SPARE = 64;
 
 function fnv1a(bytes: Uint8Array): number {
   let h = 0x811c9dc5;
@@ -156,7 +168,8 @@ class OpfsPoolVfs implements HostVfs {
   readonly #slots: Slot[];
   readonly #byName = new Map<string, Slot>();
   readonly #fds = new Map<number, Slot>();
-  readonly #spare: number;
+  /** Free slots kept ready; raised by {@link OpfsPoolVfs.ensureSpare} for databases with many files per flush. */
+  #spare: number;
   /** Limit on {@link OpfsPoolVfs.#used}, or `Infinity`. */
   readonly #maxBytes: number;
   /** Bytes of file data in named slots. Kept exact only when there is a limit to enforce. */
@@ -220,8 +233,12 @@ class OpfsPoolVfs implements HostVfs {
     slot.size = size;
   }
 
-  /** Adds free slots in the background so that `open(create)` never finds none. */
-  async ensureSpare(): Promise<void> {
+  /**
+   * Adds free slots so that `open(create)` never finds none: at least `atLeast` (which also
+   * becomes the number kept from now on, up to {@link MAX_SPARE}).
+   */
+  async ensureSpare(atLeast = this.#spare): Promise<void> {
+    this.#spare = Math.min(MAX_SPARE, Math.max(this.#spare, atLeast));
     while (this.#slots.filter((s) => s.name === undefined).length < this.#spare) {
       const fileName = `pool-${String(this.#nextSlotNumber++).padStart(4, '0')}.slot`;
       const file = (await this.#dir.getFileHandle(fileName, { create: true })) as FileHandleWithSync;
@@ -390,7 +407,7 @@ export function opfsStorage(name: string, options: OpfsStorageOptions = {}): Sto
     });
   }
   const lockTimeoutMs = options.lockTimeoutMs ?? 0;
-  const spare = options.spareSlots ?? 4;
+  const spare = options.spareSlots ?? 16;
   const maxBytes = options.maxBytes ?? Infinity;
   if (!Number.isInteger(lockTimeoutMs) || lockTimeoutMs < 0) {
     throw new InvalidArgumentError(`lockTimeoutMs must be a non-negative integer, got ${lockTimeoutMs}`, { lockTimeoutMs });
@@ -431,6 +448,7 @@ export function opfsStorage(name: string, options: OpfsStorageOptions = {}): Sto
           vfs,
           // Every engine `sync` is a `flush()` of the sync access handle: durable already.
           flush: () => Promise.resolve(),
+          reserve: (files: number) => vfs.ensureSpare(files),
           async close() {
             await vfs.closeAll();
             release();

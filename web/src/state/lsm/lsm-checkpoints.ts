@@ -66,6 +66,9 @@ export async function takeCheckpoint(
   origin: { readonly backend: 'lsm' | 'heap'; readonly started?: number } = { backend: 'lsm' },
 ): Promise<CheckpointRecord> {
   const started = origin.started ?? performance.now();
+  // Pinning flushes every column family at once: the storage must be ready for that many files.
+  // (Awaited first: from here to the pin nothing awaits, so the checkpoint is one instant.)
+  await db.reserveFiles();
   const dbId = databaseId(db);
   const meta = db.defaultColumnFamily;
   const counter = Number(meta.getString(META.checkpointCounter) ?? '0') + 1;
@@ -179,7 +182,8 @@ export async function restoreCheckpointFiles(source: RestoreSource, target: Stor
     let fd = -1;
     let offset = 0;
     header = await readExport(blob, {
-      begin(file) {
+      async begin(file) {
+        await staged.reserve?.(2);
         fd = staged.vfs.open(file.name, true);
         offset = 0;
       },
@@ -209,6 +213,8 @@ export async function restoreCheckpointFiles(source: RestoreSource, target: Stor
   try {
     const to = await target.open();
     try {
+      // Every file is created synchronously below: storages that prepare handles need that many.
+      await to.reserve?.(from.vfs.list().length + 4);
       for (const name of to.vfs.list()) to.vfs.delete(name);
       // CURRENT last: until it is there, the target holds no database at all.
       const names = from.vfs.list().filter((n) => n !== 'CURRENT');
