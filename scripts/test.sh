@@ -17,9 +17,11 @@ step "rust: fmt, clippy, tests"
 
 step "typescript: strict type-check"
 npx tsc --noEmit -p tsconfig.json
+npx tsc --noEmit -p bench/tsconfig.json
 
 step "unit: vitest"
 npx vitest run
+npx vitest run --config bench/vitest.config.ts
 
 step "browser: build demo, Playwright in Chromium"
 npx vite build --logLevel warn
