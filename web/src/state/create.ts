@@ -63,8 +63,12 @@ export interface LsmStateBackendOptions extends CommonStateBackendOptions {
   readonly timers?: 'lsm' | 'heap';
   /** Checkpoint storage (default: memory) and how many checkpoints to keep (default 3). */
   readonly checkpoints?: { readonly store?: CheckpointStore; readonly retain?: number };
-  /** A checkpoint to restore into `storage` first (an export blob/file/bytes/stream, or `{ store, id }`). */
-  readonly restoreFrom?: RestoreSource;
+  /**
+   * A checkpoint to restore into `storage` first (an export blob/file/bytes/stream, or `{ store,
+   * id }`); several when rescaling (every old instance's checkpoint overlapping this one's key
+   * groups).
+   */
+  readonly restoreFrom?: RestoreSource | readonly RestoreSource[];
   /** Where a restore is checked before `storage` is touched (default: memory). */
   readonly restoreStaging?: StorageAdapter;
 }

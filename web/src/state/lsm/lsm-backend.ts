@@ -12,6 +12,7 @@
 import { DatabaseClosedError, InvalidArgumentError } from '../../errors.js';
 import type { ColumnFamily } from '../../engine/column-family.js';
 import { openLsm, type LsmDatabase } from '../../engine/lsm-database.js';
+import { WriteBatch } from '../../engine/write-batch.js';
 import type { EngineSource } from '../../engine/wasm-module.js';
 import type { StorageAdapter } from '../../storage/host-vfs.js';
 import { memoryStorage } from '../../storage/memory.js';
@@ -73,8 +74,14 @@ export interface LsmBackendSettings {
   readonly cacheEntries?: number;
   /** Where `checkpoint()` stores checkpoints (default: in memory) and how many it keeps (default 3). */
   readonly checkpoints?: { readonly store?: CheckpointStore; readonly retain?: number };
-  /** Restore this checkpoint into `storage` (replacing its contents) before opening. */
-  readonly restoreFrom?: RestoreSource;
+  /**
+   * Restore this checkpoint into `storage` (replacing its contents) before opening. Rescaling:
+   * give every checkpoint of the old instances whose key groups overlap this instance's; the
+   * first is adopted as files, the others' owned key groups are copied in, and key groups this
+   * instance does not own are range-deleted. All are checked before `storage` is touched (the
+   * extra ones in memory).
+   */
+  readonly restoreFrom?: RestoreSource | readonly RestoreSource[];
   /**
    * Where a restore checks the checkpoint before touching `storage` (default: memory, so a
    * restore needs memory for the checkpoint's size; give an OPFS storage for larger ones).
@@ -116,8 +123,19 @@ export class LsmStateBackend implements KeyedStateBackend {
       throw new InvalidArgumentError('cacheEntries must be an integer >= 0', { cacheEntries: String(settings.cacheEntries) });
     }
     let restored: ExportHeader | undefined;
-    if (settings.restoreFrom !== undefined) {
-      restored = await restoreCheckpointFiles(settings.restoreFrom, settings.storage, settings.restoreStaging ?? memoryStorage('restore-staging'), settings.wasm);
+    const sources: readonly RestoreSource[] =
+      settings.restoreFrom === undefined ? [] : Array.isArray(settings.restoreFrom) ? settings.restoreFrom : [settings.restoreFrom as RestoreSource];
+    const staging = settings.restoreStaging ?? memoryStorage('restore-staging');
+    // Extra checkpoints (rescaling) are checked and held in memory first: nothing is touched
+    // until every source passed.
+    const extras: StorageAdapter[] = [];
+    for (const source of sources.slice(1)) {
+      const held = memoryStorage('restore-extra');
+      await restoreCheckpointFiles(source, held, staging, settings.wasm);
+      extras.push(held);
+    }
+    if (sources[0] !== undefined) {
+      restored = await restoreCheckpointFiles(sources[0], settings.storage, staging, settings.wasm);
     }
     // `cacheShare` is not passed: the engine splits its budget half and half (see EngineTuning).
     const db = await openLsm({
@@ -137,6 +155,7 @@ export class LsmStateBackend implements KeyedStateBackend {
     try {
       const backend = new LsmStateBackend(db, settings, retain);
       if (restored !== undefined) backend.#adoptRestored();
+      for (const extra of extras) await backend.#ingest(extra, settings.wasm);
       return backend;
     } catch (e) {
       await db.close();
@@ -341,6 +360,54 @@ export class LsmStateBackend implements KeyedStateBackend {
       }
     }
     meta.put(META.databaseId, crypto.randomUUID(), { sync: true });
+  }
+
+  /**
+   * Copies this instance's key groups of every state and timer service from the restored
+   * checkpoint database in `source` (rescaling: a new instance overlapping several old ones).
+   */
+  async #ingest(source: StorageAdapter, wasm: EngineSource | undefined): Promise<void> {
+    const other = await openLsm({ storage: source, columnFamilyDefaults: { merge: 'listAppend' }, ...(wasm === undefined ? {} : { wasm }) });
+    try {
+      const json = other.defaultColumnFamily.getString(META.checkpoint);
+      const facts = json === undefined ? undefined : (JSON.parse(json) as CheckpointFacts);
+      if (facts?.maxParallelism !== this.maxParallelism) {
+        throw new InvalidArgumentError(`a checkpoint to merge has maxParallelism ${String(facts?.maxParallelism)}, this backend ${this.maxParallelism}`, {
+          backend: this.maxParallelism,
+        });
+      }
+      const { from, to } = this.keyGroupRange;
+      const owned = { gte: Uint8Array.of(from >>> 8, from & 0xff), lt: Uint8Array.of((to + 1) >>> 8, (to + 1) & 0xff) };
+      const meta = this.#db.defaultColumnFamily;
+      for (const name of other.columnFamilyNames()) {
+        if (name === 'default') continue;
+        const timers = name.startsWith('_timers/');
+        if (!timers) {
+          const signature = other.defaultColumnFamily.getString(SIGNATURE_PREFIX + name);
+          const mine = meta.getString(SIGNATURE_PREFIX + name);
+          if (signature !== undefined && mine !== undefined && signature !== mine) {
+            throw new InvalidArgumentError(`state "${name}" differs between the checkpoints being merged`, { state: name });
+          }
+          if (signature !== undefined && mine === undefined) meta.put(SIGNATURE_PREFIX + name, signature);
+        }
+        const cf = this.#db.columnFamilyNames().includes(name) ? this.#db.columnFamily(name) : this.#db.createColumnFamily(name, { merge: 'listAppend' });
+        let batch = new WriteBatch();
+        for (const [k, v] of other.columnFamily(name).entries(timers ? {} : owned)) {
+          if (timers) {
+            const kg = (k[9]! << 8) | k[10]!;
+            if (kg < from || kg > to) continue;
+          }
+          batch.put(k, v, cf);
+          if (batch.byteLength > 1 << 20) {
+            this.#db.write(batch);
+            batch = new WriteBatch();
+          }
+        }
+        if (batch.count > 0) this.#db.write(batch);
+      }
+    } finally {
+      await other.close();
+    }
   }
 
   /** The app metadata of the checkpoint this backend was restored from (else undefined). */

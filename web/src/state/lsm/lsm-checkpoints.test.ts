@@ -141,12 +141,9 @@ describe('LSM checkpoints', () => {
 
   it('rescales 2→3 and 3→2: every key lands in exactly one instance', async () => {
     const keys = Array.from({ length: 2000 }, (_, i) => `user-${i}`);
-    const instances = async (ranges: KeyGroupRange[], restoreFrom?: Blob[]): Promise<LsmStateBackend[]> => {
+    const instances = async (ranges: KeyGroupRange[]): Promise<LsmStateBackend[]> => {
       const out: LsmStateBackend[] = [];
-      for (const [i, range] of ranges.entries()) {
-        // Every old instance's checkpoint is offered; each new one takes the overlapping ones.
-        out.push(await open(memoryStorage(), { keyGroups: range, ...(restoreFrom === undefined ? {} : { restoreFrom: restoreFrom[i]! }) }));
-      }
+      for (const range of ranges) out.push(await open(memoryStorage(), { keyGroups: range }));
       return out;
     };
     const ranges = (p: number): KeyGroupRange[] => Array.from({ length: p }, (_, i) => keyGroupRangeForInstance(128, p, i));
@@ -165,35 +162,18 @@ describe('LSM checkpoints', () => {
       expect(owner).toBeDefined();
     }
     const blobs2 = await Promise.all(two.map(async (b) => b.exportCheckpoint((await b.checkpoint()).id)));
-    // 2→3: instance j restores from each old checkpoint that overlaps it; here, with ranges in
-    // order, each new instance overlaps at most two old ones — restore from each and merge by
-    // writing the values read from the second into the first.
+    // 2→3 and back: each new instance restores from every old checkpoint (the first adopted as
+    // files, the others' owned key groups copied in); key groups it does not own are dropped.
     const three: LsmStateBackend[] = [];
-    for (const range of ranges(3)) {
-      const parts = await Promise.all(blobs2.map((blob) => open(memoryStorage(), { keyGroups: range, restoreFrom: blob })));
-      const [first, ...rest] = parts;
-      for (const other of rest) {
-        for (const k of other.valueState(COUNT).keys()) first!.valueState(COUNT).put(k, other.valueState(COUNT).get(k)!);
-        await other.close();
-      }
-      three.push(first!);
-    }
+    for (const range of ranges(3)) three.push(await open(memoryStorage(), { keyGroups: range, restoreFrom: blobs2 }));
     const seen = new Map<string, number>();
     for (const b of three) for (const k of b.valueState(COUNT).keys()) seen.set(k, (seen.get(k) ?? 0) + 1);
     expect(seen.size).toBe(keys.length);
     expect([...seen.values()].every((n) => n === 1)).toBe(true);
-    // 3→2 the same way.
+    for (const b of three) for (const k of b.valueState(COUNT).keys()) expect(b.valueState(COUNT).get(k)).toBe(k.length);
     const blobs3 = await Promise.all(three.map(async (b) => b.exportCheckpoint((await b.checkpoint()).id)));
     const back: LsmStateBackend[] = [];
-    for (const range of ranges(2)) {
-      const parts = await Promise.all(blobs3.map((blob) => open(memoryStorage(), { keyGroups: range, restoreFrom: blob })));
-      const [first, ...rest] = parts;
-      for (const other of rest) {
-        for (const k of other.valueState(COUNT).keys()) first!.valueState(COUNT).put(k, other.valueState(COUNT).get(k)!);
-        await other.close();
-      }
-      back.push(first!);
-    }
+    for (const range of ranges(2)) back.push(await open(memoryStorage(), { keyGroups: range, restoreFrom: blobs3 }));
     const again = new Map<string, number>();
     for (const b of back) for (const k of b.valueState(COUNT).keys()) again.set(k, (again.get(k) ?? 0) + 1);
     expect(again.size).toBe(keys.length);
