@@ -1,13 +1,12 @@
 /**
- * Runs the keyed-state conformance cases (`stateCases`, `ttlCases`, `timerCases`) against the LSM
- * backend on a real browser storage: OPFS (sync access handles, so only in a dedicated worker) or
+ * Runs every keyed-state conformance case (state kinds, TTL, timers, bad input, and the
+ * fast-check properties against the model, with fewer runs than in Node) against the LSM backend
+ * on a real browser storage: OPFS (sync access handles, so only in a dedicated worker) or
  * IndexedDB. Every backend a case opens gets a database of its own, deleted after the case.
  */
 import { deleteDB } from 'idb';
 import type { BackendRequest } from '../../web/src/state/conformance/case.js';
-import { stateCases } from '../../web/src/state/conformance/state-cases.js';
-import { timerCases } from '../../web/src/state/conformance/timer-cases.js';
-import { ttlCases } from '../../web/src/state/conformance/ttl-cases.js';
+import { conformanceCases } from '../../web/src/state/conformance/cases.js';
 import { fullKeyGroupRange } from '../../web/src/state/key-groups.js';
 import { resolveLsmOptions } from '../../web/src/state/lsm-options.js';
 import { LsmStateBackend } from '../../web/src/state/lsm/lsm-backend.js';
@@ -31,7 +30,7 @@ export interface StateConformanceFailure {
 /** What a run found. */
 export interface StateConformanceReport {
   readonly storage: StateConformanceStorage;
-  /** Cases run (all of stateCases, ttlCases and timerCases). */
+  /** Cases run (all of `conformanceCases()`). */
   readonly cases: number;
   /** Databases the cases opened (each deleted after its case). */
   readonly databases: number;
@@ -61,7 +60,8 @@ function describeError(e: unknown): string {
 export async function runLsmStateConformance(storage: StateConformanceStorage): Promise<StateConformanceReport> {
   const started = performance.now();
   const run = `${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6)}`;
-  const cases = [...stateCases, ...ttlCases, ...timerCases];
+  // Every property case opens a fresh database per run: 15 runs keep OPFS runs to seconds.
+  const cases = conformanceCases({ numRuns: 15 });
   const failures: StateConformanceFailure[] = [];
   let databases = 0;
   for (const c of cases) {

@@ -1,7 +1,8 @@
 /**
- * The heap backend's {@link TimerService}: one {@link TimerQueue} per time domain, as
- * timers/heap-timer-service.ts, plus what checkpoints need — every pending timer written in the
- * canonical layout of the LSM timer column family, and timers and watermark loaded back.
+ * {@link TimerService} on the heap (the heap backend's, and the LSM backend's with `timers:
+ * 'heap'`): one {@link TimerQueue} per time domain, plus what checkpoints need — every pending
+ * timer written in the canonical layout of the LSM timer column family, and timers and
+ * watermark loaded back.
  *
  * Canonical entry of a timer (lsm/lsm-timer-service.ts, docs/state-layout.md):
  *

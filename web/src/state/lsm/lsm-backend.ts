@@ -23,7 +23,7 @@ import { checkDescriptor, checkStateName } from '../descriptors.js';
 import { KeyContext } from '../key-context.js';
 import type { KeyGroupRange } from '../key-groups.js';
 import { MemoryBudget } from '../heap/memory-budget.js';
-import { HeapTimerService } from '../timers/heap-timer-service.js';
+import { HeapTimers } from '../heap/heap-timers.js';
 import type {
   AggregatingState,
   AggregatingStateDescriptor,
@@ -104,6 +104,8 @@ export class LsmStateBackend implements KeyedStateBackend {
   readonly #states = new Map<string, { readonly signature: string; readonly state: LsmState<unknown, unknown> }>();
   readonly #timers = new Map<string, TimerService<unknown, unknown> & { readonly descriptor: TimerServiceDescriptor<unknown, unknown> }>();
   readonly #timerStore: 'lsm' | 'heap';
+  /** Timer services kept on the heap (`timers: 'heap'`), written into the engine at checkpoints. */
+  readonly #heapTimers = new Map<string, HeapTimers<unknown, unknown>>();
   readonly #timerMemory = new MemoryBudget({});
   readonly #stats: LsmStats = { reads: 0, writes: 0, expiredRemoved: 0 };
   readonly #memoryBudget: number;
@@ -279,7 +281,16 @@ export class LsmStateBackend implements KeyedStateBackend {
     }
     let service: TimerService<K, N> & { readonly descriptor: TimerServiceDescriptor<K, N> };
     if (this.#timerStore === 'heap') {
-      service = new HeapTimerService<K, N>({ keys: this.#ctx.keys, clock: this.clock, memory: this.#timerMemory, checkOpen: this.#ctx.checkOpen }, name, descriptor);
+      const heap = new HeapTimers<K, N>({ keys: this.#ctx.keys, clock: this.clock, memory: this.#timerMemory, checkOpen: this.#ctx.checkOpen }, name, descriptor);
+      // Timers a checkpoint (or an earlier session's checkpoint) left in the engine come back.
+      const cfName = timerColumnFamily(name);
+      if (this.#db.columnFamilyNames().includes(cfName)) {
+        for (const k of this.#db.columnFamily(cfName).keys()) heap.restoreCanonical(k);
+      }
+      const watermark = this.#restoredFacts?.watermarks[name];
+      if (watermark !== undefined) heap.restoreWatermark(watermark);
+      this.#heapTimers.set(name, heap as unknown as HeapTimers<unknown, unknown>);
+      service = heap;
     } else {
       checkStateName(name, 'timer service');
       const cfName = timerColumnFamily(name);
@@ -422,6 +433,15 @@ export class LsmStateBackend implements KeyedStateBackend {
    */
   async checkpoint(options: { readonly metadata?: unknown } = {}): Promise<CheckpointRecord> {
     this.#ctx.checkOpen();
+    // Heap timers join the checkpoint in the timer column family's layout (replacing what an
+    // earlier checkpoint left there).
+    for (const [name, heap] of this.#heapTimers) {
+      const cfName = timerColumnFamily(name);
+      const cf = this.#db.columnFamilyNames().includes(cfName) ? this.#db.columnFamily(cfName) : this.#db.createColumnFamily(cfName);
+      const batch = new WriteBatch().deleteRange(Uint8Array.of(0), Uint8Array.of(2), cf);
+      heap.writeCanonical((k, v) => batch.put(k, v, cf));
+      this.#db.write(batch);
+    }
     const watermarks: Record<string, number> = {};
     for (const [name, service] of this.#timers) {
       const w = service.currentWatermark();

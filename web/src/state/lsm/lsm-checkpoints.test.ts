@@ -80,6 +80,26 @@ describe('LSM checkpoints', () => {
     await Promise.all([b.close(), restored.close(), fromStore.close()]);
   });
 
+  it('timers kept on the heap (timers: heap) are in the checkpoint too', async () => {
+    const b = await open(memoryStorage(), { timers: 'heap' });
+    const t = b.timers('t', { key: serde.string, namespace: serde.i32 });
+    t.registerEventTime('a', 30, 1);
+    t.registerProcessingTime('b', 40);
+    t.advanceWatermark(5, () => undefined);
+    const blob = await b.exportCheckpoint((await b.checkpoint()).id);
+    t.deleteEventTime('a', 30, 1);
+    await b.close();
+    for (const timers of ['heap', 'lsm'] as const) {
+      const r = await open(memoryStorage(), { timers, restoreFrom: blob });
+      const again = r.timers('t', { key: serde.string, namespace: serde.i32 });
+      expect([again.size('event'), again.size('processing'), again.currentWatermark()]).toEqual([1, 1, 5]);
+      const fired: unknown[] = [];
+      again.advanceWatermark(100, (timer) => fired.push([timer.key, timer.namespace, timer.timestamp]));
+      expect(fired).toEqual([['a', 1, 30]]);
+      await r.close();
+    }
+  });
+
   it('a chain of 25 incremental checkpoints stores deltas, keeps the last 4 and leaves no orphaned files', async () => {
     const store = memoryCheckpointStore();
     const b = await open(memoryStorage(), { checkpoints: { store, retain: 4 } });
