@@ -1,14 +1,19 @@
 /**
- * The bench page: exposes `window.edgestateBench.run(spec)` to the runner (run-browser.mjs),
- * which runs each contender in a fresh module worker and resolves with its measurements.
+ * The bench page: exposes `window.edgestateBench` to the runner (run-browser.mjs): `run(spec)`
+ * runs a key-value contender, `runState(spec)` a keyed-state subject, `runCheckpoint(spec)` the
+ * checkpoint benchmark, each in a fresh module worker, resolving with its measurements.
  * Progress lines go to the console (the runner prints them).
  */
-import { CONTENDERS, type BenchPage, type RunResult, type RunSpec, type WorkerMessage } from './protocol.js';
+import { STATE_SUBJECTS } from './state/state-protocol.js';
+import { CONTENDERS, type BenchPage } from './protocol.js';
 
-function run(spec: RunSpec): Promise<RunResult> {
-  const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: `bench-${spec.contender}` });
-  return new Promise<RunResult>((resolve, reject) => {
-    worker.onmessage = (event: MessageEvent<WorkerMessage>) => {
+/** What every bench worker posts: progress lines, then one result or one failure. */
+type Message<R> = { readonly type: 'progress'; readonly text: string } | { readonly type: 'result'; readonly result: R } | { readonly type: 'failed'; readonly error: string };
+
+/** Sends `spec` to `worker` and resolves with its result; the worker is terminated either way. */
+function inWorker<R>(worker: Worker, label: string, spec: unknown): Promise<R> {
+  return new Promise<R>((resolve, reject) => {
+    worker.onmessage = (event: MessageEvent<Message<R>>) => {
       const message = event.data;
       if (message.type === 'progress') {
         console.log(message.text);
@@ -16,17 +21,27 @@ function run(spec: RunSpec): Promise<RunResult> {
       }
       worker.terminate();
       if (message.type === 'result') resolve(message.result);
-      else reject(new Error(`${spec.contender} ${spec.keys}: ${message.error}`));
+      else reject(new Error(`${label}: ${message.error}`));
     };
     worker.onerror = (event) => {
       worker.terminate();
-      reject(new Error(`${spec.contender} ${spec.keys}: worker error: ${event.message}`));
+      reject(new Error(`${label}: worker error: ${event.message}`));
     };
     worker.postMessage(spec);
   });
 }
 
-const page: BenchPage = { contenders: CONTENDERS, run };
+// Each `new Worker(new URL(...))` is written out: Vite bundles a worker only from that literal form.
+const page: BenchPage = {
+  contenders: CONTENDERS,
+  run: (spec) =>
+    inWorker(new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: `bench-${spec.contender}` }), `${spec.contender} ${spec.keys}`, spec),
+  stateSubjects: STATE_SUBJECTS,
+  runState: (spec) =>
+    inWorker(new Worker(new URL('./state/state-worker.ts', import.meta.url), { type: 'module', name: `bench-state-${spec.subject}` }), `state ${spec.subject}`, spec),
+  runCheckpoint: (spec) =>
+    inWorker(new Worker(new URL('./checkpoint/checkpoint-worker.ts', import.meta.url), { type: 'module', name: 'bench-checkpoint' }), `checkpoint ${spec.keys}`, spec),
+};
 window.edgestateBench = page;
 document.body.dataset.ready = 'true';
 const status = document.querySelector('#status');

@@ -1,7 +1,10 @@
 /**
  * What the Node runner, the bench page and the contender workers say to each other: the run
- * specification going in, the measured phases coming out. Wire types only.
+ * specification going in, the measured phases coming out. Wire types only. The keyed-state and
+ * checkpoint suites have their own (state/state-protocol.ts, checkpoint/checkpoint-protocol.ts).
  */
+import type { CheckpointRunResult, CheckpointRunSpec } from './checkpoint/checkpoint-protocol.js';
+import type { StateRunResult, StateRunSpec, StateSubjectId } from './state/state-protocol.js';
 
 /**
  * Every contender with its printed label, in the order the runner runs and prints them. The one
@@ -101,6 +104,12 @@ export interface BenchPage {
   readonly contenders: Readonly<Record<ContenderId, string>>;
   /** Runs `spec` in a fresh module worker and resolves with its measurements. */
   run(spec: RunSpec): Promise<RunResult>;
+  /** The keyed-state subjects (state/state-protocol.ts STATE_SUBJECTS): ids and labels, in run order. */
+  readonly stateSubjects: Readonly<Record<StateSubjectId, string>>;
+  /** Runs the keyed-state benchmark of one subject in a fresh module worker. */
+  runState(spec: StateRunSpec): Promise<StateRunResult>;
+  /** Runs the checkpoint benchmark in a fresh module worker. */
+  runCheckpoint(spec: CheckpointRunSpec): Promise<CheckpointRunResult>;
 }
 
 declare global {
