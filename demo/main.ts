@@ -6,6 +6,7 @@ import { wrap } from 'comlink';
 import * as errors from '../web/src/errors.js';
 import { chooseStorage } from '../web/src/storage/choose.js';
 import { requestPersistence } from '../web/src/storage/persistence.js';
+import { deleteDatabase, listDatabases } from '../web/src/storage/databases.js';
 import { startCheckpointsPanel, type CheckpointsPanel } from './checkpoints/panel.js';
 import { describeError } from './describe-error.js';
 import { connect, type EngineClient, type OpenResult, type WorkerStorageKind } from '../worker/index.js';
@@ -286,6 +287,8 @@ declare global {
       differential: typeof differential;
       /** The Checkpoints panel (its backend opens on first use). */
       readonly checkpoints: CheckpointsPanel;
+      listDatabases: typeof listDatabases;
+      deleteDatabase: typeof deleteDatabase;
     };
   }
 }
@@ -308,4 +311,6 @@ window.edgestateDemo = {
   runCheckpointRoundTrip,
   differential,
   checkpoints: startCheckpointsPanel(),
+  listDatabases,
+  deleteDatabase,
 };

@@ -164,3 +164,29 @@ test('an OPFS table flush that runs out of room fails with QuotaExceededError; a
   await expect(page.getByTestId('recovery')).toContainText('recovered', { timeout: 30_000 });
   await expectAcknowledgedIntact(page, outcome.written, 1000);
 });
+
+test('databases can be listed and deleted, but not while open anywhere', async ({ page }) => {
+  for (const storage of ['opfs', 'indexeddb'] as const) {
+    const db = `listed/${storage}-${Date.now()}`;
+    await page.goto(`/?db=${encodeURIComponent(db)}&storage=${storage}`);
+    await expect(page.getByTestId('storage')).toHaveText(storage);
+    const seen = await page.evaluate(
+      async ({ db, storage }) => {
+        const { client, listDatabases, deleteDatabase, errors } = window.edgestateDemo;
+        await client.putMany([['a', '1'], ['b', '2']]);
+        await client.flush();
+        const listed = (await listDatabases()).some((d) => d.name === db && d.storage === storage);
+        const whileOpen = await deleteDatabase(db, storage).then(
+          () => 'deleted',
+          (e: unknown) => (e instanceof errors.DatabaseLockedError ? 'locked' : String(e)),
+        );
+        await client.close();
+        await deleteDatabase(db, storage, { lockTimeoutMs: 3000 });
+        const gone = !(await listDatabases()).some((d) => d.name === db && d.storage === storage);
+        return { listed, whileOpen, gone };
+      },
+      { db, storage },
+    );
+    expect(seen).toEqual({ listed: true, whileOpen: 'locked', gone: true });
+  }
+});

@@ -51,3 +51,5 @@ export {
   type CheckpointStoreSubject,
   type OpenCheckpointStore,
 } from './checkpoint/store-conformance.js';
+export { deleteDatabase, listDatabases, type StoredDatabase } from './storage/databases.js';
+export { exportDatabase } from './checkpoint/export-database.js';
