@@ -387,6 +387,13 @@ impl Database {
         Ok(n as u32)
     }
 
+    /// Hands buffered log records to storage (no sync); returns how many bytes were buffered.
+    pub fn write_wal(&mut self) -> JsResult<u32> {
+        let n = self.db.wal_buffered() as u32;
+        self.db.write_wal().map_err(to_js)?;
+        Ok(n)
+    }
+
     /// Makes every acknowledged write durable.
     pub fn sync(&mut self) -> JsResult<()> {
         self.db.sync().map_err(to_js)

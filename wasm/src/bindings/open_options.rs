@@ -114,6 +114,9 @@ pub(crate) fn parse(
     if let Some(n) = number(obj, "targetFileSize")? {
         o.target_file_size = n as u64;
     }
+    if let Some(n) = number(obj, "walBufferSize")? {
+        o.wal_buffer_size = size(n);
+    }
     if let Some(defaults) = field(obj, "columnFamilyDefaults") {
         let defaults: Object = defaults
             .dyn_into()

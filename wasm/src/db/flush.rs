@@ -82,7 +82,10 @@ impl Db {
         let name = log_file_name(new_log_number);
         let file = self.vfs.open(&name, OpenMode::CreateTruncate)?;
         self.log.sync()?;
-        let old_log = std::mem::replace(&mut self.log, LogWriter::new(file, name));
+        let old_log = std::mem::replace(
+            &mut self.log,
+            LogWriter::with_buffer(file, name, self.options.wal_buffer_size),
+        );
         self.log_number = new_log_number;
         drop(old_log);
 

@@ -230,6 +230,18 @@ impl Db {
         Ok((entries, bytes))
     }
 
+    /// Hands log records kept in the write buffer (`Options::wal_buffer_size`) to storage, without
+    /// syncing: from then on they survive the loss of the process.
+    pub fn write_wal(&mut self) -> Result<()> {
+        self.check_writable()?;
+        self.log.write_buffered()
+    }
+
+    /// Bytes of log records not handed to storage yet.
+    pub fn wal_buffered(&self) -> usize {
+        self.log.buffered()
+    }
+
     /// Makes every acknowledged write durable.
     pub fn sync(&mut self) -> Result<()> {
         self.check_writable()?;

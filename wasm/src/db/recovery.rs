@@ -226,7 +226,11 @@ impl Db {
             }
         }
         let log_name = log_file_name(log_number);
-        let log = LogWriter::new(vfs.open(&log_name, OpenMode::CreateTruncate)?, log_name);
+        let log = LogWriter::with_buffer(
+            vfs.open(&log_name, OpenMode::CreateTruncate)?,
+            log_name,
+            options.wal_buffer_size,
+        );
         let snapshot = snapshot_edits(
             &cfs,
             max_column_family,

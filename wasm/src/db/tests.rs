@@ -790,3 +790,59 @@ fn a_write_whose_flush_finds_no_room_succeeds_and_the_flush_is_retried_or_writes
     assert_eq!(contents(&db, None)?, model);
     Ok(())
 }
+
+#[test]
+fn a_wal_buffer_hands_records_over_in_bulk_and_a_lost_process_keeps_a_prefix() -> Result<()> {
+    let vfs = MemVfs::new();
+    let opts = Options {
+        wal_buffer_size: 4096,
+        ..options()
+    };
+    let log_bytes = |vfs: &MemVfs| -> usize {
+        vfs.list()
+            .unwrap_or_default()
+            .iter()
+            .filter(|n| n.ends_with(".log"))
+            .map(|n| vfs.contents(n).map_or(0, |c| c.len()))
+            .sum()
+    };
+    {
+        let mut db = Db::open(Box::new(vfs.clone()), opts.clone())?;
+        db.put(b"k00000", &[1u8; 10], NOSYNC)?;
+        assert_eq!(log_bytes(&vfs), 0, "a small write stays in the buffer");
+        assert!(db.wal_buffered() > 0);
+        db.write_wal()?;
+        assert!(log_bytes(&vfs) > 0);
+        assert_eq!(db.wal_buffered(), 0);
+        for i in 1..1000u32 {
+            db.put(format!("k{i:05}").as_bytes(), &[1u8; 10], NOSYNC)?;
+            assert!(
+                db.wal_buffered() < 4096 + 64,
+                "the buffer is handed over when full"
+            );
+        }
+        // The process dies: no close, the buffer's records are lost, nothing else.
+    }
+    let db = Db::open(Box::new(vfs.clone()), opts.clone())?;
+    let got = contents(&db, None)?;
+    let n = got.len() as u32;
+    assert!(
+        n >= 900,
+        "at most one buffer (4 KiB ≈ 120 records) was lost: kept {n}"
+    );
+    assert!(n < 1000);
+    for i in 0..n {
+        assert!(
+            got.contains_key(format!("k{i:05}").as_bytes()),
+            "a prefix survives"
+        );
+    }
+    drop(db);
+    // A clean close hands everything over.
+    let mut db = Db::open(Box::new(vfs.clone()), opts.clone())?;
+    db.put(b"last", b"x", NOSYNC)?;
+    db.close()?;
+    let db = Db::open(Box::new(vfs), opts)?;
+    assert_eq!(db.get(b"last")?, Some(b"x".to_vec()));
+    Ok(())
+}

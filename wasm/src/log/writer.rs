@@ -6,15 +6,23 @@ use crate::{Error, Result};
 
 /// Writes records in the log format to a fresh file.
 ///
-/// Invariant: `offset` is the file's length as far as this writer knows, and `offset %
-/// BLOCK_SIZE` is the position within the current block. A record's fragments are assembled in
-/// `scratch` and handed to the VFS in one `write_at`, so that a record costs one host call however
-/// many blocks it spans.
+/// Invariant: `offset` is the log's logical length (`written` bytes in the file plus `pending`
+/// bytes not handed to it yet), and `offset % BLOCK_SIZE` is the position within the current
+/// block. A record's fragments are assembled in `scratch` and handed to the VFS in one
+/// `write_at`, so that a record costs one host call however many blocks it spans — or, with a
+/// write buffer (RocksDB's `manual_wal_flush`), collected in `pending` and handed over when the
+/// buffer fills, on [`LogWriter::write_buffered`] and before every sync.
 pub struct LogWriter {
     file: Box<dyn VfsFile>,
     name: String,
     offset: u64,
+    /// Bytes handed to the file.
+    written: u64,
     scratch: Vec<u8>,
+    /// Encoded records not yet handed to the file (empty unless `buffer_limit > 0`).
+    pending: Vec<u8>,
+    /// Hand `pending` to the file once it holds this many bytes (0: every record at once).
+    buffer_limit: usize,
     /// A failed append could not be cut back off the file: its end is unknown.
     poisoned: bool,
 }
@@ -22,13 +30,56 @@ pub struct LogWriter {
 impl LogWriter {
     /// A writer appending to `file` (named `name` in errors), which must be empty.
     pub fn new(file: Box<dyn VfsFile>, name: String) -> LogWriter {
+        LogWriter::with_buffer(file, name, 0)
+    }
+
+    /// A writer that keeps up to `buffer_limit` bytes of records in memory before handing them
+    /// to the file in one write (0: none). Buffered records are lost if the process dies before
+    /// they are written: they survive only a clean close or a [`LogWriter::write_buffered`].
+    pub fn with_buffer(file: Box<dyn VfsFile>, name: String, buffer_limit: usize) -> LogWriter {
         LogWriter {
             file,
             name,
             offset: 0,
+            written: 0,
             scratch: Vec::new(),
+            pending: Vec::new(),
+            buffer_limit,
             poisoned: false,
         }
+    }
+
+    /// Bytes of records accepted but not yet handed to the file.
+    pub fn buffered(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// Hands every buffered record to the file (not a sync). On failure the records stay
+    /// buffered, the file is cut back to its last good end, and a later call retries.
+    pub fn write_buffered(&mut self) -> Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        self.check_poisoned()?;
+        if let Err(e) = self.file.write_at(self.written, &self.pending) {
+            self.poisoned = self.file.truncate(self.written).is_err();
+            return Err(self.context(e));
+        }
+        self.written += self.pending.len() as u64;
+        self.pending.clear();
+        Ok(())
+    }
+
+    fn check_poisoned(&self) -> Result<()> {
+        if self.poisoned {
+            return Err(self.context(Error::Io {
+                op: "write",
+                file: String::new(),
+                kind: crate::IoErrorKind::Other,
+                message: "an earlier failed append could not be undone".into(),
+            }));
+        }
+        Ok(())
     }
 
     /// The file this writer appends to.
@@ -79,13 +130,19 @@ impl LogWriter {
                 break;
             }
         }
-        if self.poisoned {
-            return Err(self.context(Error::Io {
-                op: "write",
-                file: String::new(),
-                kind: crate::IoErrorKind::Other,
-                message: "an earlier failed append could not be undone".into(),
-            }));
+        self.check_poisoned()?;
+        if self.buffer_limit > 0 {
+            self.pending.extend_from_slice(&self.scratch);
+            if self.pending.len() >= self.buffer_limit {
+                if let Err(e) = self.write_buffered() {
+                    // This record fails; the ones before it stay buffered (acknowledged already).
+                    let keep = self.pending.len() - self.scratch.len();
+                    self.pending.truncate(keep);
+                    return Err(e);
+                }
+            }
+            self.offset += self.scratch.len() as u64;
+            return Ok(());
         }
         if let Err(e) = self.file.write_at(self.offset, &self.scratch) {
             // A failed write may have left part of the record behind. Cut it off so the next
@@ -94,6 +151,7 @@ impl LogWriter {
             return Err(self.context(e));
         }
         self.offset += self.scratch.len() as u64;
+        self.written = self.offset;
         Ok(())
     }
 
@@ -112,8 +170,9 @@ impl LogWriter {
         self.scratch.extend_from_slice(fragment);
     }
 
-    /// Makes every record appended so far durable.
+    /// Makes every record appended so far durable (handing buffered ones to the file first).
     pub fn sync(&mut self) -> Result<()> {
+        self.write_buffered()?;
         self.file.sync().map_err(|e| self.context(e))
     }
 

@@ -136,6 +136,7 @@ export class ColumnFamily implements BatchTarget {
       const vlen = staging.write(value, klen);
       db.put(this.id, klen, vlen, sync);
     });
+    core.wrote();
   }
 
   /**
@@ -163,6 +164,7 @@ export class ColumnFamily implements BatchTarget {
       }
       db.merge(this.id, klen, vlen, sync);
     });
+    core.wrote();
   }
 
   /** Removes `key` (no error if absent). */
@@ -171,6 +173,7 @@ export class ColumnFamily implements BatchTarget {
     core.checkKey(key);
     const sync = syncOption(options);
     core.call((db, staging) => db.delete(this.id, staging.write(key, 0), sync));
+    core.wrote();
   }
 
   /** Removes every key `k` with `begin <= k < end` in one write (a range tombstone), whatever their number. */
@@ -184,6 +187,7 @@ export class ColumnFamily implements BatchTarget {
       const elen = staging.write(end, blen);
       db.delete_range(this.id, blen, elen, sync);
     });
+    core.wrote();
   }
 
   /**
@@ -207,6 +211,7 @@ export class ColumnFamily implements BatchTarget {
       staging.writeU32(entries.length, 8);
       db.write(end, sync);
     });
+    core.wrote();
   }
 
   /** The value of `key` (a fresh copy), or `undefined`. */

@@ -34,12 +34,37 @@ export class EngineCore {
   #inCallback = false;
   readonly maxKeySize: number;
   readonly maxValueSize: number;
+  /** With a WAL buffer: hand buffered records to storage at the end of the task that wrote them. */
+  readonly #walBuffered: boolean;
+  #walScheduled = false;
 
-  constructor(db: Database, memory: WebAssembly.Memory, maxKeySize: number, maxValueSize: number) {
+  constructor(db: Database, memory: WebAssembly.Memory, maxKeySize: number, maxValueSize: number, walBuffered = false) {
     this.#db = db;
     this.#staging = new Staging(db, memory);
     this.maxKeySize = maxKeySize;
     this.maxValueSize = maxValueSize;
+    this.#walBuffered = walBuffered;
+  }
+
+  /**
+   * Called after every write. With a WAL buffer, schedules one hand-over of the buffered log
+   * records for when the current task ends (a microtask): a loop of writes costs one storage
+   * write per buffer, and what a task wrote is in storage once it yields. A failure there is
+   * not lost: the records stay buffered and the next sync or flush reports it.
+   */
+  wrote(): void {
+    if (!this.#walBuffered || this.#walScheduled) return;
+    this.#walScheduled = true;
+    queueMicrotask(() => {
+      this.#walScheduled = false;
+      const db = this.#db;
+      if (db === undefined || this.#crashed !== undefined) return;
+      try {
+        db.write_wal();
+      } catch {
+        // Kept buffered in the engine; surfaces at the next sync/flush.
+      }
+    });
   }
 
   get closed(): boolean {
