@@ -103,6 +103,7 @@ export function createEngineHost(options: EngineHostOptions = {}): EngineHostApi
           ...given('maxKeySize', o.maxKeySize),
           ...given('maxValueSize', o.maxValueSize),
           ...given('walRecovery', o.walRecovery),
+          ...given('walBufferSize', o.walBufferSize),
           ...given('wasm', options.wasm),
         });
         return { storage: storage.kind, recovery: db.recovery };

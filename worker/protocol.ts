@@ -29,6 +29,8 @@ export interface WorkerOpenOptions {
   readonly maxKeySize?: number;
   readonly maxValueSize?: number;
   readonly walRecovery?: WalRecoveryMode;
+  /** See `EngineTuning.walBufferSize` (default 0: every write hands its log record to storage). */
+  readonly walBufferSize?: number;
 }
 
 /** Result of {@link EngineWorkerApi.open}. */
