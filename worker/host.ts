@@ -132,7 +132,13 @@ export function createEngineHost(options: EngineHostOptions = {}): EngineHostApi
       }),
     sync: () => withDb((d) => d.sync()),
     flush: () => withDb((d) => d.flush()),
-    stats: () => withDb((d) => d.stats()),
+    // The origin's usage and quota come with the engine's counters (the browser answers async).
+    stats: () =>
+      withDb(async (d) => {
+        const stats = d.stats();
+        const estimate = await storageEstimate().catch(() => undefined);
+        return estimate === undefined ? stats : { ...stats, estimate };
+      }),
     storageEstimate: () => serial(() => storageEstimate()),
     count: () => withDb((d) => d.count()),
     close() {

@@ -74,7 +74,8 @@ export interface EngineWorkerApi {
   sync(): Promise<void>;
   /** Resolves once every acknowledged write is durable in the storage (IndexedDB: written). */
   flush(): Promise<void>;
-  stats(): Promise<LsmStats>;
+  /** The engine's counters, plus the origin's storage usage and quota (`estimate`) where the browser reports them. */
+  stats(): Promise<LsmStats & { readonly estimate?: StorageEstimate }>;
   /** The origin's storage usage and quota, as the worker's `navigator.storage.estimate()` says. */
   storageEstimate(): Promise<StorageEstimate>;
   /** The exact number of live keys (a full scan in the worker). */

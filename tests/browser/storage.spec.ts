@@ -78,9 +78,11 @@ test('storage estimate comes from the worker; persistence can be requested from 
     const { client, requestPersistence } = window.edgestateDemo;
     await client.putMany(Array.from({ length: 2000 }, (_, i): [string, string] => [`k${i}`, 'x'.repeat(100)]));
     const estimate = await client.storageEstimate();
-    return { estimate, persisted: typeof (await requestPersistence()) };
+    const inStats = (await client.stats()).estimate;
+    return { estimate, inStats, persisted: typeof (await requestPersistence()) };
   });
   expect(result.estimate.quota).toBeGreaterThan(0);
+  expect(result.inStats?.quota).toBe(result.estimate.quota);
   expect(result.estimate.usage).toBeGreaterThan(0);
   expect(result.persisted).toBe('boolean');
 });
