@@ -152,6 +152,25 @@ export function stateRatiosText(run) {
   return lines.join('\n');
 }
 
+/** Phases shorter than this are read with the worker clock's coarse resolution in mind. */
+export const SHORT_PHASE_MS = 20;
+
+/**
+ * A caution about phases shorter than {@link SHORT_PHASE_MS}: `performance.now()` in a worker
+ * that is not cross-origin isolated ticks in 100 µs steps, so a 1 ms phase is only good to about
+ * 10%. Undefined when no phase was that short.
+ */
+export function shortPhasesNote(stateResults) {
+  const short = stateResults.flatMap((r) => STATE_ROWS.filter((row) => (r.phases[row.id]?.ms ?? Infinity) < SHORT_PHASE_MS).map((row) => ({ subject: r.spec.subject, row })));
+  if (short.length === 0) return undefined;
+  const bySubject = [...new Set(short.map((s) => s.subject))].map((subject) => `${subject} ${short.filter((s) => s.subject === subject).length}`);
+  const shortest = Math.min(...stateResults.flatMap((r) => Object.values(r.phases).map((p) => p.ms)));
+  return (
+    `${short.length} phases took under ${SHORT_PHASE_MS} ms (${bySubject.join(', ')}; the shortest ${shortest.toFixed(1)} ms): the page is not cross-origin isolated, so ` +
+    "the worker's performance.now() ticks in 100 µs steps and those rates (and the heap ÷ Map ratios built on them) are good to about ±10% at 1 ms"
+  );
+}
+
 /** The keyed-state section of docs/benchmarks.md, starting with {@link STATE_SECTION_TITLE}. */
 export function stateSection(run) {
   const spec = run.stateResults[0]?.spec;
@@ -185,6 +204,7 @@ export function stateSection(run) {
     'Notes:',
     '',
     ...notes.map((note) => `- ${note}`),
+    ...[shortPhasesNote(run.stateResults)].filter((n) => n !== undefined).map((n) => `- ${n}`),
     '- every subject returned the same checks (values found, list elements and map entries returned), which the runner compares',
     '',
   ].join('\n');

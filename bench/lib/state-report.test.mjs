@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { STATE_ROWS, stateInconsistencies, stateRatios, stateRatiosText, stateSection, stateTable, STATE_SECTION_TITLE } from './state-report.mjs';
+import { shortPhasesNote, STATE_ROWS, stateInconsistencies, stateRatios, stateRatiosText, stateSection, stateTable, STATE_SECTION_TITLE } from './state-report.mjs';
 
 const spec = (subject) => ({ subject, seed: 1, valueSmallKeys: 10, valueLargeKeys: 100, valueOps: 1000, listKeys: 10, listLength: 100, listGets: 1000, mapKeys: 10, mapEntries: 100, mapGets: 1000, mapIterations: 1000 });
 
@@ -68,5 +68,14 @@ describe('stateSection', () => {
     expect(section).toContain('Load average (1 min) 1.0 at the start, 2.0 at the end');
     expect(section).toContain('- heap backend: heap detail');
     expect(section).toContain('- lsm-opfs note');
+  });
+});
+
+describe('shortPhasesNote', () => {
+  it('counts the phases short enough for the clock resolution to matter, per subject', () => {
+    const run = sampleRun();
+    // The sample's Map phases take 1 ms, the heap's 1.1 ms, the LSM's two value gets 2.2 ms.
+    expect(shortPhasesNote(run.stateResults)).toMatch(/^24 phases took under 20 ms \(map 11, heap 11, lsm-opfs 2; the shortest 1\.0 ms\)/);
+    expect(shortPhasesNote([result('lsm-opfs', () => 100)])).toBeUndefined();
   });
 });
