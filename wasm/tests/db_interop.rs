@@ -54,24 +54,9 @@ fn unhex(text: &str) -> Result<Vec<u8>, Box<dyn std::error::Error>> {
         .collect()
 }
 
-/// `ldb scan --hex` as a map.
+/// `ldb scan --hex` of the default column family as a map.
 fn ldb_scan(dir: &Path) -> Result<Model, Box<dyn std::error::Error>> {
-    let out = tool(
-        "ldb",
-        &[
-            format!("--db={}", dir.display()),
-            "--hex".into(),
-            "scan".into(),
-        ],
-    )?;
-    let mut model = Model::new();
-    for line in out.lines() {
-        let (k, v) = line
-            .split_once(" : ")
-            .ok_or_else(|| format!("unexpected ldb line {line:?}"))?;
-        model.insert(unhex(k)?, unhex(v)?);
-    }
-    Ok(model)
+    ldb_scan_cf(dir, "default")
 }
 
 fn edgestate_scan(db: &Db) -> Result<Model, Box<dyn std::error::Error>> {
