@@ -61,6 +61,8 @@ export interface LsmStateBackendOptions extends CommonStateBackendOptions {
   readonly wasm?: EngineSource;
   /** Timers in the engine (default: persistent, checkpointed) or on the heap. */
   readonly timers?: 'lsm' | 'heap';
+  /** Deserialized values each value-like state caches (default 10,000; 0: off); see LsmStateBackend. */
+  readonly cacheEntries?: number;
   /** Checkpoint storage (default: memory) and how many checkpoints to keep (default 3). */
   readonly checkpoints?: { readonly store?: CheckpointStore; readonly retain?: number };
   /**
@@ -143,6 +145,7 @@ export async function createStateBackend(options: StateBackendOptions): Promise<
       return LsmStateBackend.open({
         ...resolveLsmBackendOptions(lsm),
         ...(lsm.timers !== undefined && { timers: lsm.timers }),
+        ...(lsm.cacheEntries !== undefined && { cacheEntries: lsm.cacheEntries }),
         ...(lsm.checkpoints !== undefined && { checkpoints: lsm.checkpoints }),
         ...(lsm.restoreFrom !== undefined && { restoreFrom: lsm.restoreFrom }),
         ...(lsm.restoreStaging !== undefined && { restoreStaging: lsm.restoreStaging }),

@@ -38,6 +38,13 @@ export interface LsmOptions {
   readonly memoryBudget: number;
   /** Fraction of `memoryBudget` given to the block cache; the rest to write buffers. */
   readonly cacheShare: number;
+  /**
+   * Bytes of log records buffered before they go to storage in one write (see the engine's
+   * `walBufferSize`; 0: a storage write per state write). State is durable at checkpoints (Flink's
+   * RocksDB backend turns its WAL off altogether); the buffered log still brings back what a
+   * task wrote once it yielded, or everything after a clean close.
+   */
+  readonly walBufferSize: number;
 }
 
 const MiB = 1 << 20;
@@ -56,6 +63,7 @@ export const LSM_PROFILES: Readonly<Record<LsmProfile, LsmOptions>> = Object.fre
     targetFileSize: 8 * MiB,
     memoryBudget: 64 * MiB,
     cacheShare: 0.5,
+    walBufferSize: 1 * MiB,
   }),
   memoryConstrained: Object.freeze({
     writeBufferSize: 1 * MiB,
@@ -68,6 +76,7 @@ export const LSM_PROFILES: Readonly<Record<LsmProfile, LsmOptions>> = Object.fre
     targetFileSize: 2 * MiB,
     memoryBudget: 16 * MiB,
     cacheShare: 0.5,
+    walBufferSize: 1 * MiB,
   }),
   readHeavy: Object.freeze({
     writeBufferSize: 4 * MiB,
@@ -80,6 +89,7 @@ export const LSM_PROFILES: Readonly<Record<LsmProfile, LsmOptions>> = Object.fre
     targetFileSize: 8 * MiB,
     memoryBudget: 96 * MiB,
     cacheShare: 0.75,
+    walBufferSize: 1 * MiB,
   }),
   writeHeavy: Object.freeze({
     writeBufferSize: 16 * MiB,
@@ -92,6 +102,7 @@ export const LSM_PROFILES: Readonly<Record<LsmProfile, LsmOptions>> = Object.fre
     targetFileSize: 32 * MiB,
     memoryBudget: 96 * MiB,
     cacheShare: 0.25,
+    walBufferSize: 1 * MiB,
   }),
 });
 
@@ -112,6 +123,7 @@ const INT_RULES: Readonly<Record<Exclude<keyof LsmOptions, 'compression' | 'cach
   levelMultiplier: { min: 2, max: 100 },
   targetFileSize: { min: 64 * KiB, max: 2 ** 32 },
   memoryBudget: { min: 1 * MiB, max: 2 ** 40 },
+  walBufferSize: { min: 0, max: 64 * MiB },
 };
 
 const KNOWN = new Set<string>(['profile', 'compression', 'cacheShare', ...Object.keys(INT_RULES)]);

@@ -151,6 +151,7 @@ export class LsmStateBackend implements KeyedStateBackend {
       levelMultiplier: o.levelMultiplier,
       targetFileSize: o.targetFileSize,
       memoryBudget: o.memoryBudget,
+      walBufferSize: o.walBufferSize,
       columnFamilyDefaults: { merge: 'listAppend' },
       ...(settings.wasm === undefined ? {} : { wasm: settings.wasm }),
     });
