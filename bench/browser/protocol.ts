@@ -12,6 +12,7 @@ import type { StateRunResult, StateRunSpec, StateSubjectId } from './state/state
  */
 export const CONTENDERS = {
   'engine-opfs': 'edgestate engine, OPFS',
+  'engine-opfs-walbuf': 'edgestate engine, OPFS, WAL buffer',
   'engine-memory': 'edgestate engine, memory',
   idb: 'IndexedDB (idb)',
   'sqlite-sahpool': 'sqlite-wasm, opfs-sahpool',

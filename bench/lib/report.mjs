@@ -39,6 +39,8 @@ export function ratios(run, keys) {
     { name: 'engine OPFS put ÷ native RocksDB fillrandom', value: ratio(enginePut, native.fillrandom), goal: 2 },
     { name: 'engine OPFS get ÷ sqlite-wasm sahpool get', value: ratio(engineGet, phase('sqlite-sahpool', 'get')), goal: 100 },
     { name: 'engine OPFS get ÷ native RocksDB readrandom', value: ratio(engineGet, native.readrandom), goal: 1 },
+    { name: 'engine OPFS, WAL buffer, put ÷ IndexedDB batched put', value: ratio(phase('engine-opfs-walbuf', 'putOne'), phase('idb', 'putBatch')) },
+    { name: 'engine OPFS, WAL buffer, put ÷ native RocksDB fillrandom', value: ratio(phase('engine-opfs-walbuf', 'putOne'), native.fillrandom) },
     { name: 'engine OPFS putMany ÷ IndexedDB batched put', value: ratio(enginePutMany, phase('idb', 'putBatch')) },
     { name: 'engine OPFS putMany ÷ native RocksDB fillrandom', value: ratio(enginePutMany, native.fillrandom) },
     { name: 'engine OPFS putMany ÷ sqlite-wasm batched put', value: ratio(enginePutMany, phase('sqlite-sahpool', 'putBatch')) },

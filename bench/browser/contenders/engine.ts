@@ -70,11 +70,18 @@ function engineStore(db: LsmDatabase, durable: boolean): Store {
   };
 }
 
-/** The engine on OPFS: durable at `flush()` (every engine sync flushes the sync access handle). */
-export function engineOpfs(): Contender {
+/**
+ * The engine on OPFS: durable at `flush()` (every engine sync flushes the sync access handle).
+ * With `walBufferSize`, log records go to OPFS a buffer at a time (and at every yield).
+ */
+export function engineOpfs(walBufferSize = 0): Contender {
+  const buffered = walBufferSize > 0;
   return {
-    detail: `edgestate engine (wasm) on OPFS (pool of sync access handles, spareSlots ${SPARE_SLOTS}), openLsm defaults`,
+    detail: `edgestate engine (wasm) on OPFS (pool of sync access handles, spareSlots ${SPARE_SLOTS}), openLsm defaults${buffered ? `, walBufferSize ${walBufferSize}` : ''}`,
     notes: [
+      ...(buffered
+        ? [`engine with a WAL buffer (walBufferSize ${walBufferSize}): log records reach OPFS a buffer at a time and when the task yields; a worker killed mid-task loses that task's unsynced writes (a prefix survives)`]
+        : []),
       `engine write loops yield to the event loop every ${YIELD_EVERY} writes, and OPFS keeps ${SPARE_SLOTS} spare file slots: the pool adds slots in the background, and a synchronous bulk load with the default 4 spares ran out of them at a million keys ("no free OPFS slot")`,
       'engine put/putMany append to the WAL without syncing: acknowledged (survive a killed worker), durable at the next flush()',
       'engine commit = put + await db.flush() (syncs the WAL: FileSystemSyncAccessHandle.flush)',
@@ -82,7 +89,7 @@ export function engineOpfs(): Contender {
     perOpCapped: false,
     async open(name: string): Promise<Store> {
       await removeOpfsEntry([...OPFS_ROOT, name]);
-      return engineStore(await openLsm({ storage: opfsStorage(`bench/${name}`, { spareSlots: SPARE_SLOTS }) }), true);
+      return engineStore(await openLsm({ storage: opfsStorage(`bench/${name}`, { spareSlots: SPARE_SLOTS }), ...(buffered ? { walBufferSize } : {}) }), true);
     },
     dispose: () => removeOpfsEntry(OPFS_ROOT),
   };

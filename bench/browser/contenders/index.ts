@@ -5,11 +5,16 @@
 import type { ContenderId } from '../protocol.js';
 import type { Contender } from './contender.js';
 
+/** The WAL buffer of the `engine-opfs-walbuf` contender (openLsm's `walBufferSize`). */
+const WAL_BUFFER = 1 << 20;
+
 /** Loads and creates the contender `id`. */
 export async function loadContender(id: ContenderId): Promise<Contender> {
   switch (id) {
     case 'engine-opfs':
       return (await import('./engine.js')).engineOpfs();
+    case 'engine-opfs-walbuf':
+      return (await import('./engine.js')).engineOpfs(WAL_BUFFER);
     case 'engine-memory':
       return (await import('./engine.js')).engineMemory();
     case 'idb':
