@@ -104,6 +104,44 @@ describe('the LSM backend', () => {
     await backend.close();
   });
 
+  it('write-back: a task’s updates of a key reach the engine once, at the end of the task, at eviction, or at close', async () => {
+    const storage = memoryStorage();
+    const backend = await LsmStateBackend.open({
+      maxParallelism: 128,
+      keyGroups: fullKeyGroupRange(128),
+      clock: new ManualClock(0),
+      storage,
+      lsm: resolveLsmOptions(undefined),
+      cacheEntries: 10,
+    });
+    const v = backend.valueState({ name: 'v', key: serde.string, value: serde.i32 });
+    const raw = backend.database.columnFamily('v');
+    const before = backend.database.stats().lastSequence;
+    for (let i = 0; i < 1000; i++) v.put('hot', i);
+    expect(v.get('hot')).toBe(999);
+    expect(backend.database.stats().lastSequence).toBe(before); // held back during the task
+    await Promise.resolve();
+    expect(backend.database.stats().lastSequence).toBe(before + 1); // one write for 1000 updates
+    expect(raw.count()).toBe(1);
+    // Past the cache's 10 entries, evicted dirty values are written at once.
+    for (let i = 0; i < 100; i++) v.put(`k${i}`, i);
+    expect(raw.count()).toBeGreaterThanOrEqual(90);
+    // keys() sees everything, held back or not.
+    expect([...v.keys()].length).toBe(101);
+    v.put('last', 1);
+    await backend.close(); // no task end in between: close writes it
+    const again = await LsmStateBackend.open({
+      maxParallelism: 128,
+      keyGroups: fullKeyGroupRange(128),
+      clock: new ManualClock(0),
+      storage,
+      lsm: resolveLsmOptions(undefined),
+    });
+    expect(again.valueState({ name: 'v', key: serde.string, value: serde.i32 }).get('last')).toBe(1);
+    expect(again.valueState({ name: 'v', key: serde.string, value: serde.i32 }).get('hot')).toBe(999);
+    await again.close();
+  });
+
   it('refuses to reopen a state under another kind or serializer', async () => {
     const storage = memoryStorage();
     const clock = new ManualClock(0);

@@ -434,6 +434,8 @@ export class LsmStateBackend implements KeyedStateBackend {
    */
   async checkpoint(options: { readonly metadata?: unknown } = {}): Promise<CheckpointRecord> {
     this.#ctx.checkOpen();
+    // Values states hold back (write-back caches) go in first: the checkpoint is of now.
+    for (const { state } of this.#states.values()) state.flushPending();
     // Heap timers join the checkpoint in the timer column family's layout (replacing what an
     // earlier checkpoint left there).
     for (const [name, heap] of this.#heapTimers) {
@@ -474,10 +476,18 @@ export class LsmStateBackend implements KeyedStateBackend {
 
   async close(): Promise<void> {
     if (this.#closed) return;
+    let unwritten: unknown;
+    try {
+      for (const { state } of this.#states.values()) state.flushPending();
+    } catch (e) {
+      unwritten = e;
+    }
     this.#closed = true;
     for (const { state } of this.#states.values()) state.release();
     this.#states.clear();
     this.#timers.clear();
     await this.#db.close();
+    // Closed either way; the caller learns that held-back values could not be written.
+    if (unwritten !== undefined) throw unwritten;
   }
 }

@@ -249,6 +249,9 @@ export abstract class LsmState<K, N> implements State<K, N> {
     return { kind: this.kind, entries, estimatedBytes: bytes };
   }
 
+  /** Writes values held back in memory (write-back caches) to the engine; none by default. */
+  flushPending(): void {}
+
   /** Marks the state unusable (backend closing or state dropped elsewhere). */
   release(): void {
     this.#dropped = true;

@@ -11,9 +11,11 @@ import type {
   ReducingStateDescriptor,
   Serializer,
   StateDescriptorBase,
+  StateMetrics,
   ValueState,
   ValueStateDescriptor,
 } from '../types.js';
+import { WriteBatch } from '../../engine/write-batch.js';
 import { LsmState, type LsmContext } from './lsm-state.js';
 import { cacheableSerializers, MISS, StateCache } from './state-cache.js';
 
@@ -30,6 +32,15 @@ abstract class SingleValueLsmState<K, N, S> extends LsmState<K, N> {
   readonly #viewSafe: boolean;
   /** Deserialized values of recently used keys (see state-cache.ts); none with TTL. */
   readonly #cache: StateCache<S> | undefined;
+  /**
+   * Write-back: (namespace → key → engine key) of cached values newer than the engine's. Written
+   * in one batch when the task that made them ends (a microtask), before any iteration, before a
+   * checkpoint and at close, and one by one when the cache evicts them. Repeated updates of a key
+   * within a task so cost one engine write.
+   */
+  readonly #dirty = new Map<unknown, Map<unknown, Uint8Array>>();
+  #dirtyCount = 0;
+  #flushScheduled = false;
 
   constructor(ctx: LsmContext, cf: ColumnFamily, descriptor: StateDescriptorBase<K, N>, stored: Serializer<S>, onDrop: (name: string) => void) {
     super(ctx, cf, descriptor, onDrop);
@@ -38,8 +49,56 @@ abstract class SingleValueLsmState<K, N, S> extends LsmState<K, N> {
     const capacity = ctx.cacheEntries;
     this.#cache =
       capacity > 0 && descriptor.ttl === undefined && cacheableSerializers(descriptor.key.id, descriptor.namespace?.id)
-        ? new StateCache<S>(capacity)
+        ? new StateCache<S>(capacity, (key, namespace, value) => this.#evicted(key, namespace, value))
         : undefined;
+  }
+
+  /** A cache entry left: if it was dirty, its value goes to the engine now. */
+  #evicted(key: unknown, namespace: unknown, value: S | undefined): void {
+    const k = this.#takeDirty(key, namespace);
+    if (k !== undefined && value !== undefined) this.writeAt(k, value);
+  }
+
+  #takeDirty(key: unknown, namespace: unknown): Uint8Array | undefined {
+    const m = this.#dirty.get(namespace);
+    const k = m?.get(key);
+    if (k !== undefined) {
+      m!.delete(key);
+      this.#dirtyCount--;
+      if (m!.size === 0) this.#dirty.delete(namespace);
+    }
+    return k;
+  }
+
+  /** Writes every dirty value to the engine in one batch. */
+  override flushPending(): void {
+    if (this.#dirtyCount === 0) return;
+    const cache = this.#cache!;
+    const batch = new WriteBatch();
+    for (const [namespace, m] of this.#dirty) {
+      for (const [key, k] of m) {
+        const value = cache.get(key, namespace);
+        // Dirty entries are in the cache (eviction writes them out first).
+        if (value !== MISS && value !== undefined) batch.put(k, this.stamp(this.stored.serialize(value)), this.cf);
+      }
+    }
+    this.#dirty.clear();
+    this.#dirtyCount = 0;
+    if (batch.count > 0) this.ctx.db.write(batch);
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    queueMicrotask(() => {
+      this.#flushScheduled = false;
+      if (this.ctx.db.closed) return;
+      try {
+        this.flushPending();
+      } catch {
+        // Still dirty: retried by the next flush (iteration, checkpoint, close or task end).
+      }
+    });
   }
 
   /** The value of (key, namespace): from the cache, else from the engine (then cached). */
@@ -61,22 +120,62 @@ abstract class SingleValueLsmState<K, N, S> extends LsmState<K, N> {
 
   /** Writes `value` for (key, namespace), through the cache. `k` if already located. */
   protected store(key: K, namespace: N | undefined, k: Uint8Array | undefined, value: S): void {
-    this.writeAt(k ?? this.locate(key, namespace), value);
-    this.#cache?.set(key, namespace, value);
+    const cache = this.#cache;
+    const at = k ?? this.locate(key, namespace);
+    if (cache === undefined) {
+      this.writeAt(at, value);
+      return;
+    }
+    this.ctx.stats.writes++;
+    let m = this.#dirty.get(namespace);
+    if (m === undefined) {
+      m = new Map();
+      this.#dirty.set(namespace, m);
+    }
+    if (!m.has(key)) this.#dirtyCount++;
+    m.set(key, at);
+    cache.set(key, namespace, value);
+    this.#scheduleFlush();
   }
 
   override clear(key: K, namespace?: N): void {
     super.clear(key, namespace);
+    this.#takeDirty(key, namespace);
     this.#cache?.set(key, namespace, undefined);
   }
 
   override clearAll(): void {
+    this.#dirty.clear();
+    this.#dirtyCount = 0;
     super.clearAll();
     this.#cache?.clear();
   }
 
+  override keys(namespace?: N): IterableIterator<K> {
+    this.flushPending();
+    return super.keys(namespace);
+  }
+
+  override keysAndNamespaces(keyGroup?: number): IterableIterator<readonly [K, N | undefined]> {
+    this.flushPending();
+    return super.keysAndNamespaces(keyGroup);
+  }
+
+  override metrics(): StateMetrics {
+    this.flushPending();
+    return super.metrics();
+  }
+
+  override drop(): void {
+    this.#dirty.clear();
+    this.#dirtyCount = 0;
+    super.drop();
+  }
+
   override release(): void {
     super.release();
+    this.#dirty.clear();
+    this.#dirtyCount = 0;
     this.#cache?.clear();
   }
 

@@ -28,8 +28,12 @@ export class StateCache<S> {
   hits = 0;
   misses = 0;
 
-  constructor(capacity: number) {
+  /** Called with each entry evicted to make room (a write-back owner writes dirty ones out). */
+  readonly #onEvict: ((key: unknown, namespace: unknown, value: S | undefined) => void) | undefined;
+
+  constructor(capacity: number, onEvict?: (key: unknown, namespace: unknown, value: S | undefined) => void) {
     this.capacity = capacity;
+    this.#onEvict = onEvict;
   }
 
   /** The cached value (`undefined`: known absent), or {@link MISS}. */
@@ -68,10 +72,11 @@ export class StateCache<S> {
 
   #evict(): void {
     for (const [ns, m] of this.#byNamespace) {
-      for (const key of m.keys()) {
+      for (const [key, value] of m) {
         m.delete(key);
         this.#size--;
         if (m.size === 0) this.#byNamespace.delete(ns);
+        this.#onEvict?.(key, ns, value);
         return;
       }
       this.#byNamespace.delete(ns);
