@@ -38,7 +38,7 @@ abstract class SingleValueLsmState<K, N, S> extends LsmState<K, N> {
    * checkpoint and at close, and one by one when the cache evicts them. Repeated updates of a key
    * within a task so cost one engine write.
    */
-  readonly #dirty = new Map<unknown, Map<unknown, Uint8Array>>();
+  readonly #dirty = new Map<unknown, Map<unknown, Uint8Array | undefined>>();
   #dirtyCount = 0;
   #flushScheduled = false;
 
@@ -59,14 +59,14 @@ abstract class SingleValueLsmState<K, N, S> extends LsmState<K, N> {
     if (k !== undefined && value !== undefined) this.writeAt(k, value);
   }
 
+  /** Removes (key, namespace) from the dirty set; its engine key if it was dirty (located now if needed). */
   #takeDirty(key: unknown, namespace: unknown): Uint8Array | undefined {
     const m = this.#dirty.get(namespace);
-    const k = m?.get(key);
-    if (k !== undefined) {
-      m!.delete(key);
-      this.#dirtyCount--;
-      if (m!.size === 0) this.#dirty.delete(namespace);
-    }
+    if (m === undefined || !m.has(key)) return undefined;
+    const k = m.get(key) ?? this.locate(key as K, namespace as N | undefined);
+    m.delete(key);
+    this.#dirtyCount--;
+    if (m.size === 0) this.#dirty.delete(namespace);
     return k;
   }
 
@@ -79,7 +79,9 @@ abstract class SingleValueLsmState<K, N, S> extends LsmState<K, N> {
       for (const [key, k] of m) {
         const value = cache.get(key, namespace);
         // Dirty entries are in the cache (eviction writes them out first).
-        if (value !== MISS && value !== undefined) batch.put(k, this.stamp(this.stored.serialize(value)), this.cf);
+        if (value !== MISS && value !== undefined) {
+          batch.put(k ?? this.locate(key as K, namespace as N | undefined), this.stamp(this.stored.serialize(value)), this.cf);
+        }
       }
     }
     this.#dirty.clear();
@@ -121,10 +123,15 @@ abstract class SingleValueLsmState<K, N, S> extends LsmState<K, N> {
   /** Writes `value` for (key, namespace), through the cache. `k` if already located. */
   protected store(key: K, namespace: N | undefined, k: Uint8Array | undefined, value: S): void {
     const cache = this.#cache;
-    const at = k ?? this.locate(key, namespace);
     if (cache === undefined) {
-      this.writeAt(at, value);
+      this.writeAt(k ?? this.locate(key, namespace), value);
       return;
+    }
+    // A key the cache holds was validated when it entered: its engine key can wait for the flush.
+    let at = k;
+    if (at === undefined) {
+      this.checkUsable();
+      if (cache.get(key, namespace) === MISS) at = this.locate(key, namespace);
     }
     this.ctx.stats.writes++;
     let m = this.#dirty.get(namespace);
@@ -133,7 +140,7 @@ abstract class SingleValueLsmState<K, N, S> extends LsmState<K, N> {
       this.#dirty.set(namespace, m);
     }
     if (!m.has(key)) this.#dirtyCount++;
-    m.set(key, at);
+    if (at !== undefined || !m.has(key)) m.set(key, at);
     cache.set(key, namespace, value);
     this.#scheduleFlush();
   }
@@ -225,9 +232,9 @@ export class LsmValueState<K, V, N> extends SingleValueLsmState<K, N, V> impleme
   }
 
   put(key: K, value: V, namespace?: N): void {
-    const k = this.locate(key, namespace);
+    // Without a cache (or for a key it does not hold), `store` locates — validating the key.
     this.stored.check(value);
-    this.store(key, namespace, k, value);
+    this.store(key, namespace, undefined, value);
   }
 
   delete(key: K, namespace?: N): void {
