@@ -23,18 +23,8 @@ export class LsmMapState<K, UK, UV, N> extends LsmState<K, N> implements MapStat
   /** The live value at engine key `k` (TTL: cleanup and refresh on read). */
   #readAt(k: Uint8Array): { readonly value: UV } | undefined {
     this.ctx.stats.reads++;
-    const raw = this.cf.get(k);
-    if (raw === undefined) return undefined;
-    const now = this.ctx.clock.now();
-    const { value, expired } = this.unstamp(raw, now);
-    const ttl = this.ttl;
-    if (expired && ttl !== undefined) {
-      this.cf.delete(k);
-      this.ctx.stats.expiredRemoved++;
-      return ttl.returnExpired ? { value: this.#value.deserialize(value) } : undefined;
-    }
-    if (ttl?.refreshOnRead) this.cf.put(k, this.stamp(value, now));
-    return { value: this.#value.deserialize(value) };
+    const live = this.readLive(k, false);
+    return live === undefined ? undefined : { value: this.#value.deserialize(live.bytes) };
   }
 
   get(key: K, mapKey: UK, namespace?: N): UV | undefined {

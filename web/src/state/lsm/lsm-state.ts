@@ -121,6 +121,27 @@ export abstract class LsmState<K, N> implements State<K, N> {
     return { value, expired: this.ttl.isExpired(timestamp, now), timestamp };
   }
 
+  /**
+   * The live bytes at engine key `k`, TTL applied: an expired entry is deleted (cleanup on read,
+   * counted) and returned only with `returnExpiredIfNotCleanedUp` to a plain read; with
+   * `onReadAndWrite` a plain read restamps it. `forUpdate`: the read seeds a write (no refresh,
+   * never an expired value).
+   */
+  protected readLive(k: Uint8Array, forUpdate: boolean): { readonly bytes: Uint8Array } | undefined {
+    const raw = this.cf.get(k);
+    if (raw === undefined) return undefined;
+    const now = this.ctx.clock.now();
+    const { value, expired } = this.unstamp(raw, now);
+    const ttl = this.ttl;
+    if (expired && ttl !== undefined) {
+      this.cf.delete(k);
+      this.ctx.stats.expiredRemoved++;
+      return ttl.returnExpired && !forUpdate ? { bytes: value } : undefined;
+    }
+    if (ttl?.refreshOnRead && !forUpdate) this.cf.put(k, this.stamp(value, now));
+    return { bytes: value };
+  }
+
   /** Whether the stored value is visible to iteration at `now`. */
   protected visible(stored: Uint8Array, now: number): boolean {
     if (this.ttl === undefined || this.ttl.returnExpired) return true;

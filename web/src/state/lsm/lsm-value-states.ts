@@ -198,19 +198,9 @@ abstract class SingleValueLsmState<K, N, S> extends LsmState<K, N> {
       // Deserialized straight from the engine's memory: no copy of the value.
       return this.cf.read(k, (view) => this.stored.deserialize(view));
     }
-    const raw = this.cf.get(k);
-    if (raw === undefined) return undefined;
-    const now = this.ctx.clock.now();
-    const { value, expired } = this.unstamp(raw, now);
-    const ttl = this.ttl;
-    if (expired && ttl !== undefined) {
-      this.cf.delete(k);
-      this.ctx.stats.expiredRemoved++;
-      // An expired value never seeds a fold; a plain read may still see it once.
-      return ttl.returnExpired && !forUpdate ? this.stored.deserialize(value) : undefined;
-    }
-    if (ttl?.refreshOnRead && !forUpdate) this.cf.put(k, this.stamp(value, now));
-    return this.stored.deserialize(value);
+    // An expired value never seeds a fold; a plain read may still see it once (see readLive).
+    const live = this.readLive(k, forUpdate);
+    return live === undefined ? undefined : this.stored.deserialize(live.bytes);
   }
 
   protected writeAt(k: Uint8Array, value: S): void {
