@@ -12,7 +12,7 @@
  * against its memory budget.
  */
 import { CorruptionError, InvalidArgumentError } from '../../errors.js';
-import { checkSerializer, checkStateName } from '../descriptors.js';
+import { checkTimerService, checkTimestamp, checkWatermark, DOMAIN_BYTE } from '../timers/timer-args.js';
 import type { KeyContext } from '../key-context.js';
 import { decodeStateKey, decodeTimerKey, stateKey, timerKey } from '../key-layout.js';
 import { TimerQueue, type QueuedTimer } from '../timers/timer-queue.js';
@@ -28,17 +28,8 @@ export interface HeapTimerContext {
   checkOpen(): void;
 }
 
-/** The first byte of a canonical timer entry. Stored: never renumber. */
-const DOMAIN_BYTE: Readonly<Record<TimeDomain, number>> = { event: 0, processing: 1 };
 const DOMAINS: readonly TimeDomain[] = ['event', 'processing'];
 const EMPTY = new Uint8Array(0);
-
-function checkTimestamp(timestamp: unknown): number {
-  if (typeof timestamp !== 'number' || !Number.isSafeInteger(timestamp)) {
-    throw new InvalidArgumentError('timer timestamp must be a safe integer (ms)', { timestamp: String(timestamp) });
-  }
-  return timestamp;
-}
 
 export class HeapTimers<K, N> implements TimerService<K, N> {
   readonly name: string;
@@ -48,10 +39,7 @@ export class HeapTimers<K, N> implements TimerService<K, N> {
   #watermark = -Infinity;
 
   constructor(ctx: HeapTimerContext, name: string, descriptor: TimerServiceDescriptor<K, N>) {
-    checkStateName(name, 'timer service');
-    if (typeof descriptor !== 'object' || descriptor === null) throw new InvalidArgumentError('timers() needs a descriptor { key, namespace? }');
-    checkSerializer(descriptor.key, 'key');
-    if (descriptor.namespace !== undefined) checkSerializer(descriptor.namespace, 'namespace');
+    checkTimerService(name, descriptor);
     this.#ctx = ctx;
     this.name = name;
     this.descriptor = descriptor;
@@ -105,10 +93,7 @@ export class HeapTimers<K, N> implements TimerService<K, N> {
 
   advanceWatermark(watermark: number, onTimer: (timer: Timer<K, N>) => void): number {
     this.#ctx.checkOpen();
-    if (typeof watermark !== 'number' || Number.isNaN(watermark)) {
-      throw new InvalidArgumentError('watermark must be a number', { watermark: String(watermark) });
-    }
-    this.#watermark = Math.max(this.#watermark, watermark);
+    this.#watermark = Math.max(this.#watermark, checkWatermark(watermark));
     return this.#fire('event', this.#watermark, onTimer);
   }
 

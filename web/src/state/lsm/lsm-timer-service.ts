@@ -11,22 +11,14 @@
  */
 import { InvalidArgumentError } from '../../errors.js';
 import type { ColumnFamily } from '../../engine/column-family.js';
-import { checkSerializer, checkStateName } from '../descriptors.js';
+import { checkTimerService, checkTimestamp, checkWatermark, DOMAIN_BYTE } from '../timers/timer-args.js';
 import { decodeTimerKey, timerKey } from '../key-layout.js';
 import type { Serializer, TimeDomain, Timer, TimerService, TimerServiceDescriptor } from '../types.js';
 import type { LsmContext } from './lsm-state.js';
 
-const DOMAIN_BYTE: Readonly<Record<TimeDomain, number>> = { event: 0, processing: 1 };
 const EMPTY = new Uint8Array(0);
 /** Timers fetched per engine call while firing. */
 const FIRE_PAGE = 128;
-
-function checkTimestamp(timestamp: unknown): number {
-  if (typeof timestamp !== 'number' || !Number.isSafeInteger(timestamp)) {
-    throw new InvalidArgumentError('timer timestamp must be a safe integer (ms)', { timestamp: String(timestamp) });
-  }
-  return timestamp;
-}
 
 /** The column family name of timer service `name`. */
 export function timerColumnFamily(name: string): string {
@@ -46,10 +38,7 @@ export class LsmTimerService<K, N> implements TimerService<K, N> {
   #version = 0;
 
   constructor(ctx: LsmContext, cf: ColumnFamily, name: string, descriptor: TimerServiceDescriptor<K, N>, watermark = -Infinity) {
-    checkStateName(name, 'timer service');
-    if (typeof descriptor !== 'object' || descriptor === null) throw new InvalidArgumentError('timers() needs a descriptor { key, namespace? }');
-    checkSerializer(descriptor.key, 'key');
-    if (descriptor.namespace !== undefined) checkSerializer(descriptor.namespace, 'namespace');
+    checkTimerService(name, descriptor);
     this.#ctx = ctx;
     this.#cf = cf;
     this.#watermark = watermark;
@@ -115,10 +104,7 @@ export class LsmTimerService<K, N> implements TimerService<K, N> {
 
   advanceWatermark(watermark: number, onTimer: (timer: Timer<K, N>) => void): number {
     this.#ctx.checkOpen();
-    if (typeof watermark !== 'number' || Number.isNaN(watermark)) {
-      throw new InvalidArgumentError('watermark must be a number', { watermark: String(watermark) });
-    }
-    this.#watermark = Math.max(this.#watermark, watermark);
+    this.#watermark = Math.max(this.#watermark, checkWatermark(watermark));
     return this.#fire('event', this.#watermark, onTimer);
   }
 
