@@ -65,3 +65,10 @@ export function checkDescriptor(kind: StateKind, descriptor: unknown): string {
   if (d.ttl !== undefined) parts.push(`ttl=${(d.ttl as { ttl?: unknown }).ttl}`);
   return parts.join(';');
 }
+
+/** Throws unless a state registered again under `name` has the signature it was registered with. */
+export function checkSameSignature(name: string, existing: string, requested: string): void {
+  if (existing !== requested) {
+    throw new InvalidArgumentError(`state "${name}" exists with a different kind or serializers`, { state: name, existing, requested });
+  }
+}

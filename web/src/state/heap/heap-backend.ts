@@ -20,7 +20,7 @@ import type { EngineSource } from '../../engine/wasm-module.js';
 import { DatabaseClosedError, InvalidArgumentError } from '../../errors.js';
 import { CanonicalWriter } from '../canonical/canonical-writer.js';
 import { RestoredCheckpoint } from '../canonical/restored-checkpoint.js';
-import { checkDescriptor } from '../descriptors.js';
+import { checkDescriptor, checkSameSignature } from '../descriptors.js';
 import { KeyContext } from '../key-context.js';
 import type { KeyGroupRange } from '../key-groups.js';
 import { exportCheckpoint, META, takeCheckpoint, type RestoreSource } from '../lsm/lsm-checkpoints.js';
@@ -48,6 +48,7 @@ import { HeapListState } from './list-state.js';
 import { HeapMapState } from './map-state.js';
 import { MemoryBudget, type MemoryPressureEvent } from './memory-budget.js';
 import { HeapTimers } from './heap-timers.js';
+import { checkSameTimerService } from '../timers/timer-args.js';
 import { HeapAggregatingState, HeapReducingState } from './reducing-state.js';
 import { HeapValueState } from './value-state.js';
 
@@ -151,13 +152,7 @@ export class HeapStateBackend implements KeyedStateBackend {
     const name = descriptor.name;
     const existing = this.#states.get(name);
     if (existing !== undefined) {
-      if (existing.signature !== signature) {
-        throw new InvalidArgumentError(`state "${name}" exists with a different kind or serializers`, {
-          state: name,
-          existing: existing.signature,
-          requested: signature,
-        });
-      }
+      checkSameSignature(name, existing.signature, signature);
       return existing.state as S;
     }
     const stored = this.#restored?.signature(name);
@@ -208,9 +203,7 @@ export class HeapStateBackend implements KeyedStateBackend {
     this.#ctx.checkOpen();
     const existing = this.#timers.get(name);
     if (existing !== undefined) {
-      if (existing.descriptor.key.id !== descriptor?.key?.id || existing.descriptor.namespace?.id !== descriptor?.namespace?.id) {
-        throw new InvalidArgumentError(`timer service "${name}" exists with different serializers`, { timers: name });
-      }
+      checkSameTimerService(name, existing.descriptor, descriptor);
       return existing as unknown as TimerService<K, N>;
     }
     const service = new HeapTimers<K, N>(this.#ctx, name, descriptor);

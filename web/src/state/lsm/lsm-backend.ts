@@ -19,11 +19,12 @@ import { memoryStorage } from '../../storage/memory.js';
 import type { ExportHeader } from '../../checkpoint/export-format.js';
 import { memoryCheckpointStore } from '../../checkpoint/memory-store.js';
 import type { CheckpointRecord, CheckpointStore } from '../../checkpoint/store.js';
-import { checkDescriptor, checkStateName } from '../descriptors.js';
+import { checkDescriptor, checkSameSignature, checkStateName } from '../descriptors.js';
 import { KeyContext } from '../key-context.js';
 import type { KeyGroupRange } from '../key-groups.js';
 import { MemoryBudget } from '../heap/memory-budget.js';
 import { HeapTimers } from '../heap/heap-timers.js';
+import { checkSameTimerService } from '../timers/timer-args.js';
 import type {
   AggregatingState,
   AggregatingStateDescriptor,
@@ -227,13 +228,7 @@ export class LsmStateBackend implements KeyedStateBackend {
     const signature = checkDescriptor(kind, descriptor);
     const existing = this.#states.get(descriptor.name);
     if (existing !== undefined) {
-      if (existing.signature !== signature) {
-        throw new InvalidArgumentError(`state "${descriptor.name}" exists with a different kind or serializers`, {
-          state: descriptor.name,
-          existing: existing.signature,
-          requested: signature,
-        });
-      }
+      checkSameSignature(descriptor.name, existing.signature, signature);
       return existing.state as S;
     }
     const cf = this.#columnFamily(descriptor.name, signature);
@@ -275,9 +270,7 @@ export class LsmStateBackend implements KeyedStateBackend {
     this.#ctx.checkOpen();
     const existing = this.#timers.get(name);
     if (existing !== undefined) {
-      if (existing.descriptor.key.id !== descriptor?.key?.id || existing.descriptor.namespace?.id !== descriptor?.namespace?.id) {
-        throw new InvalidArgumentError(`timer service "${name}" exists with different serializers`, { timers: name });
-      }
+      checkSameTimerService(name, existing.descriptor, descriptor);
       return existing as unknown as TimerService<K, N>;
     }
     let service: TimerService<K, N> & { readonly descriptor: TimerServiceDescriptor<K, N> };

@@ -33,3 +33,11 @@ export function checkTimerService(name: unknown, descriptor: unknown): void {
   checkSerializer(d.key, 'key');
   if (d.namespace !== undefined) checkSerializer(d.namespace, 'namespace');
 }
+
+/** Throws unless a timer service asked for again under `name` has the serializers it was created with. */
+export function checkSameTimerService(name: string, existing: TimerServiceDescriptor<unknown, unknown>, requested: unknown): void {
+  const r = requested as Partial<TimerServiceDescriptor<unknown, unknown>> | null | undefined;
+  if (existing.key.id !== r?.key?.id || existing.namespace?.id !== r?.namespace?.id) {
+    throw new InvalidArgumentError(`timer service "${name}" exists with different serializers`, { timers: name });
+  }
+}
