@@ -112,6 +112,20 @@ export class WriteBatch {
     return this.#add(Tag.Merge, cf, key, operand);
   }
 
+  /**
+   * Appends the elements of `framedList` — a `listAppend` value, `varint32 length ‖ element` per
+   * element (what `listElements()` reads) — to the list at `key` as one merge operand. The
+   * operator concatenates operands, so this equals a merge per element at the cost of one.
+   */
+  appendList(key: BytesInput, framedList: Uint8Array, cf: BatchTarget): this {
+    checkBytes(key, 'key');
+    checkBytes(framedList, 'operand');
+    if (cf.mergeOperator !== 'listAppend') {
+      throw new InvalidArgumentError('appendList needs a column family with the listAppend merge operator', { argument: 'cf' });
+    }
+    return this.#add(Tag.Merge, cf, key, framedList);
+  }
+
   /** Removes every key `k` with `begin <= k < end`. */
   deleteRange(begin: BytesInput, end: BytesInput, cf?: BatchTarget): this {
     checkBytes(begin, 'begin');

@@ -194,7 +194,19 @@ export class LsmStateBackend implements KeyedStateBackend {
       checkOpen: () => {
         if (this.#closed) throw new DatabaseClosedError('state backend is closed');
       },
+      flushAll: () => this.#flushAll(),
     };
+  }
+
+  /**
+   * Writes what every state's write-back cache holds back as one atomic batch (see
+   * cell-cache.ts), so the engine moves from one consistent cut of the cached states to the next.
+   */
+  #flushAll(): void {
+    const batch = new WriteBatch();
+    for (const { state } of this.#states.values()) state.collectPending(batch);
+    if (batch.count > 0) this.#db.write(batch);
+    for (const { state } of this.#states.values()) state.pendingWritten();
   }
 
   get closed(): boolean {
@@ -308,6 +320,8 @@ export class LsmStateBackend implements KeyedStateBackend {
 
   metrics(): StateBackendMetrics {
     this.#ctx.checkOpen();
+    // The engine estimates sizes, so what caches hold back goes in first.
+    this.#flushAll();
     const states: Record<string, StateMetrics> = {};
     let bytes = 0;
     for (const [name, { state }] of this.#states) {
@@ -427,8 +441,8 @@ export class LsmStateBackend implements KeyedStateBackend {
    */
   async checkpoint(options: { readonly metadata?: unknown } = {}): Promise<CheckpointRecord> {
     this.#ctx.checkOpen();
-    // Values states hold back (write-back caches) go in first: the checkpoint is of now.
-    for (const { state } of this.#states.values()) state.flushPending();
+    // What states hold back (write-back caches) goes in first: the checkpoint is of now.
+    this.#flushAll();
     // Heap timers join the checkpoint in the timer column family's layout (replacing what an
     // earlier checkpoint left there).
     for (const [name, heap] of this.#heapTimers) {
@@ -471,7 +485,7 @@ export class LsmStateBackend implements KeyedStateBackend {
     if (this.#closed) return;
     let unwritten: unknown;
     try {
-      for (const { state } of this.#states.values()) state.flushPending();
+      this.#flushAll();
     } catch (e) {
       unwritten = e;
     }

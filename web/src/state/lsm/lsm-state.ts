@@ -35,6 +35,11 @@ export interface LsmContext {
   tick(now: number): void;
   /** Throws `DatabaseClosedError` once the backend is closed. */
   checkOpen(): void;
+  /**
+   * Writes what every state holds back (write-back caches) to the engine as one batch; throws,
+   * changing nothing, when the engine refuses it.
+   */
+  flushAll(): void;
 }
 
 /** The smallest byte string after every string starting with `prefix` (undefined: none). */
@@ -270,8 +275,14 @@ export abstract class LsmState<K, N> implements State<K, N> {
     return { kind: this.kind, entries, estimatedBytes: bytes };
   }
 
-  /** Writes values held back in memory (write-back caches) to the engine; none by default. */
-  flushPending(): void {}
+  /**
+   * Adds the changes this state holds back in memory (its write-back cache) to `batch`, changing
+   * nothing else; none by default. See `LsmContext.flushAll`.
+   */
+  collectPending(_batch: WriteBatch): void {}
+
+  /** Called once the batch `collectPending` added to reached the engine. */
+  pendingWritten(): void {}
 
   /** Marks the state unusable (backend closing or state dropped elsewhere). */
   release(): void {

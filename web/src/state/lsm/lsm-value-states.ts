@@ -11,13 +11,12 @@ import type {
   ReducingStateDescriptor,
   Serializer,
   StateDescriptorBase,
-  StateMetrics,
   ValueState,
   ValueStateDescriptor,
 } from '../types.js';
 import { WriteBatch } from '../../engine/write-batch.js';
 import { LsmState, type LsmContext } from './lsm-state.js';
-import { cacheableSerializers, MISS, StateCache } from './state-cache.js';
+import { CellCache, isCacheableSerializer, type CachedCell } from './cell-cache.js';
 
 /**
  * Built-in serializers whose `deserialize` copies what it keeps (bytes copies; msgpack may
@@ -25,22 +24,23 @@ import { cacheableSerializers, MISS, StateCache } from './state-cache.js';
  */
 const VIEW_SAFE_SERIALIZERS = new Set(['string', 'f64', 'i32', 'i64', 'boolean', 'bytes', 'json']);
 
+/** A cached value: `undefined` is "known absent" (a delete when dirty). */
+interface ValueCell<S> extends CachedCell {
+  value: S | undefined;
+}
+
 /** A single stored value of type `S` per (key, namespace), with TTL applied on read. */
 abstract class SingleValueLsmState<K, N, S> extends LsmState<K, N> {
   protected readonly stored: Serializer<S>;
   /** Whether the value serializer never keeps a view of its input (so it may read engine memory). */
   readonly #viewSafe: boolean;
-  /** Deserialized values of recently used keys (see state-cache.ts); none with TTL. */
-  readonly #cache: StateCache<S> | undefined;
   /**
-   * Write-back: (namespace → key → engine key) of cached values newer than the engine's. Written
-   * in one batch when the task that made them ends (a microtask), before any iteration, before a
-   * checkpoint and at close, and one by one when the cache evicts them. Repeated updates of a key
-   * within a task so cost one engine write.
+   * Write-back cache of deserialized values (see cell-cache.ts); none with TTL or non-primitive
+   * keys. Writes change the cell only; the engine gets them when a dirty cell is evicted (with
+   * every other dirty cell of the backend, one batch), before iteration and metrics, at a
+   * checkpoint and at close — so repeated updates of a hot key cost one engine write.
    */
-  readonly #dirty = new Map<unknown, Map<unknown, Uint8Array | undefined>>();
-  #dirtyCount = 0;
-  #flushScheduled = false;
+  readonly #cache: CellCache<ValueCell<S>> | undefined;
 
   constructor(ctx: LsmContext, cf: ColumnFamily, descriptor: StateDescriptorBase<K, N>, stored: Serializer<S>, onDrop: (name: string) => void) {
     super(ctx, cf, descriptor, onDrop);
@@ -48,141 +48,95 @@ abstract class SingleValueLsmState<K, N, S> extends LsmState<K, N> {
     this.#viewSafe = VIEW_SAFE_SERIALIZERS.has(stored.id);
     const capacity = ctx.cacheEntries;
     this.#cache =
-      capacity > 0 && descriptor.ttl === undefined && cacheableSerializers(descriptor.key.id, descriptor.namespace?.id)
-        ? new StateCache<S>(capacity, (key, namespace, value) => this.#evicted(key, namespace, value))
+      capacity > 0 && descriptor.ttl === undefined && isCacheableSerializer(descriptor.key.id) && isCacheableSerializer(descriptor.namespace?.id)
+        ? new CellCache<ValueCell<S>>(capacity, ctx)
         : undefined;
   }
 
-  /** A cache entry left: if it was dirty, its value goes to the engine now. */
-  #evicted(key: unknown, namespace: unknown, value: S | undefined): void {
-    const k = this.#takeDirty(key, namespace);
-    if (k !== undefined && value !== undefined) this.writeAt(k, value);
-  }
-
-  /** Removes (key, namespace) from the dirty set; its engine key if it was dirty (located now if needed). */
-  #takeDirty(key: unknown, namespace: unknown): Uint8Array | undefined {
-    const m = this.#dirty.get(namespace);
-    if (m === undefined || !m.has(key)) return undefined;
-    const k = m.get(key) ?? this.locate(key as K, namespace as N | undefined);
-    m.delete(key);
-    this.#dirtyCount--;
-    if (m.size === 0) this.#dirty.delete(namespace);
-    return k;
-  }
-
-  /** Writes every dirty value to the engine in one batch. */
-  override flushPending(): void {
-    if (this.#dirtyCount === 0) return;
-    const cache = this.#cache!;
-    const batch = new WriteBatch();
-    for (const [namespace, m] of this.#dirty) {
-      for (const [key, k] of m) {
-        const value = cache.get(key, namespace);
-        // Dirty entries are in the cache (eviction writes them out first).
-        if (value !== MISS && value !== undefined) {
-          batch.put(k ?? this.locate(key as K, namespace as N | undefined), this.stamp(this.stored.serialize(value)), this.cf);
-        }
-      }
+  override collectPending(batch: WriteBatch): void {
+    const cache = this.#cache;
+    if (cache === undefined) return;
+    for (const cell of cache.dirtyCells()) {
+      const k = this.locate(cell.key as K, cell.namespace as N | undefined);
+      if (cell.value === undefined) batch.delete(k, this.cf);
+      else batch.put(k, this.stored.serialize(cell.value), this.cf);
     }
-    this.#dirty.clear();
-    this.#dirtyCount = 0;
-    if (batch.count > 0) this.ctx.db.write(batch);
   }
 
-  #scheduleFlush(): void {
-    if (this.#flushScheduled) return;
-    this.#flushScheduled = true;
-    queueMicrotask(() => {
-      this.#flushScheduled = false;
-      if (this.ctx.db.closed) return;
-      try {
-        this.flushPending();
-      } catch {
-        // Still dirty: retried by the next flush (iteration, checkpoint, close or task end).
-      }
-    });
+  override pendingWritten(): void {
+    this.#cache?.markClean();
   }
 
   /** The value of (key, namespace): from the cache, else from the engine (then cached). */
-  protected load(key: K, namespace: N | undefined, forUpdate: boolean): { readonly k: Uint8Array | undefined; readonly value: S | undefined } {
+  protected load(key: K, namespace: N | undefined, forUpdate: boolean): S | undefined {
     const cache = this.#cache;
-    if (cache !== undefined) {
-      this.checkUsable();
-      const hit = cache.get(key, namespace);
-      if (hit !== MISS) {
-        this.ctx.stats.reads++;
-        return { k: undefined, value: hit };
-      }
+    if (cache === undefined) return this.readAt(this.locate(key, namespace), forUpdate);
+    this.checkUsable();
+    const cell = cache.get(key, namespace);
+    if (cell !== undefined) {
+      this.ctx.stats.reads++;
+      return cell.value;
     }
-    const k = this.locate(key, namespace);
-    const value = this.readAt(k, forUpdate);
-    cache?.set(key, namespace, value);
-    return { k, value };
+    const value = this.readAt(this.locate(key, namespace), forUpdate);
+    cache.add({ key, namespace, weight: 1, dirty: false, value });
+    return value;
   }
 
-  /** Writes `value` for (key, namespace), through the cache. `k` if already located. */
-  protected store(key: K, namespace: N | undefined, k: Uint8Array | undefined, value: S): void {
+  /** Writes `value` for (key, namespace) (`undefined`: deletes), through the cache. */
+  protected store(key: K, namespace: N | undefined, value: S | undefined): void {
     const cache = this.#cache;
     if (cache === undefined) {
-      this.writeAt(k ?? this.locate(key, namespace), value);
+      const k = this.locate(key, namespace);
+      if (value === undefined) {
+        this.ctx.stats.writes++;
+        this.cf.delete(k);
+      } else {
+        this.writeAt(k, value);
+      }
       return;
     }
-    // A key the cache holds was validated when it entered: its engine key can wait for the flush.
-    let at = k;
-    if (at === undefined) {
-      this.checkUsable();
-      if (cache.get(key, namespace) === MISS) at = this.locate(key, namespace);
-    }
+    this.checkUsable();
+    cache.admit();
     this.ctx.stats.writes++;
-    let m = this.#dirty.get(namespace);
-    if (m === undefined) {
-      m = new Map();
-      this.#dirty.set(namespace, m);
+    const cell = cache.peek(key, namespace);
+    if (cell !== undefined) {
+      cell.value = value;
+      cache.markDirty(cell);
+      return;
     }
-    if (!m.has(key)) this.#dirtyCount++;
-    if (at !== undefined || !m.has(key)) m.set(key, at);
-    cache.set(key, namespace, value);
-    this.#scheduleFlush();
+    // A key the cache holds was validated when it entered; a new one is validated here.
+    this.locate(key, namespace);
+    const fresh: ValueCell<S> = { key, namespace, weight: 1, dirty: false, value };
+    cache.add(fresh);
+    cache.markDirty(fresh);
   }
 
   override clear(key: K, namespace?: N): void {
-    super.clear(key, namespace);
-    this.#takeDirty(key, namespace);
-    this.#cache?.set(key, namespace, undefined);
+    this.store(key, namespace, undefined);
   }
 
   override clearAll(): void {
-    this.#dirty.clear();
-    this.#dirtyCount = 0;
-    super.clearAll();
     this.#cache?.clear();
+    super.clearAll();
   }
 
   override keys(namespace?: N): IterableIterator<K> {
-    this.flushPending();
+    if (this.#cache !== undefined) this.ctx.flushAll();
     return super.keys(namespace);
   }
 
   override keysAndNamespaces(keyGroup?: number): IterableIterator<readonly [K, N | undefined]> {
-    this.flushPending();
+    if (this.#cache !== undefined) this.ctx.flushAll();
     return super.keysAndNamespaces(keyGroup);
   }
 
-  override metrics(): StateMetrics {
-    this.flushPending();
-    return super.metrics();
-  }
-
   override drop(): void {
-    this.#dirty.clear();
-    this.#dirtyCount = 0;
+    this.#cache?.clear();
     super.drop();
   }
 
   override release(): void {
     super.release();
-    this.#dirty.clear();
-    this.#dirtyCount = 0;
     this.#cache?.clear();
   }
 
@@ -218,13 +172,13 @@ export class LsmValueState<K, V, N> extends SingleValueLsmState<K, N, V> impleme
   }
 
   get(key: K, namespace?: N): V | undefined {
-    return this.load(key, namespace, false).value;
+    return this.load(key, namespace, false);
   }
 
   put(key: K, value: V, namespace?: N): void {
     // Without a cache (or for a key it does not hold), `store` locates — validating the key.
     this.stored.check(value);
-    this.store(key, namespace, undefined, value);
+    this.store(key, namespace, value);
   }
 
   delete(key: K, namespace?: N): void {
@@ -242,15 +196,15 @@ export class LsmReducingState<K, V, N> extends SingleValueLsmState<K, N, V> impl
   }
 
   get(key: K, namespace?: N): V | undefined {
-    return this.load(key, namespace, false).value;
+    return this.load(key, namespace, false);
   }
 
   add(key: K, value: V, namespace?: N): void {
     this.stored.check(value);
-    const { k, value: current } = this.load(key, namespace, true);
+    const current = this.load(key, namespace, true);
     const next = current === undefined ? value : this.#reduce(current, value);
     this.stored.check(next);
-    this.store(key, namespace, k, next);
+    this.store(key, namespace, next);
   }
 }
 
@@ -264,15 +218,15 @@ export class LsmAggregatingState<K, IN, ACC, OUT, N> extends SingleValueLsmState
   }
 
   get(key: K, namespace?: N): OUT | undefined {
-    const acc = this.load(key, namespace, false).value;
+    const acc = this.load(key, namespace, false);
     return acc === undefined ? undefined : this.#descriptor.result(acc);
   }
 
   add(key: K, value: IN, namespace?: N): void {
-    const { k, value: stored } = this.load(key, namespace, true);
+    const stored = this.load(key, namespace, true);
     const current = stored ?? this.#descriptor.create();
     const next = this.#descriptor.add(current, value);
     this.stored.check(next);
-    this.store(key, namespace, k, next);
+    this.store(key, namespace, next);
   }
 }

@@ -1,0 +1,179 @@
+/**
+ * The LSM backend's write-back cache: deserialized state of recently used (key, namespace) pairs
+ * of one state, in front of the engine. A hit is a Map lookup — no key serialization, no crossing
+ * into wasm, no deserialization — and a write changes only the cached cell, marking it dirty.
+ *
+ * Used for states without TTL whose keys and namespaces (and map keys) have built-in primitive
+ * serializers: for those, JavaScript's SameValueZero on the values is equality of the serialized
+ * bytes, so the values themselves can key the cache.
+ *
+ * Invariants:
+ * - Every write to a cached state goes through its one handle and so through this cache: a cell
+ *   holds what the engine holds plus its own dirty changes (nothing else writes the family).
+ * - `weight` is the sum of the cells' weights (a cell weighs 1 + the elements or map entries it
+ *   holds), kept at or below `capacity` after every call — except while dirty cells cannot be
+ *   written (a failing flush), see {@link CellCache.admit}.
+ * - A dirty cell is never dropped: eviction writes out every dirty cell of the backend first
+ *   (one atomic batch, see lsm-backend.ts `flushAll`), so the engine always holds a consistent
+ *   cut of the backend's state: every write made before some point and none after it.
+ * - Eviction is in insertion order (FIFO): cheap (no reordering on hits) and scan-resistant
+ *   enough for keyed streams, whose hot keys are re-inserted soon after they leave.
+ */
+import { StorageExhaustedError } from '../../errors.js';
+
+/** Serializers whose bytes are a function of the JS value's identity under SameValueZero. */
+const PRIMITIVE_SERIALIZERS = new Set(['string', 'f64', 'i32', 'i64', 'boolean']);
+
+/** Whether values of the serializer with this id may key the cache. */
+export function isCacheableSerializer(id: string | undefined): boolean {
+  return id === undefined || PRIMITIVE_SERIALIZERS.has(id);
+}
+
+/** What every cached cell has. */
+export interface CachedCell {
+  readonly key: unknown;
+  readonly namespace: unknown;
+  /** 1 + elements or entries held. */
+  weight: number;
+  /** Whether the engine lags this cell. */
+  dirty: boolean;
+}
+
+/** What a cache asks of its owner. */
+export interface CellCacheOwner {
+  /**
+   * Writes every dirty cell of the backend to the engine in one batch and marks them clean;
+   * throws (leaving them dirty) when the engine refuses the batch.
+   */
+  flushAll(): void;
+}
+
+export class CellCache<C extends CachedCell> {
+  /** Cells of the void namespace: most states use no namespace, and this saves a lookup. */
+  readonly #void = new Map<unknown, C>();
+  readonly #byNamespace = new Map<unknown, Map<unknown, C>>();
+  /** Every cell in insertion order (the eviction order). */
+  readonly #order = new Set<C>();
+  /** The dirty cells (a subset of `#order`). */
+  readonly #dirty = new Set<C>();
+  readonly #owner: CellCacheOwner;
+  #weight = 0;
+  /** Why the last eviction could not write dirty cells out (cleared when a flush succeeds). */
+  #stuck: unknown;
+  readonly capacity: number;
+  hits = 0;
+  misses = 0;
+
+  constructor(capacity: number, owner: CellCacheOwner) {
+    this.capacity = capacity;
+    this.#owner = owner;
+  }
+
+  get weight(): number {
+    return this.#weight;
+  }
+
+  /** The cell of (key, namespace), counting a hit or a miss. */
+  get(key: unknown, namespace: unknown): C | undefined {
+    const cell = (namespace === undefined ? this.#void : this.#byNamespace.get(namespace))?.get(key);
+    if (cell === undefined) this.misses++;
+    else this.hits++;
+    return cell;
+  }
+
+  /** The cell of (key, namespace), without counting a hit or miss (for a write after a read). */
+  peek(key: unknown, namespace: unknown): C | undefined {
+    return (namespace === undefined ? this.#void : this.#byNamespace.get(namespace))?.get(key);
+  }
+
+  /** Marks `cell` (cached) as ahead of the engine. */
+  markDirty(cell: C): void {
+    if (cell.dirty) return;
+    cell.dirty = true;
+    this.#dirty.add(cell);
+  }
+
+  /** The dirty cells. */
+  dirtyCells(): ReadonlySet<C> {
+    return this.#dirty;
+  }
+
+  /** Marks every dirty cell clean (their changes reached the engine). */
+  markClean(): void {
+    for (const cell of this.#dirty) cell.dirty = false;
+    this.#dirty.clear();
+  }
+
+  /**
+   * Throws the error that keeps dirty cells from the engine once they hold twice the capacity,
+   * so memory stays bounded while storage refuses writes. Called before a write changes anything.
+   */
+  admit(): void {
+    if (this.#stuck !== undefined && this.#weight >= 2 * this.capacity) {
+      const cause = this.#stuck;
+      throw cause instanceof Error ? cause : new StorageExhaustedError('cached state cannot be written to storage', { cause: String(cause) });
+    }
+  }
+
+  /** Adds `cell`, which (key, namespace) must not have yet, then evicts to capacity. */
+  add(cell: C): void {
+    let m = cell.namespace === undefined ? this.#void : this.#byNamespace.get(cell.namespace);
+    if (m === undefined) {
+      m = new Map();
+      this.#byNamespace.set(cell.namespace, m);
+    }
+    m.set(cell.key, cell);
+    this.#order.add(cell);
+    this.#weight += cell.weight;
+    this.#evictToCapacity();
+  }
+
+  /** Changes `cell`'s weight by `delta` (it must be cached), then evicts to capacity. */
+  reweigh(cell: C, delta: number): void {
+    cell.weight += delta;
+    this.#weight += delta;
+    if (delta > 0) this.#evictToCapacity();
+  }
+
+  /** Every cell, in eviction order. */
+  cells(): IterableIterator<C> {
+    return this.#order.values();
+  }
+
+  /** Forgets every cell, dirty or not (after the state's data was cleared or dropped). */
+  clear(): void {
+    this.#void.clear();
+    this.#byNamespace.clear();
+    this.#order.clear();
+    this.#dirty.clear();
+    this.#weight = 0;
+    this.#stuck = undefined;
+  }
+
+  #evictToCapacity(): void {
+    while (this.#weight > this.capacity && this.#order.size > 0) {
+      const oldest: C = this.#order.values().next().value!;
+      if (oldest.dirty) {
+        try {
+          this.#owner.flushAll();
+          this.#stuck = undefined;
+        } catch (e) {
+          // The engine refused (storage full, write stall): keep every cell and grow past
+          // capacity; `admit` refuses new writes once that doubles, checkpoint/close report it.
+          this.#stuck = e;
+          return;
+        }
+      }
+      this.#remove(oldest);
+    }
+  }
+
+  #remove(cell: C): void {
+    const m = cell.namespace === undefined ? this.#void : this.#byNamespace.get(cell.namespace);
+    m?.delete(cell.key);
+    if (m !== undefined && m !== this.#void && m.size === 0) this.#byNamespace.delete(cell.namespace);
+    this.#order.delete(cell);
+    this.#dirty.delete(cell);
+    this.#weight -= cell.weight;
+  }
+}
