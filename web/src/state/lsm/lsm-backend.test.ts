@@ -16,7 +16,7 @@ beforeAll(async () => {
   await loadEngine(readFileSync(new URL('../../../../wasm/pkg/edgestate_lsm_bg.wasm', import.meta.url)));
 });
 
-function openLsmBackend(request: BackendRequest, storage = memoryStorage(), timers: 'lsm' | 'heap' = 'lsm'): Promise<LsmStateBackend> {
+function openLsmBackend(request: BackendRequest, storage = memoryStorage(), timers: 'lsm' | 'heap' = 'lsm', cacheEntries?: number): Promise<LsmStateBackend> {
   const maxParallelism = request.maxParallelism ?? 128;
   return LsmStateBackend.open({
     maxParallelism,
@@ -25,12 +25,20 @@ function openLsmBackend(request: BackendRequest, storage = memoryStorage(), time
     storage,
     lsm: resolveLsmOptions(undefined),
     timers,
+    ...(cacheEntries === undefined ? {} : { cacheEntries }),
   });
 }
 
 // Every conformance case (state kinds, TTL, timers, bad input, fast-check properties vs the
 // model), on the engine in memory storage.
 describeStateBackendConformance('lsm (wasm in Node)', openLsmBackend, { numRuns: 40, timeout: 60_000 });
+
+// Again with write-back caches of 4 entries (a list element or map entry counts as one), so
+// nearly every call evicts, writes back and re-reads: the caches must be invisible.
+describeStateBackendConformance('lsm with tiny write-back caches', (r) => openLsmBackend(r, memoryStorage(), 'lsm', 4), { numRuns: 40, timeout: 60_000 });
+
+// And with no cache at all: every call goes to the engine.
+describeStateBackendConformance('lsm without caches', (r) => openLsmBackend(r, memoryStorage(), 'lsm', 0), { numRuns: 20, timeout: 60_000 });
 
 describe('the LSM backend with timers on the heap passes the timer cases', () => {
   for (const c of timerCases) {

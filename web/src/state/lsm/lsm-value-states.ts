@@ -107,8 +107,9 @@ abstract class SingleValueLsmState<K, N, S> extends LsmState<K, N> {
     // A key the cache holds was validated when it entered; a new one is validated here.
     this.locate(key, namespace);
     const fresh: ValueCell<S> = { key, namespace, weight: 1, dirty: false, value };
-    cache.add(fresh);
+    // Dirty before it is added: adding may evict, and eviction writes every dirty cell out.
     cache.markDirty(fresh);
+    cache.add(fresh);
   }
 
   override clear(key: K, namespace?: N): void {
