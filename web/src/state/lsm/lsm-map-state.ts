@@ -2,23 +2,97 @@
  * MapState on LSM: one engine entry per map entry, keyed `state key ‖ serialized map key`, so a
  * map is one contiguous key range: iteration is a prefix scan in the byte order of the
  * serialized map keys, and clearing a map is one range deletion.
+ *
+ * With a write-back cache (no TTL, primitive keys, namespaces and map keys; see cell-cache.ts) a
+ * cell holds the entries of one map that are known — all of them when `complete` (the map was
+ * scanned, or was empty when first written) — and the changes the engine lacks. Complete cells
+ * are iterated from memory, in the same byte order the engine would give.
  */
 import type { ColumnFamily } from '../../engine/column-family.js';
 import { WriteBatch } from '../../engine/write-batch.js';
 import { decodeStateKey } from '../key-layout.js';
 import type { MapState, MapStateDescriptor, Serializer } from '../types.js';
+import { CellCache, isCacheableSerializer, type CachedCell } from './cell-cache.js';
 import { LsmState, prefixEnd, type LsmContext } from './lsm-state.js';
+
+/** A map key known to be absent whose delete the engine may still lack. */
+const ABSENT: unique symbol = Symbol('absent');
+
+/** A cached map (see the module comment). */
+interface MapCell<UK, UV> extends CachedCell {
+  /** Engine key prefix of the map's entries. */
+  readonly prefix: Uint8Array;
+  /** Known entries (`ABSENT`: removed, or known absent). */
+  entries: Map<UK, UV | typeof ABSENT>;
+  /** Whether every entry of the map is in `entries`. */
+  complete: boolean;
+  /** Complete cells: whether `entries` is in the serialized map keys' byte order. */
+  sorted: boolean;
+  /** Complete and sorted cells: the greatest key in `entries`. */
+  last: UK | undefined;
+  /** Map keys whose entry the engine lacks. */
+  readonly changed: Set<UK>;
+  /** Whether the engine still holds entries this map no longer has (after `clear`). */
+  cleared: boolean;
+  /** Iterations running over `entries`: a write replaces the Map instead of changing it. */
+  readers: number;
+}
+
+/** The byte order of serialized keys, for the primitive serializer `id`, on the JS values. */
+function keyOrder(id: string): (a: unknown, b: unknown) => number {
+  if (id !== 'string') {
+    // Numbers (sign-flipped big-endian), bigints and booleans serialize in natural order.
+    return (a, b) => ((a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0);
+  }
+  // UTF-8 byte order is code point order; JS `<` compares UTF-16 units, which puts U+E000..U+FFFF
+  // after surrogate pairs. Moving the surrogates above them restores code point order.
+  return (a, b) => {
+    const x = a as string;
+    const y = b as string;
+    const n = Math.min(x.length, y.length);
+    for (let i = 0; i < n; i++) {
+      let cx = x.charCodeAt(i);
+      let cy = y.charCodeAt(i);
+      if (cx === cy) continue;
+      if (cx >= 0xd800) cx = cx >= 0xe000 ? cx - 0x800 : cx + 0x2000;
+      if (cy >= 0xd800) cy = cy >= 0xe000 ? cy - 0x800 : cy + 0x2000;
+      return cx - cy;
+    }
+    return x.length - y.length;
+  };
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}
 
 export class LsmMapState<K, UK, UV, N> extends LsmState<K, N> implements MapState<K, UK, UV, N> {
   readonly kind = 'map' as const;
   readonly #mapKey: Serializer<UK>;
   readonly #value: Serializer<UV>;
+  readonly #cache: CellCache<MapCell<UK, UV>> | undefined;
+  readonly #order: (a: unknown, b: unknown) => number;
 
   constructor(ctx: LsmContext, cf: ColumnFamily, descriptor: MapStateDescriptor<K, UK, UV, N>, onDrop: (name: string) => void) {
     super(ctx, cf, descriptor, onDrop);
     this.#mapKey = descriptor.mapKey;
     this.#value = descriptor.value;
+    this.#order = keyOrder(descriptor.mapKey.id);
+    this.#cache =
+      ctx.cacheEntries > 0 &&
+      descriptor.ttl === undefined &&
+      isCacheableSerializer(descriptor.key.id) &&
+      isCacheableSerializer(descriptor.namespace?.id) &&
+      descriptor.mapKey.id !== undefined &&
+      isCacheableSerializer(descriptor.mapKey.id)
+        ? new CellCache<MapCell<UK, UV>>(ctx.cacheEntries, ctx)
+        : undefined;
   }
+
+  // -- engine access ---------------------------------------------------------------------------
 
   /** The live value at engine key `k` (TTL: cleanup and refresh on read). */
   #readAt(k: Uint8Array): { readonly value: UV } | undefined {
@@ -27,50 +101,8 @@ export class LsmMapState<K, UK, UV, N> extends LsmState<K, N> implements MapStat
     return live === undefined ? undefined : { value: this.#value.deserialize(live.bytes) };
   }
 
-  get(key: K, mapKey: UK, namespace?: N): UV | undefined {
-    return this.#readAt(this.locate(key, namespace, this.#mapKey.serialize(mapKey)))?.value;
-  }
-
-  contains(key: K, mapKey: UK, namespace?: N): boolean {
-    return this.#readAt(this.locate(key, namespace, this.#mapKey.serialize(mapKey))) !== undefined;
-  }
-
-  put(key: K, mapKey: UK, value: UV, namespace?: N): void {
-    const k = this.locate(key, namespace, this.#mapKey.serialize(mapKey));
-    const bytes = this.stamp(this.#value.serialize(value));
-    this.ctx.stats.writes++;
-    this.cf.put(k, bytes);
-  }
-
-  putAll(key: K, entries: Iterable<readonly [UK, UV]>, namespace?: N): void {
-    this.locate(key, namespace);
-    const batch = new WriteBatch();
-    const now = this.ctx.clock.now();
-    for (const [mk, v] of entries) {
-      batch.put(this.locate(key, namespace, this.#mapKey.serialize(mk)), this.stamp(this.#value.serialize(v), now), this.cf);
-    }
-    if (batch.count === 0) return;
-    this.ctx.stats.writes++;
-    this.ctx.db.write(batch);
-  }
-
-  remove(key: K, mapKey: UK, namespace?: N): void {
-    const k = this.locate(key, namespace, this.#mapKey.serialize(mapKey));
-    this.ctx.stats.writes++;
-    this.cf.delete(k);
-  }
-
-  protected override removeAll(prefix: Uint8Array): void {
-    const end = prefixEnd(prefix);
-    // A key's prefix always ends in a namespace byte below 0xff... unless it is all 0xff; then
-    // fall back to deleting entry by entry.
-    if (end !== undefined) this.cf.deleteRange(prefix, end);
-    else for (const k of this.cf.keys({ prefix })) this.cf.delete(k);
-  }
-
-  /** Live entries of one map as `[mapKey bytes, value bytes]` (copies), in map-key byte order. */
-  *#live(key: K, namespace: N | undefined): Generator<readonly [Uint8Array, Uint8Array]> {
-    const prefix = this.locate(key, namespace);
+  /** Live entries of the map at `prefix` as `[mapKey bytes, value bytes]` (copies), in map-key byte order. */
+  *#engineEntries(prefix: Uint8Array): Generator<readonly [Uint8Array, Uint8Array]> {
     this.ctx.stats.reads++;
     const now = this.ctx.clock.now();
     const expired: Uint8Array[] = [];
@@ -93,20 +125,310 @@ export class LsmMapState<K, UK, UV, N> extends LsmState<K, N> implements MapStat
     }
   }
 
+  // -- the cache ---------------------------------------------------------------------------------
+
+  /**
+   * The cell of (key, namespace); validates the key. A new cell is entered in the cache; with
+   * `probe` it is first checked against the engine, and when the map is empty there it starts
+   * complete (so a map built by puts is iterated from memory).
+   */
+  #cell(cache: CellCache<MapCell<UK, UV>>, key: K, namespace: N | undefined, probe: boolean): MapCell<UK, UV> {
+    this.checkUsable();
+    const cached = cache.get(key, namespace);
+    if (cached !== undefined) return cached;
+    const prefix = this.locate(key, namespace);
+    let complete = false;
+    if (probe) {
+      complete = true;
+      for (const _ of this.cf.keys({ prefix, limit: 1 })) complete = false;
+    }
+    const cell: MapCell<UK, UV> = {
+      key,
+      namespace,
+      weight: 1,
+      dirty: false,
+      prefix,
+      entries: new Map(),
+      complete,
+      sorted: true,
+      last: undefined,
+      changed: new Set(),
+      cleared: false,
+      readers: 0,
+    };
+    cache.add(cell);
+    return cell;
+  }
+
+  /** `cell.entries`, safe to change: replaced by a copy while iterations read it. */
+  #writable(cell: MapCell<UK, UV>): Map<UK, UV | typeof ABSENT> {
+    if (cell.readers > 0) {
+      cell.entries = new Map(cell.entries);
+      cell.readers = 0;
+    }
+    return cell.entries;
+  }
+
+  /** Records `value` (`ABSENT`: a removal) for `mapKey` in `cell` as a change for the engine. */
+  #change(cache: CellCache<MapCell<UK, UV>>, cell: MapCell<UK, UV>, mapKey: UK, value: UV | typeof ABSENT): void {
+    this.ctx.stats.writes++;
+    const entries = this.#writable(cell);
+    const isNew = !entries.has(mapKey);
+    // A complete map needs no marker for a key it never had: absence is implied.
+    if (isNew && value === ABSENT && cell.complete) return;
+    entries.set(mapKey, value);
+    cell.changed.add(mapKey);
+    if (isNew && cell.complete && cell.sorted) {
+      if (cell.last === undefined || this.#order(cell.last, mapKey) < 0) cell.last = mapKey;
+      else cell.sorted = false;
+    }
+    // Dirty first: growing may evict, and eviction writes every dirty cell out.
+    cache.markDirty(cell);
+    if (isNew) cache.reweigh(cell, 1);
+  }
+
+  /**
+   * The cell of (key, namespace) holding the whole map, sorted: read from the engine (after
+   * writing back what the caches hold) if it was not complete.
+   */
+  #completeCell(cache: CellCache<MapCell<UK, UV>>, key: K, namespace: N | undefined): MapCell<UK, UV> {
+    const cell = this.#cell(cache, key, namespace, false);
+    if (!cell.complete) {
+      this.ctx.flushAll();
+      const entries = new Map<UK, UV | typeof ABSENT>();
+      let last: UK | undefined;
+      for (const [mk, v] of this.#engineEntries(cell.prefix)) {
+        last = this.#mapKey.deserialize(mk);
+        entries.set(last, this.#value.deserialize(v));
+      }
+      const grew = entries.size - cell.entries.size;
+      cell.entries = entries;
+      cell.readers = 0;
+      cell.complete = true;
+      cell.sorted = true;
+      cell.last = last;
+      cache.reweigh(cell, grew);
+    } else if (!cell.sorted) {
+      const sorted = [...cell.entries].sort((a, b) => this.#order(a[0], b[0]));
+      cell.entries = new Map(sorted);
+      cell.readers = 0;
+      cell.sorted = true;
+      cell.last = sorted.length === 0 ? undefined : sorted[sorted.length - 1]![0];
+    } else {
+      this.ctx.stats.reads++;
+    }
+    return cell;
+  }
+
+  /** Live entries of a complete cell, as the Map is when iteration starts. */
+  *#cachedEntries(cell: MapCell<UK, UV>): Generator<readonly [UK, UV]> {
+    const entries = cell.entries;
+    cell.readers++;
+    try {
+      for (const [mk, v] of entries) if (v !== ABSENT) yield [mk, v] as const;
+    } finally {
+      if (cell.entries === entries) cell.readers--;
+    }
+  }
+
+  override collectPending(batch: WriteBatch): void {
+    const cache = this.#cache;
+    if (cache === undefined) return;
+    for (const cell of cache.dirtyCells()) {
+      if (cell.cleared) batch.deleteRange(cell.prefix, prefixEnd(cell.prefix)!, this.cf);
+      for (const mk of cell.changed) {
+        const v = cell.entries.get(mk);
+        const k = concat(cell.prefix, this.#mapKey.serialize(mk));
+        if (v === ABSENT || v === undefined) batch.delete(k, this.cf);
+        else batch.put(k, this.#value.serialize(v), this.cf);
+      }
+    }
+  }
+
+  override pendingWritten(): void {
+    const cache = this.#cache;
+    if (cache === undefined) return;
+    for (const cell of cache.dirtyCells()) {
+      cell.cleared = false;
+      // Removal markers of a complete map say nothing absence does not (unless being iterated).
+      if (cell.complete && cell.readers === 0) {
+        let dropped = 0;
+        for (const mk of cell.changed) {
+          if (cell.entries.get(mk) === ABSENT) {
+            cell.entries.delete(mk);
+            dropped++;
+          }
+        }
+        if (dropped > 0) cache.reweigh(cell, -dropped);
+      }
+      cell.changed.clear();
+    }
+    cache.markClean();
+  }
+
+  // -- MapState ----------------------------------------------------------------------------------
+
+  get(key: K, mapKey: UK, namespace?: N): UV | undefined {
+    const cache = this.#cache;
+    if (cache === undefined) return this.#readAt(this.locate(key, namespace, this.#mapKey.serialize(mapKey)))?.value;
+    this.#mapKey.check(mapKey);
+    const cell = this.#cell(cache, key, namespace, false);
+    const known = cell.entries.get(mapKey);
+    if (known !== undefined || cell.complete) {
+      this.ctx.stats.reads++;
+      return known === ABSENT ? undefined : known;
+    }
+    const value = this.#readAt(concat(cell.prefix, this.#mapKey.serialize(mapKey)))?.value;
+    this.#writable(cell).set(mapKey, value === undefined ? ABSENT : value);
+    cache.reweigh(cell, 1);
+    return value;
+  }
+
+  contains(key: K, mapKey: UK, namespace?: N): boolean {
+    if (this.#cache !== undefined) return this.get(key, mapKey, namespace) !== undefined;
+    return this.#readAt(this.locate(key, namespace, this.#mapKey.serialize(mapKey))) !== undefined;
+  }
+
+  put(key: K, mapKey: UK, value: UV, namespace?: N): void {
+    const cache = this.#cache;
+    if (cache === undefined) {
+      const k = this.locate(key, namespace, this.#mapKey.serialize(mapKey));
+      const bytes = this.stamp(this.#value.serialize(value));
+      this.ctx.stats.writes++;
+      this.cf.put(k, bytes);
+      return;
+    }
+    this.#mapKey.check(mapKey);
+    this.#value.check(value);
+    const cell = this.#cell(cache, key, namespace, true);
+    cache.admit();
+    this.#change(cache, cell, mapKey, value);
+  }
+
+  putAll(key: K, entries: Iterable<readonly [UK, UV]>, namespace?: N): void {
+    const cache = this.#cache;
+    if (cache === undefined) {
+      this.locate(key, namespace);
+      const batch = new WriteBatch();
+      const now = this.ctx.clock.now();
+      for (const [mk, v] of entries) {
+        batch.put(this.locate(key, namespace, this.#mapKey.serialize(mk)), this.stamp(this.#value.serialize(v), now), this.cf);
+      }
+      if (batch.count === 0) return;
+      this.ctx.stats.writes++;
+      this.ctx.db.write(batch);
+      return;
+    }
+    const list = [...entries];
+    for (const [mk, v] of list) {
+      this.#mapKey.check(mk);
+      this.#value.check(v);
+    }
+    const cell = this.#cell(cache, key, namespace, true);
+    if (list.length === 0) return;
+    cache.admit();
+    for (const [mk, v] of list) this.#change(cache, cell, mk, v);
+  }
+
+  remove(key: K, mapKey: UK, namespace?: N): void {
+    const cache = this.#cache;
+    if (cache === undefined) {
+      const k = this.locate(key, namespace, this.#mapKey.serialize(mapKey));
+      this.ctx.stats.writes++;
+      this.cf.delete(k);
+      return;
+    }
+    this.#mapKey.check(mapKey);
+    const cell = this.#cell(cache, key, namespace, false);
+    cache.admit();
+    this.#change(cache, cell, mapKey, ABSENT);
+  }
+
+  override clear(key: K, namespace?: N): void {
+    const cache = this.#cache;
+    if (cache === undefined) {
+      super.clear(key, namespace);
+      return;
+    }
+    const cell = this.#cell(cache, key, namespace, false);
+    cache.admit();
+    this.ctx.stats.writes++;
+    const before = cell.entries.size;
+    cell.entries = new Map();
+    cell.readers = 0;
+    cell.changed.clear();
+    cell.complete = true;
+    cell.sorted = true;
+    cell.last = undefined;
+    cell.cleared = true;
+    cache.markDirty(cell);
+    cache.reweigh(cell, -before);
+  }
+
+  protected override removeAll(prefix: Uint8Array): void {
+    // A state key starts with its key group (< 0x8000), so it is never all 0xff bytes.
+    this.cf.deleteRange(prefix, prefixEnd(prefix)!);
+  }
+
   *entries(key: K, namespace?: N): IterableIterator<[UK, UV]> {
-    for (const [mk, v] of this.#live(key, namespace)) yield [this.#mapKey.deserialize(mk), this.#value.deserialize(v)];
+    const cache = this.#cache;
+    if (cache !== undefined) {
+      for (const [mk, v] of this.#cachedEntries(this.#completeCell(cache, key, namespace))) yield [mk, v];
+      return;
+    }
+    for (const [mk, v] of this.#engineEntries(this.locate(key, namespace))) yield [this.#mapKey.deserialize(mk), this.#value.deserialize(v)];
   }
 
   *mapKeys(key: K, namespace?: N): IterableIterator<UK> {
-    for (const [mk] of this.#live(key, namespace)) yield this.#mapKey.deserialize(mk);
+    const cache = this.#cache;
+    if (cache !== undefined) {
+      for (const [mk] of this.#cachedEntries(this.#completeCell(cache, key, namespace))) yield mk;
+      return;
+    }
+    for (const [mk] of this.#engineEntries(this.locate(key, namespace))) yield this.#mapKey.deserialize(mk);
   }
 
   *values(key: K, namespace?: N): IterableIterator<UV> {
-    for (const [, v] of this.#live(key, namespace)) yield this.#value.deserialize(v);
+    const cache = this.#cache;
+    if (cache !== undefined) {
+      for (const [, v] of this.#cachedEntries(this.#completeCell(cache, key, namespace))) yield v;
+      return;
+    }
+    for (const [, v] of this.#engineEntries(this.locate(key, namespace))) yield this.#value.deserialize(v);
   }
 
   isEmpty(key: K, namespace?: N): boolean {
-    for (const _ of this.#live(key, namespace)) return false;
+    const cache = this.#cache;
+    if (cache !== undefined) {
+      for (const _ of this.#cachedEntries(this.#completeCell(cache, key, namespace))) return false;
+      return true;
+    }
+    for (const _ of this.#engineEntries(this.locate(key, namespace))) return false;
     return true;
+  }
+
+  override keys(namespace?: N): IterableIterator<K> {
+    if (this.#cache !== undefined) this.ctx.flushAll();
+    return super.keys(namespace);
+  }
+
+  override keysAndNamespaces(keyGroup?: number): IterableIterator<readonly [K, N | undefined]> {
+    if (this.#cache !== undefined) this.ctx.flushAll();
+    return super.keysAndNamespaces(keyGroup);
+  }
+
+  override clearAll(): void {
+    this.#cache?.clear();
+    super.clearAll();
+  }
+
+  override drop(): void {
+    this.#cache?.clear();
+    super.drop();
+  }
+
+  override release(): void {
+    super.release();
+    this.#cache?.clear();
   }
 }

@@ -1,0 +1,164 @@
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadEngine } from '../../engine/wasm-module.js';
+import { StorageExhaustedError } from '../../errors.js';
+import { memoryStorage } from '../../storage/memory.js';
+import type { OpenedStorage } from '../../storage/host-vfs.js';
+import { ManualClock } from '../clock.js';
+import { fullKeyGroupRange } from '../key-groups.js';
+import { resolveLsmOptions } from '../lsm-options.js';
+import { serde } from '../serde/index.js';
+import { CellCache, type CachedCell } from './cell-cache.js';
+import { LsmStateBackend } from './lsm-backend.js';
+
+beforeAll(async () => {
+  await loadEngine(readFileSync(new URL('../../../../wasm/pkg/edgestate_lsm_bg.wasm', import.meta.url)));
+});
+
+function open(storage: OpenedStorage, cacheEntries?: number): Promise<LsmStateBackend> {
+  return LsmStateBackend.open({
+    maxParallelism: 128,
+    keyGroups: fullKeyGroupRange(128),
+    clock: new ManualClock(0),
+    storage,
+    lsm: resolveLsmOptions(undefined),
+    ...(cacheEntries === undefined ? {} : { cacheEntries }),
+  });
+}
+
+describe('write-back caches of the LSM backend', () => {
+  it('a cached map iterates in the byte order of its serialized map keys, as the engine does', async () => {
+    const storage = memoryStorage();
+    let backend = await open(storage);
+    // Code point order differs from JS string order for U+E000..U+FFFF vs astral characters.
+    const words = ['b', 'a', '\uffff', '😀', '\ue000', 'ab', '', 'z'];
+    let s = backend.mapState({ name: 's', key: serde.string, mapKey: serde.string, value: serde.i32 });
+    words.forEach((w, i) => s.put('k', w, i));
+    const cached = [...s.mapKeys('k')];
+    const nums = backend.mapState({ name: 'n', key: serde.string, mapKey: serde.f64, value: serde.i32 });
+    for (const x of [3, -1.5, 0, 1e9, -1e9, 2]) nums.put('k', x, 1);
+    const cachedNums = [...nums.mapKeys('k')];
+    expect(cachedNums).toEqual([-1e9, -1.5, 0, 2, 3, 1e9]);
+    await backend.close();
+    backend = await open(storage);
+    s = backend.mapState({ name: 's', key: serde.string, mapKey: serde.string, value: serde.i32 });
+    expect([...s.mapKeys('k')]).toEqual(cached); // scanned from the engine this time
+    expect(cached).toEqual(['', 'a', 'ab', 'b', 'z', '\ue000', '\uffff', '😀']);
+    await backend.close();
+  });
+
+  it('an iteration of a cached map sees the map as it was when it started', async () => {
+    const backend = await open(memoryStorage());
+    const m = backend.mapState({ name: 'm', key: serde.string, mapKey: serde.i32, value: serde.i32 });
+    for (let i = 0; i < 5; i++) m.put('k', i, i);
+    const seen: number[] = [];
+    for (const [mk] of m.entries('k')) {
+      seen.push(mk);
+      m.put('k', mk + 100, 0);
+      m.remove('k', 4 - mk);
+    }
+    expect(seen).toEqual([0, 1, 2, 3, 4]);
+    expect([...m.mapKeys('k')]).toEqual([100, 101, 102, 103, 104]);
+    await backend.close();
+  });
+
+  it('appends to a list the cache never read go to the engine as one merge per list', async () => {
+    const storage = memoryStorage();
+    let backend = await open(storage);
+    let l = backend.listState({ name: 'l', key: serde.string, value: serde.i32 });
+    l.addAll('k', [1, 2]);
+    await backend.close();
+    backend = await open(storage);
+    l = backend.listState({ name: 'l', key: serde.string, value: serde.i32 });
+    const before = backend.database.stats().lastSequence;
+    for (let i = 3; i <= 100; i++) l.add('k', i);
+    backend.metrics(); // writes back
+    expect(backend.database.stats().lastSequence).toBe(before + 1);
+    expect(l.get('k')).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+    l.update('k', [7]);
+    l.add('k', 8);
+    await backend.close();
+    backend = await open(storage);
+    expect(backend.listState({ name: 'l', key: serde.string, value: serde.i32 }).get('k')).toEqual([7, 8]);
+    await backend.close();
+  });
+
+  it('what the caches hold back is in a checkpoint taken at once, and restores', async () => {
+    const backend = await open(memoryStorage());
+    const v = backend.valueState({ name: 'v', key: serde.string, value: serde.i32 });
+    const l = backend.listState({ name: 'l', key: serde.string, value: serde.i32 });
+    const m = backend.mapState({ name: 'm', key: serde.string, mapKey: serde.i32, value: serde.string });
+    v.put('a', 1);
+    l.add('a', 2);
+    m.put('a', 3, 'x');
+    m.clear('b');
+    const record = await backend.checkpoint();
+    const blob = await backend.exportCheckpoint(record.id);
+    await backend.close();
+    const restored = await LsmStateBackend.open({
+      maxParallelism: 128,
+      keyGroups: fullKeyGroupRange(128),
+      clock: new ManualClock(0),
+      storage: memoryStorage(),
+      lsm: resolveLsmOptions(undefined),
+      restoreFrom: blob,
+    });
+    expect(restored.valueState({ name: 'v', key: serde.string, value: serde.i32 }).get('a')).toBe(1);
+    expect(restored.listState({ name: 'l', key: serde.string, value: serde.i32 }).get('a')).toEqual([2]);
+    expect([...restored.mapState({ name: 'm', key: serde.string, mapKey: serde.i32, value: serde.string }).entries('a')]).toEqual([[3, 'x']]);
+    await restored.close();
+  });
+});
+
+describe('CellCache', () => {
+  interface Cell extends CachedCell {
+    value: number;
+  }
+  const cell = (key: string, weight = 1): Cell => ({ key, namespace: undefined, weight, dirty: false, value: 0 });
+
+  it('evicts in insertion order, writing every dirty cell out first, and never drops a dirty cell', () => {
+    let flushes = 0;
+    let cache!: CellCache<Cell>;
+    cache = new CellCache<Cell>(3, {
+      flushAll: () => {
+        flushes++;
+        cache.markClean();
+      },
+    });
+    const a = cell('a');
+    cache.markDirty(a);
+    cache.add(a);
+    cache.add(cell('b'));
+    cache.add(cell('c'));
+    expect(flushes).toBe(0);
+    cache.add(cell('d')); // evicts a, which is dirty
+    expect(flushes).toBe(1);
+    expect(cache.peek('a', undefined)).toBeUndefined();
+    expect(cache.peek('d', undefined)).toBeDefined();
+    cache.add(cell('e')); // evicts b, clean: no flush
+    expect(flushes).toBe(1);
+    expect(cache.weight).toBe(3);
+  });
+
+  it('keeps dirty cells when they cannot be written, and refuses writes past twice its capacity', () => {
+    const full = new StorageExhaustedError('disk full');
+    const cache = new CellCache<Cell>(2, {
+      flushAll: () => {
+        throw full;
+      },
+    });
+    for (const key of ['a', 'b', 'c']) {
+      const c = cell(key);
+      cache.admit();
+      cache.markDirty(c);
+      cache.add(c);
+    }
+    expect(cache.weight).toBe(3); // nothing dropped
+    cache.admit();
+    const d = cell('d');
+    cache.markDirty(d);
+    cache.add(d);
+    expect(() => cache.admit()).toThrow(StorageExhaustedError);
+    expect([...cache.dirtyCells()].map((c) => c.key)).toEqual(['a', 'b', 'c', 'd']);
+  });
+});
