@@ -220,15 +220,38 @@ export class LsmMapState<K, UK, UV, N> extends LsmState<K, N> implements MapStat
     return cell;
   }
 
-  /** Live entries of a complete cell, as the Map is when iteration starts. */
-  *#cachedEntries(cell: MapCell<UK, UV>): Generator<readonly [UK, UV]> {
-    const entries = cell.entries;
-    cell.readers++;
+  // Iterations of a complete cell, over the Map as it is when they start (a write during one
+  // replaces the Map, see #writable); one generator each, as they are hot.
+
+  *#cachedEntries(cell: MapCell<UK, UV>, entries: Map<UK, UV | typeof ABSENT>): Generator<[UK, UV]> {
     try {
-      for (const [mk, v] of entries) if (v !== ABSENT) yield [mk, v] as const;
+      for (const [mk, v] of entries) if (v !== ABSENT) yield [mk, v];
     } finally {
       if (cell.entries === entries) cell.readers--;
     }
+  }
+
+  *#cachedKeys(cell: MapCell<UK, UV>, entries: Map<UK, UV | typeof ABSENT>): Generator<UK> {
+    try {
+      for (const [mk, v] of entries) if (v !== ABSENT) yield mk;
+    } finally {
+      if (cell.entries === entries) cell.readers--;
+    }
+  }
+
+  *#cachedValues(cell: MapCell<UK, UV>, entries: Map<UK, UV | typeof ABSENT>): Generator<UV> {
+    try {
+      for (const v of entries.values()) if (v !== ABSENT) yield v;
+    } finally {
+      if (cell.entries === entries) cell.readers--;
+    }
+  }
+
+  /** The complete cell of (key, namespace) with one more reader of its entries. */
+  #read(cache: CellCache<MapCell<UK, UV>>, key: K, namespace: N | undefined): MapCell<UK, UV> {
+    const cell = this.#completeCell(cache, key, namespace);
+    cell.readers++;
+    return cell;
   }
 
   override collectPending(batch: WriteBatch): void {
@@ -370,41 +393,50 @@ export class LsmMapState<K, UK, UV, N> extends LsmState<K, N> implements MapStat
     this.cf.deleteRange(prefix, prefixEnd(prefix)!);
   }
 
-  *entries(key: K, namespace?: N): IterableIterator<[UK, UV]> {
+  // With a cache, iteration resolves the map when called (as the heap backend's snapshot);
+  // without, when first advanced (the engine scan's implicit snapshot).
+
+  entries(key: K, namespace?: N): IterableIterator<[UK, UV]> {
     const cache = this.#cache;
-    if (cache !== undefined) {
-      for (const [mk, v] of this.#cachedEntries(this.#completeCell(cache, key, namespace))) yield [mk, v];
-      return;
-    }
-    for (const [mk, v] of this.#engineEntries(this.locate(key, namespace))) yield [this.#mapKey.deserialize(mk), this.#value.deserialize(v)];
+    if (cache === undefined) return this.#engineEntriesOf(key, namespace);
+    const cell = this.#read(cache, key, namespace);
+    return this.#cachedEntries(cell, cell.entries);
   }
 
-  *mapKeys(key: K, namespace?: N): IterableIterator<UK> {
+  mapKeys(key: K, namespace?: N): IterableIterator<UK> {
     const cache = this.#cache;
-    if (cache !== undefined) {
-      for (const [mk] of this.#cachedEntries(this.#completeCell(cache, key, namespace))) yield mk;
-      return;
-    }
-    for (const [mk] of this.#engineEntries(this.locate(key, namespace))) yield this.#mapKey.deserialize(mk);
+    if (cache === undefined) return this.#engineKeysOf(key, namespace);
+    const cell = this.#read(cache, key, namespace);
+    return this.#cachedKeys(cell, cell.entries);
   }
 
-  *values(key: K, namespace?: N): IterableIterator<UV> {
+  values(key: K, namespace?: N): IterableIterator<UV> {
     const cache = this.#cache;
-    if (cache !== undefined) {
-      for (const [, v] of this.#cachedEntries(this.#completeCell(cache, key, namespace))) yield v;
-      return;
-    }
-    for (const [, v] of this.#engineEntries(this.locate(key, namespace))) yield this.#value.deserialize(v);
+    if (cache === undefined) return this.#engineValuesOf(key, namespace);
+    const cell = this.#read(cache, key, namespace);
+    return this.#cachedValues(cell, cell.entries);
   }
 
   isEmpty(key: K, namespace?: N): boolean {
     const cache = this.#cache;
     if (cache !== undefined) {
-      for (const _ of this.#cachedEntries(this.#completeCell(cache, key, namespace))) return false;
+      for (const v of this.#completeCell(cache, key, namespace).entries.values()) if (v !== ABSENT) return false;
       return true;
     }
     for (const _ of this.#engineEntries(this.locate(key, namespace))) return false;
     return true;
+  }
+
+  *#engineEntriesOf(key: K, namespace: N | undefined): Generator<[UK, UV]> {
+    for (const [mk, v] of this.#engineEntries(this.locate(key, namespace))) yield [this.#mapKey.deserialize(mk), this.#value.deserialize(v)];
+  }
+
+  *#engineKeysOf(key: K, namespace: N | undefined): Generator<UK> {
+    for (const [mk] of this.#engineEntries(this.locate(key, namespace))) yield this.#mapKey.deserialize(mk);
+  }
+
+  *#engineValuesOf(key: K, namespace: N | undefined): Generator<UV> {
+    for (const [, v] of this.#engineEntries(this.locate(key, namespace))) yield this.#value.deserialize(v);
   }
 
   override keys(namespace?: N): IterableIterator<K> {

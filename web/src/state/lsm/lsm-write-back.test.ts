@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadEngine } from '../../engine/wasm-module.js';
 import { StorageExhaustedError } from '../../errors.js';
 import { memoryStorage } from '../../storage/memory.js';
-import type { OpenedStorage } from '../../storage/host-vfs.js';
+import type { StorageAdapter } from '../../storage/host-vfs.js';
 import { ManualClock } from '../clock.js';
 import { fullKeyGroupRange } from '../key-groups.js';
 import { resolveLsmOptions } from '../lsm-options.js';
@@ -15,7 +15,7 @@ beforeAll(async () => {
   await loadEngine(readFileSync(new URL('../../../../wasm/pkg/edgestate_lsm_bg.wasm', import.meta.url)));
 });
 
-function open(storage: OpenedStorage, cacheEntries?: number): Promise<LsmStateBackend> {
+function open(storage: StorageAdapter, cacheEntries?: number): Promise<LsmStateBackend> {
   return LsmStateBackend.open({
     maxParallelism: 128,
     keyGroups: fullKeyGroupRange(128),
