@@ -61,7 +61,7 @@ export interface LsmStateBackendOptions extends CommonStateBackendOptions {
   readonly wasm?: EngineSource;
   /** Timers in the engine (default: persistent, checkpointed) or on the heap. */
   readonly timers?: 'lsm' | 'heap';
-  /** Deserialized values each value-like state caches (default 10,000; 0: off); see LsmStateBackend. */
+  /** Entries of each state's write-back cache (default 10,000; 0: off); see LsmBackendSettings. */
   readonly cacheEntries?: number;
   /** Checkpoint storage (default: memory) and how many checkpoints to keep (default 3). */
   readonly checkpoints?: { readonly store?: CheckpointStore; readonly retain?: number };

@@ -67,10 +67,14 @@ export interface LsmBackendSettings {
    */
   readonly timers?: 'lsm' | 'heap';
   /**
-   * Deserialized values each value/reducing/aggregating state keeps in JavaScript for its most
-   * recently used keys (default 10,000; 0 turns the cache off). Only states without TTL whose
-   * key (and namespace) serializer is a built-in primitive one are cached. Memory beyond the
-   * engine's budget: about (key + value object) per entry.
+   * Size of each state's write-back cache: deserialized state of its most recently entered keys,
+   * kept in JavaScript, in entries — a value, a list element or a map entry counts as one, plus
+   * one per key (default 10,000; 0 turns caching off). Only states without TTL whose key and
+   * namespace (and map key) serializers are built-in primitive ones are cached. Writes to a cached
+   * key stay in the cache until it is evicted (then every dirty entry of every state is written
+   * in one batch), or until iteration over keys, `metrics()`, `checkpoint()` or `close()`.
+   * Memory beyond the engine's budget: about (key + value object) per entry. See docs/state-layout.md,
+   * "Write-back caches on LSM".
    */
   readonly cacheEntries?: number;
   /** Where `checkpoint()` stores checkpoints (default: in memory) and how many it keeps (default 3). */
