@@ -205,8 +205,12 @@ export interface ValueState<K, V, N = undefined> extends State<K, N> {
 /** A list per key and namespace. On LSM, `add`/`addAll` are merges, never read-modify-writes. */
 export interface ListState<K, V, N = undefined> extends State<K, N> {
   readonly kind: 'list';
-  /** The elements in insertion order; empty when there are none. A fresh array per call. */
-  get(key: K, namespace?: N): V[];
+  /**
+   * The elements in insertion order; empty when there are none. The array is a snapshot: later
+   * writes to the list never change it (the heap backend may hand out its stored array, copying
+   * it on the next write). Callers must not mutate it; copy it (`[...list]`) to get one to change.
+   */
+  get(key: K, namespace?: N): readonly V[];
   add(key: K, value: V, namespace?: N): void;
   addAll(key: K, values: Iterable<V>, namespace?: N): void;
   /** Replaces the list; an empty iterable clears it. */

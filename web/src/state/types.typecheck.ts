@@ -22,7 +22,9 @@ export function stateTypesFlowFromDescriptors(backend: KeyedStateBackend): void 
   list.add('k', 1, 10n);
   // @ts-expect-error the namespace serializer is i64 (bigint)
   list.add('k', 1, 10);
-  const elements: number[] = list.get('k', 10n);
+  const elements: readonly number[] = list.get('k', 10n);
+  // @ts-expect-error a returned list is a snapshot, not to be mutated
+  elements.push(2);
 
   const prefs: MapState<string, string, boolean> = backend.mapState({
     name: 'prefs',

@@ -53,9 +53,12 @@ export const stateCases: readonly ConformanceCase[] = [
         assertEqual(s.get('u'), [{ t: 1 }, 2, 'three'], 'after adds');
         s.update('u', [9, 8]);
         assertEqual(s.get('u'), [9, 8], 'after update');
-        const copy = s.get('u');
-        copy.push(7);
-        assertEqual(s.get('u'), [9, 8], 'get returns a fresh array');
+        const snapshot = s.get('u');
+        s.add('u', 7);
+        s.addAll('u', [6]);
+        assertEqual(snapshot, [9, 8], 'a returned list is a snapshot: later adds do not change it');
+        assertEqual(s.get('u'), [9, 8, 7, 6], 'after adds to a list that was read');
+        s.update('u', [9, 8]);
         s.update('u', []);
         assertEqual(s.get('u'), [], 'empty update clears');
         assertEqual([...s.keys()], [], 'no keys left');

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { DatabaseClosedError, InvalidArgumentError } from '../../errors.js';
 import { ManualClock } from '../clock.js';
 import { describeStateBackendConformance } from '../conformance/suite.js';
 import { createStateBackend } from '../create.js';
 import { serde } from '../serde/index.js';
-import { StateMemoryExceededError } from '../state-errors.js';
+import { KeyGroupOutOfRangeError, keyGroupOf } from '../key-groups.js';
+import { StateDroppedError, StateMemoryExceededError } from '../state-errors.js';
 
 describeStateBackendConformance('heap', ({ clock, maxParallelism, keyGroups }) =>
   createStateBackend({
@@ -111,5 +113,115 @@ describe('heap backend', () => {
     expect(serialized).toBe(1);
     v.get('user-2');
     expect(serialized).toBe(2);
+  });
+
+  describe('the fast path (primitive key, no namespace, no TTL)', () => {
+    /** A string key of key group `group` out of 128. */
+    const keyIn = (group: number): string => {
+      for (let i = 0; ; i++) if (keyGroupOf(new TextEncoder().encode(`k${i}`), 128) === group) return `k${i}`;
+    };
+
+    it('refuses a foreign key on every call, storing nothing', async () => {
+      const b = await createStateBackend({ kind: 'heap', maxParallelism: 128, keyGroups: { from: 0, to: 63 } });
+      const v = b.valueState({ name: 'v', key: serde.string, value: serde.f64 });
+      const l = b.listState({ name: 'l', key: serde.string, value: serde.f64 });
+      const m = b.mapState({ name: 'm', key: serde.string, mapKey: serde.i32, value: serde.f64 });
+      const foreign = keyIn(100);
+      expect(() => v.put(foreign, 1)).toThrow(KeyGroupOutOfRangeError);
+      expect(() => v.get(foreign)).toThrow(KeyGroupOutOfRangeError);
+      expect(() => l.add(foreign, 1)).toThrow(KeyGroupOutOfRangeError);
+      expect(() => l.get(foreign)).toThrow(KeyGroupOutOfRangeError);
+      expect(() => m.put(foreign, 1, 1)).toThrow(KeyGroupOutOfRangeError);
+      expect(() => m.get(foreign, 1)).toThrow(KeyGroupOutOfRangeError);
+      expect(b.metrics().estimatedBytes).toBe(0);
+      v.put(keyIn(10), 1);
+      expect([...v.keysAndNamespaces(10)]).toEqual([[keyIn(10), undefined]]);
+    });
+
+    it('refuses a bad key or value of a state that owns every key group, storing nothing', async () => {
+      const b = await createStateBackend({ kind: 'heap' });
+      const v = b.valueState({ name: 'v', key: serde.string, value: serde.f64 });
+      const l = b.listState({ name: 'l', key: serde.i32, value: serde.f64 });
+      expect(() => v.put('\uD800', 1)).toThrow(InvalidArgumentError);
+      expect(() => v.get('\uD800')).toThrow(InvalidArgumentError);
+      expect(() => v.put(7 as unknown as string, 1)).toThrow(InvalidArgumentError);
+      expect(() => v.put('k', Number.NaN)).toThrow(InvalidArgumentError);
+      expect(() => l.add(1.5, 1)).toThrow(InvalidArgumentError);
+      expect(() => l.get(1.5)).toThrow(InvalidArgumentError);
+      v.put('k', 1);
+      expect(() => v.put('k', 'x' as unknown as number)).toThrow(InvalidArgumentError);
+      expect(v.get('k')).toBe(1);
+      expect(b.metrics().states['l']!.entries).toBe(0);
+    });
+
+    it('computes key groups it skipped on insert for keysAndNamespaces and checkpoints', async () => {
+      const b = await createStateBackend({ kind: 'heap' });
+      const v = b.valueState({ name: 'v', key: serde.string, value: serde.f64 });
+      for (const g of [3, 77, 3]) v.put(keyIn(g), g);
+      expect([...v.keysAndNamespaces(3)]).toEqual([[keyIn(3), undefined]]);
+      expect([...v.keysAndNamespaces(77)]).toEqual([[keyIn(77), undefined]]);
+      expect([...v.keysAndNamespaces(5)]).toEqual([]);
+    });
+
+    it('throws DatabaseClosedError after close and StateDroppedError after drop', async () => {
+      const b = await createStateBackend({ kind: 'heap' });
+      const v = b.valueState({ name: 'v', key: serde.string, value: serde.f64 });
+      const l = b.listState({ name: 'l', key: serde.string, value: serde.f64 });
+      const m = b.mapState({ name: 'm', key: serde.string, mapKey: serde.i32, value: serde.f64 });
+      v.put('k', 1);
+      l.add('k', 1);
+      m.put('k', 1, 1);
+      l.drop();
+      expect(() => l.get('k')).toThrow(StateDroppedError);
+      expect(() => l.add('k', 2)).toThrow(StateDroppedError);
+      await b.close();
+      for (const call of [() => v.get('k'), () => v.put('k', 2), () => l.get('k'), () => m.get('k', 1), () => m.put('k', 1, 2), () => m.entries('k')]) {
+        expect(call).toThrow(DatabaseClosedError);
+      }
+    });
+  });
+
+  it('hands out list snapshots: a returned list never changes, and is frozen when empty', async () => {
+    const b = await createStateBackend({ kind: 'heap' });
+    const l = b.listState({ name: 'l', key: serde.string, value: serde.f64 });
+    const ns = b.listState({ name: 'ns', key: serde.string, value: serde.f64, namespace: serde.i32 });
+    const empty = l.get('k');
+    expect(Object.isFrozen(empty)).toBe(true);
+    l.add('k', 1);
+    const first = l.get('k');
+    expect(l.get('k')).toBe(first);
+    l.add('k', 2);
+    l.addAll('k', [3]);
+    expect(first).toEqual([1]);
+    const second = l.get('k');
+    expect(second).toEqual([1, 2, 3]);
+    l.update('k', [9]);
+    expect(second).toEqual([1, 2, 3]);
+    ns.add('k', 1, 5);
+    const inNamespace = ns.get('k', 5);
+    ns.add('k', 2, 5);
+    expect(inNamespace).toEqual([1]);
+    expect(ns.get('k', 5)).toEqual([1, 2]);
+  });
+
+  it('hands out map iterators over a snapshot: later writes do not show in them', async () => {
+    const b = await createStateBackend({ kind: 'heap' });
+    const m = b.mapState({ name: 'm', key: serde.string, mapKey: serde.i32, value: serde.f64 });
+    m.putAll('k', [[1, 1], [2, 2]]);
+    const entries = m.entries('k');
+    const keys = m.mapKeys('k');
+    const values = m.values('k');
+    expect(entries.next().value).toEqual([1, 1]);
+    m.put('k', 2, 20);
+    m.put('k', 3, 30);
+    m.remove('k', 1);
+    expect([...entries]).toEqual([[2, 2]]);
+    expect([...keys]).toEqual([1, 2]);
+    expect([...values]).toEqual([1, 2]);
+    expect([...m.entries('k')]).toEqual([[2, 20], [3, 30]]);
+    expect(b.metrics().states['m']!.estimatedBytes).toBeGreaterThan(0);
+    m.remove('k', 2);
+    m.remove('k', 3);
+    expect(b.metrics().estimatedBytes).toBe(0);
   });
 });

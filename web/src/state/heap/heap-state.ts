@@ -9,12 +9,23 @@
  * key-group memo ran at about a third of the speed of one Map. Every entry records its key
  * group, so state stays enumerable by key group (one pass buckets a snapshot).
  *
+ * Two paths. The general one (`locate`, a {@link Location} per call) serves namespaces,
+ * non-primitive keys and TTL. The fast one (`fastCell`, `insertFast`, `checkFastKey`) serves
+ * the common call — a key of a built-in primitive serializer, the void namespace, no TTL — with
+ * one Map lookup and nothing allocated on a hit; kinds use it when `fast` is true and the call
+ * has no namespace. Both keep every invariant below.
+ *
  * Invariants:
- * - Every entry of `#table` has a key in the backend's key-group range, recorded in
- *   `entry.keyGroup` (checked when the entry was created); so a hit needs no range check.
+ * - Every entry of `#table` has a key that was validated by the key serializer and is in the
+ *   backend's key-group range (both checked when the entry was created); so a hit needs no
+ *   check. `entry.keyGroup` is its key group, or {@link UNKNOWN_GROUP} when the backend owns
+ *   every key group (no key can be foreign, so primitive keys are not hashed on insert) and the
+ *   group has not been needed yet (`keysAndNamespaces(keyGroup)` and checkpoints compute it).
  * - A key entry exists only while it has at least one cell, so iterating never meets empty entries.
  * - `#bytes` is the sum of every key entry's and cell's `size`, and has been charged to the
  *   backend's MemoryBudget: every size change goes through `charge`, before the change is made.
+ * - `#gone` is set once the state is dropped or its backend closed (`drop`, `release`), so
+ *   checking it alone tells whether a call may proceed.
  * - A call that throws has changed nothing: inputs are resolved and checked, and memory charged,
  *   before any mutation.
  */
@@ -58,7 +69,8 @@ export interface Cell<N> {
  */
 interface KeyEntry<K, C> {
   readonly key: K;
-  readonly keyGroup: number;
+  /** The key's group; {@link UNKNOWN_GROUP} until needed when the backend owns every group. */
+  keyGroup: number;
   readonly size: number;
   voidCell: C | undefined;
   cells: Map<Identity, C> | undefined;
@@ -75,11 +87,17 @@ function* cellsOf<K, C>(entry: KeyEntry<K, C>): Generator<readonly [Identity, C]
 
 type Table<K, C> = Map<Identity, KeyEntry<K, C>>;
 
+/** `KeyEntry.keyGroup` of a key whose group has not been computed (see the invariants). */
+const UNKNOWN_GROUP = -1;
+
 /** Where one (key, namespace) lives. */
 export interface Location<K, N> {
   readonly key: K;
   readonly namespace: N | undefined;
-  /** The key's group when already known (non-primitive keys); else computed on a miss. */
+  /**
+   * Set once the key is known to be valid and owned: its group, or {@link UNKNOWN_GROUP} when
+   * the backend owns every group. Known at once for non-primitive keys; else set on a miss.
+   */
   keyGroup: number | undefined;
   readonly keyId: Identity;
   readonly nsId: Identity;
@@ -100,15 +118,23 @@ export abstract class HeapState<K, N, C extends Cell<N>> implements State<K, N> 
   readonly name: string;
   protected readonly ctx: HeapContext;
   protected readonly ttl: TtlPolicy | undefined;
+  /**
+   * Whether calls without a namespace take the fast path: the key serializer is a built-in
+   * primitive one (keys are their own identity) and there is no TTL.
+   */
+  protected readonly fast: boolean;
   readonly #keySerializer: Serializer<K>;
   readonly #keyPrimitive: boolean;
   readonly #nsSerializer: Serializer<N> | undefined;
   readonly #nsPrimitive: boolean;
   readonly #onDrop: (name: string) => void;
+  /** Whether the backend owns every key group (then no key is foreign). */
+  readonly #ownsAll: boolean;
   #table: Table<K, C> = new Map();
   #entries = 0;
   #bytes = 0;
-  #dropped = false;
+  /** Dropped, or the backend closed: every call goes to `#checkUsable`, which throws. */
+  #gone = false;
   #cursor: Generator<readonly [Identity, KeyEntry<K, C>, Identity, C]> | undefined;
   #lastResolved: ResolvedKey | undefined;
   #lastKeyId: Identity = VOID_NAMESPACE;
@@ -126,6 +152,9 @@ export abstract class HeapState<K, N, C extends Cell<N>> implements State<K, N> 
     this.#nsSerializer = descriptor.namespace;
     this.#nsPrimitive = descriptor.namespace !== undefined && isPrimitiveSerializer(descriptor.namespace as Serializer<unknown>);
     this.#onDrop = onDrop;
+    this.fast = this.#keyPrimitive && this.ttl === undefined;
+    const range = ctx.keys.range;
+    this.#ownsAll = range.from === 0 && range.to === ctx.keys.maxParallelism - 1;
   }
 
   // -- kind-specific hooks ------------------------------------------------------------------
@@ -150,8 +179,7 @@ export abstract class HeapState<K, N, C extends Cell<N>> implements State<K, N> 
 
   /** Checks the state is usable and resolves `key` and `namespace`; throws on bad input. */
   protected locate(key: K, namespace: N | undefined): Location<K, N> {
-    this.ctx.checkOpen();
-    if (this.#dropped) throw new StateDroppedError(`state "${this.name}" was dropped`, { state: this.name });
+    if (this.#gone) this.#checkUsable();
     // Primitive keys are their own identity (validated and grouped only on a miss, see
     // #entry); others are identified by their bytes, computed once per distinct consecutive key.
     let keyGroup: number | undefined;
@@ -199,10 +227,65 @@ export abstract class HeapState<K, N, C extends Cell<N>> implements State<K, N> 
    */
   #entry(loc: Location<K, N>): KeyEntry<K, C> | undefined {
     const entry = this.#table.get(loc.keyId);
-    if (entry === undefined && loc.keyGroup === undefined) {
-      loc.keyGroup = this.ctx.keys.keyGroupOf(this.#keySerializer, loc.key);
-    }
+    if (entry === undefined && loc.keyGroup === undefined) loc.keyGroup = this.#admitPrimitive(loc.key);
     return entry;
+  }
+
+  /**
+   * Validates primitive `key` and checks it is owned; returns its key group, or
+   * {@link UNKNOWN_GROUP} when the backend owns every group (then no hashing is needed).
+   */
+  #admitPrimitive(key: K): number {
+    if (!this.#ownsAll) return this.ctx.keys.keyGroupOf(this.#keySerializer, key);
+    this.#keySerializer.check(key);
+    return UNKNOWN_GROUP;
+  }
+
+  /** The group of `entry`'s key, computed and recorded if still unknown. */
+  #groupOf(entry: KeyEntry<K, C>, keyBytes?: Uint8Array): number {
+    if (entry.keyGroup === UNKNOWN_GROUP) {
+      entry.keyGroup = keyGroupOf(keyBytes ?? this.#keySerializer.serialize(entry.key), this.ctx.keys.maxParallelism);
+    }
+    return entry.keyGroup;
+  }
+
+  // -- the fast path (`fast` and no namespace) --------------------------------------------------
+
+  /** Throws `DatabaseClosedError` or `StateDroppedError` when the state is not usable. */
+  protected checkFast(): void {
+    if (this.#gone) this.#checkUsable();
+  }
+
+  /** The void-namespace cell of `key` (REQUIRES: `fast`, `checkFast()` passed); nothing checked. */
+  protected fastCell(key: K): C | undefined {
+    return this.#table.get(key as Identity)?.voidCell;
+  }
+
+  /**
+   * Validates `key` after `fastCell` missed (throws for a bad or foreign key); a hit needs no
+   * check, since every key in the table was checked on insert.
+   */
+  protected checkFastKey(key: K): void {
+    this.#admitPrimitive(key);
+  }
+
+  /**
+   * Stores `cell` in the void namespace of `key` (REQUIRES: `fast`, `fastCell(key)` missed):
+   * validates the key, then charges the cell (and a new key entry) before storing anything.
+   */
+  protected insertFast(key: K, cell: C): void {
+    let entry = this.#table.get(key as Identity);
+    if (entry === undefined) {
+      const keyGroup = this.#admitPrimitive(key);
+      const keySize = KEY_OVERHEAD + this.#keySerializer.check(key);
+      this.charge(keySize + cell.size);
+      entry = { key, keyGroup, size: keySize, voidCell: cell, cells: undefined };
+      this.#table.set(key as Identity, entry);
+    } else {
+      this.charge(cell.size);
+      entry.voidCell = cell;
+    }
+    this.#entries++;
   }
 
   protected lookup(loc: Location<K, N>): C | undefined {
@@ -225,8 +308,13 @@ export abstract class HeapState<K, N, C extends Cell<N>> implements State<K, N> 
   /** Stores a new cell at `loc` (which must have none), charging it (and a new key entry) first. */
   protected insert(loc: Location<K, N>, cell: C): void {
     let entry = this.#entry(loc);
-    // A new key is serialized once more here (inserts are rarer than accesses) to size it.
-    const keySize = entry === undefined ? KEY_OVERHEAD + this.ctx.keys.resolve(this.#keySerializer, loc.key).bytes.length : 0;
+    // A new key is sized by its serializer: `check` for primitive keys (already validated), the
+    // bytes for others (the last key's, cached by KeyContext).
+    const keySize =
+      entry === undefined
+        ? KEY_OVERHEAD +
+          (this.#keyPrimitive ? this.#keySerializer.check(loc.key) : this.ctx.keys.resolve(this.#keySerializer, loc.key).bytes.length)
+        : 0;
     this.charge(keySize + cell.size);
     if (entry === undefined) {
       entry = { key: loc.key, keyGroup: loc.keyGroup!, size: keySize, voidCell: undefined, cells: undefined };
@@ -337,7 +425,7 @@ export abstract class HeapState<K, N, C extends Cell<N>> implements State<K, N> 
   *#pairsIn(keyGroup: number | undefined): IterableIterator<readonly [K, N | undefined]> {
     const now = this.ctx.clock.now();
     for (const entry of this.#table.values()) {
-      if (keyGroup !== undefined && entry.keyGroup !== keyGroup) continue;
+      if (keyGroup !== undefined && this.#groupOf(entry) !== keyGroup) continue;
       for (const [, cell] of cellsOf(entry)) {
         if (this.#visible(cell, now)) yield [entry.key, cell.namespace] as const;
       }
@@ -354,9 +442,9 @@ export abstract class HeapState<K, N, C extends Cell<N>> implements State<K, N> 
   }
 
   drop(): void {
-    if (this.#dropped) return;
+    if (this.#gone) return;
     this.clearAll();
-    this.#dropped = true;
+    this.#gone = true;
     this.#onDrop(this.name);
   }
 
@@ -371,9 +459,10 @@ export abstract class HeapState<K, N, C extends Cell<N>> implements State<K, N> 
     const ns = this.#nsSerializer;
     for (const entry of this.#table.values()) {
       const keyBytes = this.#keySerializer.serialize(entry.key);
+      const keyGroup = this.#groupOf(entry, keyBytes);
       for (const [, cell] of cellsOf(entry)) {
         const nsBytes = cell.namespace === undefined ? undefined : ns!.serialize(cell.namespace);
-        this.encodeCell(cell, stateKey(entry.keyGroup, keyBytes, nsBytes), put);
+        this.encodeCell(cell, stateKey(keyGroup, keyBytes, nsBytes), put);
       }
     }
   }
@@ -409,12 +498,13 @@ export abstract class HeapState<K, N, C extends Cell<N>> implements State<K, N> 
   /** Marks the state dropped without touching the (already released) budget; for `close()`. */
   release(): void {
     this.#table = new Map();
-    this.#dropped = true;
+    this.#gone = true;
   }
 
   #checkUsable(): void {
     this.ctx.checkOpen();
-    if (this.#dropped) throw new StateDroppedError(`state "${this.name}" was dropped`, { state: this.name });
+    // Gone with the backend open: dropped.
+    if (this.#gone) throw new StateDroppedError(`state "${this.name}" was dropped`, { state: this.name });
   }
 
   /** The identity of `namespace` for lookups during iteration (validated, not cached). */

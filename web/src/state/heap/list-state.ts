@@ -1,6 +1,12 @@
 /**
  * {@link ListState} on the heap: an array per (key, namespace), elements stored as given. With
  * TTL every element carries its own write time (and its size, so purging can release it).
+ *
+ * `get` without TTL returns the stored array itself, marking the cell `shared`; the next append
+ * to a shared cell copies the array first (copy-on-write), so an array handed out never changes
+ * afterwards. Every other change (update, purge, restore) replaces `values` with a new array.
+ * This costs at most the copy per get that returning a fresh array cost, and nothing for the
+ * usual pattern of many adds and then reads, or many reads.
  */
 import { listElements } from '../../engine/merge-values.js';
 import { frameListValue } from '../canonical/list-value.js';
@@ -10,12 +16,18 @@ import { HeapState, type Cell, type HeapContext, type Location, type PurgeResult
 import { CELL_OVERHEAD, ELEMENT_OVERHEAD } from './memory-budget.js';
 
 interface ListCell<N, V> extends Cell<N> {
+  /** Never changed in place while `shared`: appends copy it first. */
   values: V[];
+  /** Whether `values` was handed out by `get` since it was last copied or replaced. */
+  shared: boolean;
   /** Write times, parallel to `values`; empty without TTL. */
   times: number[];
   /** Estimated sizes, parallel to `values`; empty without TTL. */
   sizes: number[];
 }
+
+/** What `get` returns for an absent list: one frozen array, so no caller can fill it. */
+const EMPTY: readonly never[] = Object.freeze([]);
 
 export class HeapListState<K, V, N> extends HeapState<K, N, ListCell<N, V>> implements ListState<K, V, N> {
   readonly kind = 'list' as const;
@@ -26,12 +38,30 @@ export class HeapListState<K, V, N> extends HeapState<K, N, ListCell<N, V>> impl
     this.#value = descriptor.value;
   }
 
-  get(key: K, namespace?: N): V[] {
+  get(key: K, namespace?: N): readonly V[] {
+    if (namespace === undefined && this.fast) {
+      this.checkFast();
+      const cell = this.fastCell(key);
+      this.ctx.stats.reads++;
+      if (cell === undefined) {
+        this.checkFastKey(key);
+        return EMPTY;
+      }
+      cell.shared = true;
+      return cell.values;
+    }
     const loc = this.locate(key, namespace);
     this.ctx.stats.reads++;
     const cell = this.lookup(loc);
-    let out: V[] = [];
-    if (cell !== undefined) out = this.ttl === undefined ? cell.values.slice() : this.#readWithTtl(loc, cell);
+    let out: readonly V[] = EMPTY;
+    if (cell !== undefined) {
+      if (this.ttl === undefined) {
+        cell.shared = true;
+        out = cell.values;
+      } else {
+        out = this.#readWithTtl(loc, cell);
+      }
+    }
     this.afterAccess();
     return out;
   }
@@ -56,6 +86,19 @@ export class HeapListState<K, V, N> extends HeapState<K, N, ListCell<N, V>> impl
   }
 
   add(key: K, value: V, namespace?: N): void {
+    if (namespace === undefined && this.fast) {
+      this.checkFast();
+      const size = this.#value.check(value);
+      const cell = this.fastCell(key);
+      if (cell === undefined) {
+        this.insertFast(key, this.#newCell(undefined, 0, [value], [size]));
+      } else {
+        this.resize(cell, cell.size + size + ELEMENT_OVERHEAD);
+        this.#writable(cell).push(value);
+      }
+      this.ctx.stats.writes++;
+      return;
+    }
     const loc = this.locate(key, namespace);
     const size = this.#value.check(value);
     const cell = this.lookup(loc);
@@ -66,12 +109,21 @@ export class HeapListState<K, V, N> extends HeapState<K, N, ListCell<N, V>> impl
     // The common case, appending to an existing list, without the batch path's arrays.
     this.ctx.stats.writes++;
     this.resize(cell, cell.size + size + ELEMENT_OVERHEAD);
-    cell.values.push(value);
+    this.#writable(cell).push(value);
     if (this.ttl !== undefined) {
       cell.times.push(this.ctx.clock.now());
       cell.sizes.push(size);
     }
     this.afterAccess();
+  }
+
+  /** `cell.values`, copied first if `get` handed it out (see the module comment). */
+  #writable(cell: ListCell<N, V>): V[] {
+    if (cell.shared) {
+      cell.values = cell.values.slice();
+      cell.shared = false;
+    }
+    return cell.values;
   }
 
   addAll(key: K, values: Iterable<V>, namespace?: N): void {
@@ -95,6 +147,7 @@ export class HeapListState<K, V, N> extends HeapState<K, N, ListCell<N, V>> impl
       } else {
         this.resize(cell, fresh.size);
         cell.values = fresh.values;
+        cell.shared = false;
         cell.times = fresh.times;
         cell.sizes = fresh.sizes;
       }
@@ -112,7 +165,8 @@ export class HeapListState<K, V, N> extends HeapState<K, N, ListCell<N, V>> impl
     } else {
       const added = sizes.reduce((a, b) => a + b, 0) + values.length * ELEMENT_OVERHEAD;
       this.resize(cell, cell.size + added);
-      for (const v of values) cell.values.push(v);
+      const stored = this.#writable(cell);
+      for (const v of values) stored.push(v);
       if (this.ttl !== undefined) {
         const now = this.ctx.clock.now();
         for (const s of sizes) {
@@ -125,13 +179,20 @@ export class HeapListState<K, V, N> extends HeapState<K, N, ListCell<N, V>> impl
   }
 
   #cell(loc: Location<K, N>, values: V[], sizes: number[]): ListCell<N, V> {
-    const size = CELL_OVERHEAD + loc.nsSize + sizes.reduce((a, b) => a + b, 0) + values.length * ELEMENT_OVERHEAD;
+    return this.#newCell(loc.namespace, loc.nsSize, values, sizes);
+  }
+
+  /** A cell of `values` (whose estimated sizes are `sizes`) in `namespace` (of `nsSize` bytes). */
+  #newCell(namespace: N | undefined, nsSize: number, values: V[], sizes: number[]): ListCell<N, V> {
+    let size = CELL_OVERHEAD + nsSize + values.length * ELEMENT_OVERHEAD;
+    for (const s of sizes) size += s;
     const withTtl = this.ttl !== undefined;
     const now = withTtl ? this.ctx.clock.now() : 0;
     return {
-      namespace: loc.namespace,
+      namespace,
       size,
       values,
+      shared: false,
       times: withTtl ? values.map(() => now) : [],
       sizes: withTtl ? sizes : [],
     };
@@ -188,6 +249,7 @@ export class HeapListState<K, V, N> extends HeapState<K, N, ListCell<N, V>> impl
     if (removed > 0 && values.length > 0) {
       this.resize(cell, cell.size - freed);
       cell.values = values;
+      cell.shared = false;
       cell.times = times;
       cell.sizes = sizes;
     }

@@ -41,7 +41,10 @@ export interface MemoryBudgetOptions {
 /** Incremental size accounting against an optional budget. */
 export class MemoryBudget {
   readonly budget: number;
-  readonly #threshold: number;
+  /** `budget * threshold`: the estimate at which pressure is reported. */
+  readonly #pressureAt: number;
+  /** 90% of `#pressureAt`: the estimate below which pressure re-arms. */
+  readonly #rearmAt: number;
   readonly #onPressure: ((event: MemoryPressureEvent) => void) | undefined;
   #used = 0;
   #pressured = false;
@@ -56,7 +59,8 @@ export class MemoryBudget {
       throw new InvalidArgumentError('memoryPressureThreshold must be in (0, 1]', { threshold: String(threshold) });
     }
     this.budget = budget;
-    this.#threshold = threshold;
+    this.#pressureAt = budget * threshold;
+    this.#rearmAt = budget * threshold * 0.9;
     this.#onPressure = options.onPressure;
   }
 
@@ -66,26 +70,32 @@ export class MemoryBudget {
 
   /**
    * Accounts `delta` bytes (negative frees). A positive delta past the budget throws
-   * `StateMemoryExceededError` and accounts nothing: call it before changing state.
+   * `StateMemoryExceededError` and accounts nothing: call it before changing state. Called on
+   * every write that changes a size, so it only compares and adds (the thresholds are
+   * precomputed; no budget means comparisons with `Infinity`).
    */
   charge(delta: number, state: string): void {
-    if (delta > 0 && this.#used + delta > this.budget) {
+    const used = this.#used + delta;
+    if (delta > 0 && used > this.budget) {
       throw new StateMemoryExceededError(
         `state "${state}" needs ${delta} more bytes; estimated use ${this.#used} of a ${this.budget}-byte memory budget`,
         { state, neededBytes: delta, estimatedBytes: this.#used, budget: this.budget },
       );
     }
-    this.#used += delta;
-    const ratio = this.#used / this.budget;
-    if (!this.#pressured && ratio >= this.#threshold) {
-      this.#pressured = true;
-      const onPressure = this.#onPressure;
-      const event = { estimatedBytes: this.#used, budget: this.budget, ratio };
-      // Delivered on a microtask, after the write that crossed the threshold has completed: a
-      // listener that throws or touches state cannot leave the write half-applied.
-      if (onPressure !== undefined) queueMicrotask(() => onPressure(event));
-    } else if (this.#pressured && ratio < this.#threshold * 0.9) {
+    this.#used = used;
+    if (used >= this.#pressureAt) {
+      if (!this.#pressured) this.#pressure(used);
+    } else if (this.#pressured && used < this.#rearmAt) {
       this.#pressured = false;
     }
+  }
+
+  #pressure(used: number): void {
+    this.#pressured = true;
+    const onPressure = this.#onPressure;
+    const event = { estimatedBytes: used, budget: this.budget, ratio: used / this.budget };
+    // Delivered on a microtask, after the write that crossed the threshold has completed: a
+    // listener that throws or touches state cannot leave the write half-applied.
+    if (onPressure !== undefined) queueMicrotask(() => onPressure(event));
   }
 }
