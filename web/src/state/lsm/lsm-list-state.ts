@@ -141,6 +141,17 @@ export class LsmListState<K, V, N> extends LsmState<K, N> implements ListState<K
       return;
     }
     this.#value.check(value);
+    const cached = cache.peek(key, namespace);
+    if (cached !== undefined) {
+      // The common case, appending to a cached list, without #cellFor's re-entry check.
+      this.checkUsable();
+      cache.admit();
+      cached.list.push(value);
+      this.ctx.stats.writes++;
+      cache.markDirty(cached);
+      cache.reweigh(cached, 1);
+      return;
+    }
     const cell = this.#cellFor(cache, key, namespace);
     cache.admit();
     cell.list.push(value);
