@@ -8,6 +8,8 @@
  * either the whole list (`complete`, after a read or an `update`) or just the elements appended
  * since its last write-back (the engine holds the rest). Appends written back become one merge
  * operand per list, whatever their number; an `update` or `clear` becomes one put or delete.
+ * `get` of a cached list hands out the cell's array and copies it on the next append, so the
+ * returned snapshot never changes (the ListState contract) and a read costs no copy.
  */
 import { WriteBatch } from '../../engine/write-batch.js';
 import type { ColumnFamily } from '../../engine/column-family.js';
@@ -29,6 +31,8 @@ interface ListCell<V> extends CachedCell {
   written: number;
   /** Whether the engine's value is to be replaced by `list` (after `update` or `clear`). */
   replace: boolean;
+  /** Whether `get` handed `list` out: the next append copies it first (copy-on-write). */
+  shared: boolean;
 }
 
 export class LsmListState<K, V, N> extends LsmState<K, N> implements ListState<K, V, N> {
@@ -56,7 +60,7 @@ export class LsmListState<K, V, N> extends LsmState<K, N> implements ListState<K
     return raw === undefined ? [] : listElements(raw).map((e) => this.#value.deserialize(e));
   }
 
-  get(key: K, namespace?: N): V[] {
+  get(key: K, namespace?: N): readonly V[] {
     const cache = this.#cache;
     if (cache === undefined) return this.#getUncached(key, namespace);
     this.checkUsable();
@@ -65,18 +69,30 @@ export class LsmListState<K, V, N> extends LsmState<K, N> implements ListState<K
     if (cell === undefined) {
       const k = this.locate(key, namespace);
       const list = this.#engineList(k);
-      cell = { key, namespace, weight: 1 + list.length, dirty: false, k, list, complete: true, written: list.length, replace: false };
+      cell = { key, namespace, weight: 1 + list.length, dirty: false, k, list, complete: true, written: list.length, replace: false, shared: false };
       cache.add(cell);
     } else if (!cell.complete) {
       const appended = cell.list;
       const list = this.#engineList(cell.k);
       for (const v of appended) list.push(v);
       cell.list = list;
+      cell.shared = false;
       cell.complete = true;
       cell.written = list.length - appended.length;
       cache.reweigh(cell, list.length - appended.length);
     }
-    return cell.list.slice();
+    // The snapshot ListState.get promises: this array is never changed again (see #appendable).
+    cell.shared = true;
+    return cell.list;
+  }
+
+  /** `cell.list`, safe to append to: a copy if `get` handed it out. */
+  #appendable(cell: ListCell<V>): V[] {
+    if (cell.shared) {
+      cell.list = cell.list.slice();
+      cell.shared = false;
+    }
+    return cell.list;
   }
 
   #getUncached(key: K, namespace: N | undefined): V[] {
@@ -115,7 +131,7 @@ export class LsmListState<K, V, N> extends LsmState<K, N> implements ListState<K
     const cell = cache.peek(key, namespace);
     if (cell !== undefined) return cell;
     const k = this.locate(key, namespace);
-    return { key, namespace, weight: 1, dirty: false, k, list: [], complete: false, written: 0, replace: false };
+    return { key, namespace, weight: 1, dirty: false, k, list: [], complete: false, written: 0, replace: false, shared: false };
   }
 
   /** Makes `cell` dirty and (re)enters it in the cache with `added` more elements. */
@@ -146,7 +162,7 @@ export class LsmListState<K, V, N> extends LsmState<K, N> implements ListState<K
       // The common case, appending to a cached list, without #cellFor's re-entry check.
       this.checkUsable();
       cache.admit();
-      cached.list.push(value);
+      this.#appendable(cached).push(value);
       this.ctx.stats.writes++;
       cache.markDirty(cached);
       cache.reweigh(cached, 1);
@@ -154,7 +170,7 @@ export class LsmListState<K, V, N> extends LsmState<K, N> implements ListState<K
     }
     const cell = this.#cellFor(cache, key, namespace);
     cache.admit();
-    cell.list.push(value);
+    this.#appendable(cell).push(value);
     this.#changed(cache, cell, 1);
   }
 
@@ -175,7 +191,8 @@ export class LsmListState<K, V, N> extends LsmState<K, N> implements ListState<K
     const cell = this.#cellFor(cache, key, namespace);
     if (list.length === 0) return;
     cache.admit();
-    for (const v of list) cell.list.push(v);
+    const appendable = this.#appendable(cell);
+    for (const v of list) appendable.push(v);
     this.#changed(cache, cell, list.length);
   }
 
@@ -206,6 +223,7 @@ export class LsmListState<K, V, N> extends LsmState<K, N> implements ListState<K
     cache.admit();
     const before = cell.list.length;
     cell.list = list;
+    cell.shared = false;
     cell.complete = true;
     cell.written = 0;
     cell.replace = true;
@@ -239,6 +257,7 @@ export class LsmListState<K, V, N> extends LsmState<K, N> implements ListState<K
         // The engine has these appends now; what comes before them is still unknown.
         const n = cell.list.length;
         cell.list = [];
+        cell.shared = false;
         cache.reweigh(cell, -n);
       }
     }
