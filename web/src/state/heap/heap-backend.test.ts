@@ -224,4 +224,28 @@ describe('heap backend', () => {
     m.remove('k', 3);
     expect(b.metrics().estimatedBytes).toBe(0);
   });
+
+  it('accounts map memory the same with values stored directly as with entry records', async () => {
+    const b = await createStateBackend({ kind: 'heap' });
+    const spec = { key: serde.string, mapKey: serde.string, value: serde.string, namespace: serde.i32 } as const;
+    // Same serializers; the TTL (never reached) makes the second one keep entry records.
+    const direct = b.mapState({ name: 'direct', ...spec });
+    const records = b.mapState({ name: 'records', ...spec, ttl: { ttl: 1e9 } });
+    const bytes = (name: string): number => b.metrics().states[name]!.estimatedBytes;
+    for (const s of [direct, records]) {
+      s.put('k', 'a', 'x');
+      s.put('k', 'a', 'longer value');
+      s.putAll('k', [['b', 'y'], ['a', 'z'], ['b', 'yy']]);
+      s.put('k', 'c', 'c', 7);
+      s.remove('k', 'a');
+    }
+    expect(bytes('direct')).toBe(bytes('records'));
+    expect([...direct.entries('k')]).toEqual([...records.entries('k')]);
+    for (const s of [direct, records]) {
+      s.remove('k', 'b');
+      s.remove('k', 'c', 7);
+    }
+    expect(bytes('direct')).toBe(0);
+    expect(bytes('records')).toBe(0);
+  });
 });

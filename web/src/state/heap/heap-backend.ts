@@ -45,6 +45,7 @@ import type {
 } from '../types.js';
 import type { HeapContext, HeapState, HeapStats } from './heap-state.js';
 import { HeapListState } from './list-state.js';
+import { DirectHeapMapState } from './direct-map-state.js';
 import { HeapMapState } from './map-state.js';
 import { MemoryBudget, type MemoryPressureEvent } from './memory-budget.js';
 import { HeapTimers } from './heap-timers.js';
@@ -186,7 +187,11 @@ export class HeapStateBackend implements KeyedStateBackend {
   }
 
   mapState<K, UK, UV, N = undefined>(descriptor: MapStateDescriptor<K, UK, UV, N>): MapState<K, UK, UV, N> {
-    return this.#state('map', descriptor, (onDrop) => new HeapMapState(this.#ctx, descriptor, onDrop));
+    return this.#state('map', descriptor, (onDrop) =>
+      DirectHeapMapState.fits(descriptor as MapStateDescriptor<unknown, unknown, unknown, unknown>)
+        ? new DirectHeapMapState(this.#ctx, descriptor, onDrop)
+        : new HeapMapState(this.#ctx, descriptor, onDrop),
+    );
   }
 
   reducingState<K, V, N = undefined>(descriptor: ReducingStateDescriptor<K, V, N>): ReducingState<K, V, N> {

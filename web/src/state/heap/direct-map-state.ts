@@ -1,0 +1,214 @@
+/**
+ * {@link MapState} on the heap for the common shape — map keys and values of built-in primitive
+ * serializers, no TTL — where a (key, namespace)'s Map holds the values themselves: map key →
+ * value, as a hand-written `Map<K, Map<UK, UV>>` would. {@link HeapMapState} serves every other
+ * descriptor with an entry object per map key (its identity, write time and size).
+ *
+ * Why it is sound without per-entry records:
+ * - Primitive map keys are their own identity (see identity.ts), so the Map key is the map key.
+ * - Primitive values are never `undefined`, so `map.get` tells absence by itself.
+ * - Primitive serializers' `check` is cheap and gives the same size for the same value, so an
+ *   entry's size is recomputed from its key and value when it is overwritten or removed.
+ *
+ * Iteration hands out the Map's own iterators and marks the cell `shared`; the next change to a
+ * shared cell copies the Map first (copy-on-write), so an iterator sees the entries as they were
+ * at the call, as {@link HeapMapState}'s snapshots do. Removing the last entry drops the cell
+ * without touching its Map.
+ *
+ * Invariants (beside HeapState's): a cell's Map is never empty; `cell.size` is `CELL_OVERHEAD`
+ * plus the namespace's size plus the sum of `#entrySize` over its entries.
+ */
+import type { MapState, MapStateDescriptor, Serializer } from '../types.js';
+import { HeapState, type Cell, type HeapContext, type Location, type PurgeResult } from './heap-state.js';
+import { isPrimitiveSerializer } from './identity.js';
+import { CELL_OVERHEAD, MAP_ENTRY_OVERHEAD } from './memory-budget.js';
+
+interface DirectMapCell<N, UK, UV> extends Cell<N> {
+  /** Map key → value; never changed in place while `shared`. */
+  map: Map<UK, UV>;
+  /** Whether an iterator over `map` was handed out since it was last copied. */
+  shared: boolean;
+}
+
+export class DirectHeapMapState<K, UK, UV, N> extends HeapState<K, N, DirectMapCell<N, UK, UV>> implements MapState<K, UK, UV, N> {
+  readonly kind = 'map' as const;
+  readonly #mapKey: Serializer<UK>;
+  readonly #value: Serializer<UV>;
+
+  /** Whether `descriptor` has the shape this class serves. */
+  static fits(descriptor: MapStateDescriptor<unknown, unknown, unknown, unknown>): boolean {
+    return descriptor.ttl === undefined && isPrimitiveSerializer(descriptor.mapKey) && isPrimitiveSerializer(descriptor.value);
+  }
+
+  constructor(ctx: HeapContext, descriptor: MapStateDescriptor<K, UK, UV, N>, onDrop: (name: string) => void) {
+    super(ctx, descriptor, onDrop);
+    this.#mapKey = descriptor.mapKey;
+    this.#value = descriptor.value;
+  }
+
+  /** The cell of (`key`, `namespace`), or undefined; checks the state and (on a miss) the key. */
+  #cellOf(key: K, namespace: N | undefined): DirectMapCell<N, UK, UV> | undefined {
+    if (namespace === undefined && this.fast) {
+      this.checkFast();
+      const cell = this.fastCell(key);
+      if (cell === undefined) this.checkFastKey(key);
+      return cell;
+    }
+    return this.lookup(this.locate(key, namespace));
+  }
+
+  /** `cell.map`, copied first if an iterator over it was handed out. */
+  #writable(cell: DirectMapCell<N, UK, UV>): Map<UK, UV> {
+    if (cell.shared) {
+      cell.map = new Map(cell.map);
+      cell.shared = false;
+    }
+    return cell.map;
+  }
+
+  /** Estimated bytes of one entry (validates both). */
+  #entrySize(mapKey: UK, value: UV): number {
+    return MAP_ENTRY_OVERHEAD + this.#mapKey.check(mapKey) + this.#value.check(value);
+  }
+
+  #newCell(namespace: N | undefined, nsSize: number, mapKey: UK, value: UV, size: number): DirectMapCell<N, UK, UV> {
+    return { namespace, size: CELL_OVERHEAD + nsSize + size, map: new Map<UK, UV>().set(mapKey, value), shared: false };
+  }
+
+  /** Sets a checked entry of estimated `size` bytes in `cell`, charging the difference first. */
+  #set(cell: DirectMapCell<N, UK, UV>, mapKey: UK, value: UV, size: number): void {
+    const old = cell.map.get(mapKey);
+    const delta = old === undefined ? size : size - this.#entrySize(mapKey, old);
+    if (delta !== 0) this.resize(cell, cell.size + delta);
+    this.#writable(cell).set(mapKey, value);
+  }
+
+  get(key: K, mapKey: UK, namespace?: N): UV | undefined {
+    const value = this.#cellOf(key, namespace)?.map.get(mapKey);
+    // A hit needs no check: only checked map keys are stored.
+    if (value === undefined) this.#mapKey.check(mapKey);
+    this.ctx.stats.reads++;
+    return value;
+  }
+
+  contains(key: K, mapKey: UK, namespace?: N): boolean {
+    const found = this.#cellOf(key, namespace)?.map.has(mapKey) === true;
+    if (!found) this.#mapKey.check(mapKey);
+    this.ctx.stats.reads++;
+    return found;
+  }
+
+  put(key: K, mapKey: UK, value: UV, namespace?: N): void {
+    if (namespace === undefined && this.fast) {
+      this.checkFast();
+      const size = this.#entrySize(mapKey, value);
+      const cell = this.fastCell(key);
+      if (cell === undefined) this.insertFast(key, this.#newCell(undefined, 0, mapKey, value, size));
+      else this.#set(cell, mapKey, value, size);
+    } else {
+      const loc = this.locate(key, namespace);
+      const size = this.#entrySize(mapKey, value);
+      const cell = this.lookup(loc);
+      if (cell === undefined) this.insert(loc, this.#newCell(loc.namespace, loc.nsSize, mapKey, value, size));
+      else this.#set(cell, mapKey, value, size);
+    }
+    this.ctx.stats.writes++;
+  }
+
+  putAll(key: K, entries: Iterable<readonly [UK, UV]>, namespace?: N): void {
+    const loc = this.locate(key, namespace);
+    // Checked and collapsed first, then charged once. Setting the collapsed Map's entries in its
+    // order is the same as setting the batch's one by one: a Map keeps a key's first position.
+    const batch = new Map<UK, UV>();
+    for (const [mapKey, value] of entries) {
+      this.#entrySize(mapKey, value);
+      batch.set(mapKey, value);
+    }
+    if (batch.size === 0) return;
+    this.ctx.stats.writes++;
+    const cell = this.lookup(loc);
+    let delta = 0;
+    for (const [mapKey, value] of batch) {
+      const old = cell?.map.get(mapKey);
+      delta += this.#entrySize(mapKey, value) - (old === undefined ? 0 : this.#entrySize(mapKey, old));
+    }
+    if (cell === undefined) {
+      this.insert(loc, { namespace: loc.namespace, size: CELL_OVERHEAD + loc.nsSize + delta, map: batch, shared: false });
+    } else {
+      this.resize(cell, cell.size + delta);
+      const map = this.#writable(cell);
+      for (const [mapKey, value] of batch) map.set(mapKey, value);
+    }
+  }
+
+  remove(key: K, mapKey: UK, namespace?: N): void {
+    const loc = this.locate(key, namespace);
+    this.#mapKey.check(mapKey);
+    this.ctx.stats.writes++;
+    const cell = this.lookup(loc);
+    const old = cell?.map.get(mapKey);
+    if (cell === undefined || old === undefined) return;
+    if (cell.map.size === 1) {
+      this.removeAt(loc);
+    } else {
+      this.resize(cell, cell.size - this.#entrySize(mapKey, old));
+      this.#writable(cell).delete(mapKey);
+    }
+  }
+
+  entries(key: K, namespace?: N): IterableIterator<[UK, UV]> {
+    return this.#shared(key, namespace)?.entries() ?? new Map<UK, UV>().entries();
+  }
+
+  mapKeys(key: K, namespace?: N): IterableIterator<UK> {
+    return this.#shared(key, namespace)?.keys() ?? new Map<UK, UV>().keys();
+  }
+
+  values(key: K, namespace?: N): IterableIterator<UV> {
+    return this.#shared(key, namespace)?.values() ?? new Map<UK, UV>().values();
+  }
+
+  /** The Map of (`key`, `namespace`) to iterate, marked shared; undefined when absent. */
+  #shared(key: K, namespace: N | undefined): Map<UK, UV> | undefined {
+    const cell = this.#cellOf(key, namespace);
+    this.ctx.stats.reads++;
+    if (cell === undefined) return undefined;
+    cell.shared = true;
+    return cell.map;
+  }
+
+  isEmpty(key: K, namespace?: N): boolean {
+    const cell = this.#cellOf(key, namespace);
+    this.ctx.stats.reads++;
+    return cell === undefined;
+  }
+
+  /** One engine entry per map key: `prefix ‖ serialized map key` → serialized value. */
+  protected encodeCell(cell: DirectMapCell<N, UK, UV>, prefix: Uint8Array, put: (key: Uint8Array, value: Uint8Array) => void): void {
+    for (const [mapKey, value] of cell.map) {
+      const keyBytes = this.#mapKey.serialize(mapKey);
+      const key = new Uint8Array(prefix.length + keyBytes.length);
+      key.set(prefix, 0);
+      key.set(keyBytes, prefix.length);
+      put(key, this.#value.serialize(value));
+    }
+  }
+
+  protected decodeEntry(loc: Location<K, N>, rest: Uint8Array, stored: Uint8Array): void {
+    const mapKey = this.#mapKey.deserialize(rest.slice());
+    const value = this.#value.deserialize(stored.slice());
+    const size = this.#entrySize(mapKey, value);
+    const cell = this.lookup(loc);
+    if (cell === undefined) this.insert(loc, this.#newCell(loc.namespace, loc.nsSize, mapKey, value, size));
+    else this.#set(cell, mapKey, value, size);
+  }
+
+  // Without TTL nothing expires: HeapState calls these only for states with TTL.
+  protected isLive(): boolean {
+    return true;
+  }
+
+  protected purge(): PurgeResult {
+    return { removed: 0, empty: false };
+  }
+}
