@@ -135,6 +135,8 @@ export abstract class HeapState<K, N, C extends Cell<N>> implements State<K, N> 
   #bytes = 0;
   /** Dropped, or the backend closed: every call goes to `#checkUsable`, which throws. */
   #gone = false;
+  /** The entry `fastCell` found without a void cell (or undefined: no entry), for `insertFast`. */
+  #missed: KeyEntry<K, C> | undefined;
   #cursor: Generator<readonly [Identity, KeyEntry<K, C>, Identity, C]> | undefined;
   #lastResolved: ResolvedKey | undefined;
   #lastKeyId: Identity = VOID_NAMESPACE;
@@ -258,7 +260,13 @@ export abstract class HeapState<K, N, C extends Cell<N>> implements State<K, N> 
 
   /** The void-namespace cell of `key` (REQUIRES: `fast`, `checkFast()` passed); nothing checked. */
   protected fastCell(key: K): C | undefined {
-    return this.#table.get(key as Identity)?.voidCell;
+    const entry = this.#table.get(key as Identity);
+    if (entry !== undefined) {
+      const cell = entry.voidCell;
+      if (cell !== undefined) return cell;
+    }
+    this.#missed = entry;
+    return undefined;
   }
 
   /**
@@ -270,11 +278,13 @@ export abstract class HeapState<K, N, C extends Cell<N>> implements State<K, N> 
   }
 
   /**
-   * Stores `cell` in the void namespace of `key` (REQUIRES: `fast`, `fastCell(key)` missed):
-   * validates the key, then charges the cell (and a new key entry) before storing anything.
+   * Stores `cell` in the void namespace of `key` (REQUIRES: `fast`, and the last table access
+   * was `fastCell(key)`, which missed): validates the key, then charges the cell (and a new key
+   * entry) before storing anything.
    */
   protected insertFast(key: K, cell: C): void {
-    let entry = this.#table.get(key as Identity);
+    let entry = this.#missed;
+    this.#missed = undefined;
     if (entry === undefined) {
       const keyGroup = this.#admitPrimitive(key);
       const keySize = KEY_OVERHEAD + this.#keySerializer.check(key);
