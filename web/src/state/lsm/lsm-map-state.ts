@@ -6,7 +6,9 @@
  * With a write-back cache (no TTL, primitive keys, namespaces and map keys; see cell-cache.ts) a
  * cell holds the entries of one map that are known — all of them when `complete` (the map was
  * scanned, or was empty when first written) — and the changes the engine lacks. Complete cells
- * are iterated from memory, in the same byte order the engine would give.
+ * are iterated from memory, in the same byte order the engine would give: an iteration gets the
+ * cell's own Map iterator, and the next write copies the Map (copy-on-write), so what it sees
+ * is the map as it was when it started.
  */
 import type { ColumnFamily } from '../../engine/column-family.js';
 import { WriteBatch } from '../../engine/write-batch.js';
@@ -22,7 +24,10 @@ const ABSENT: unique symbol = Symbol('absent');
 interface MapCell<UK, UV> extends CachedCell {
   /** Engine key prefix of the map's entries. */
   readonly prefix: Uint8Array;
-  /** Known entries (`ABSENT`: removed, or known absent). */
+  /**
+   * Known entries. Incomplete cells also mark removed or known-absent map keys `ABSENT`;
+   * complete ones never hold `ABSENT` (absence is implied), so their Map is the map.
+   */
   entries: Map<UK, UV | typeof ABSENT>;
   /** Whether every entry of the map is in `entries`. */
   complete: boolean;
@@ -34,8 +39,8 @@ interface MapCell<UK, UV> extends CachedCell {
   readonly changed: Set<UK>;
   /** Whether the engine still holds entries this map no longer has (after `clear`). */
   cleared: boolean;
-  /** Iterations running over `entries`: a write replaces the Map instead of changing it. */
-  readers: number;
+  /** Whether an iteration was handed `entries`: the next write copies the Map first (copy-on-write). */
+  shared: boolean;
 }
 
 /** The byte order of serialized keys, for the primitive serializer `id`, on the JS values. */
@@ -154,7 +159,7 @@ export class LsmMapState<K, UK, UV, N> extends LsmState<K, N> implements MapStat
       last: undefined,
       changed: new Set(),
       cleared: false,
-      readers: 0,
+      shared: false,
     };
     cache.add(cell);
     return cell;
@@ -162,9 +167,9 @@ export class LsmMapState<K, UK, UV, N> extends LsmState<K, N> implements MapStat
 
   /** `cell.entries`, safe to change: replaced by a copy while iterations read it. */
   #writable(cell: MapCell<UK, UV>): Map<UK, UV | typeof ABSENT> {
-    if (cell.readers > 0) {
+    if (cell.shared) {
       cell.entries = new Map(cell.entries);
-      cell.readers = 0;
+      cell.shared = false;
     }
     return cell.entries;
   }
@@ -174,17 +179,24 @@ export class LsmMapState<K, UK, UV, N> extends LsmState<K, N> implements MapStat
     this.ctx.stats.writes++;
     const entries = this.#writable(cell);
     const isNew = !entries.has(mapKey);
-    // A complete map needs no marker for a key it never had: absence is implied.
-    if (isNew && value === ABSENT && cell.complete) return;
-    entries.set(mapKey, value);
-    cell.changed.add(mapKey);
-    if (isNew && cell.complete && cell.sorted) {
-      if (cell.last === undefined || this.#order(cell.last, mapKey) < 0) cell.last = mapKey;
-      else cell.sorted = false;
+    let grew = 0;
+    if (value === ABSENT && cell.complete) {
+      // A complete map has no entry for a key it does not have; the engine may still have one.
+      if (isNew) return;
+      entries.delete(mapKey);
+      grew = -1;
+    } else {
+      entries.set(mapKey, value);
+      if (isNew) grew = 1;
+      if (isNew && cell.complete && cell.sorted) {
+        if (cell.last === undefined || this.#order(cell.last, mapKey) < 0) cell.last = mapKey;
+        else cell.sorted = false;
+      }
     }
+    cell.changed.add(mapKey);
     // Dirty first: growing may evict, and eviction writes every dirty cell out.
     cache.markDirty(cell);
-    if (isNew) cache.reweigh(cell, 1);
+    if (grew !== 0) cache.reweigh(cell, grew);
   }
 
   /**
@@ -203,7 +215,7 @@ export class LsmMapState<K, UK, UV, N> extends LsmState<K, N> implements MapStat
       }
       const grew = entries.size - cell.entries.size;
       cell.entries = entries;
-      cell.readers = 0;
+      cell.shared = false;
       cell.complete = true;
       cell.sorted = true;
       cell.last = last;
@@ -211,7 +223,7 @@ export class LsmMapState<K, UK, UV, N> extends LsmState<K, N> implements MapStat
     } else if (!cell.sorted) {
       const sorted = [...cell.entries].sort((a, b) => this.#order(a[0], b[0]));
       cell.entries = new Map(sorted);
-      cell.readers = 0;
+      cell.shared = false;
       cell.sorted = true;
       cell.last = sorted.length === 0 ? undefined : sorted[sorted.length - 1]![0];
     } else {
@@ -220,38 +232,11 @@ export class LsmMapState<K, UK, UV, N> extends LsmState<K, N> implements MapStat
     return cell;
   }
 
-  // Iterations of a complete cell, over the Map as it is when they start (a write during one
-  // replaces the Map, see #writable); one generator each, as they are hot.
-
-  *#cachedEntries(cell: MapCell<UK, UV>, entries: Map<UK, UV | typeof ABSENT>): Generator<[UK, UV]> {
-    try {
-      for (const [mk, v] of entries) if (v !== ABSENT) yield [mk, v];
-    } finally {
-      if (cell.entries === entries) cell.readers--;
-    }
-  }
-
-  *#cachedKeys(cell: MapCell<UK, UV>, entries: Map<UK, UV | typeof ABSENT>): Generator<UK> {
-    try {
-      for (const [mk, v] of entries) if (v !== ABSENT) yield mk;
-    } finally {
-      if (cell.entries === entries) cell.readers--;
-    }
-  }
-
-  *#cachedValues(cell: MapCell<UK, UV>, entries: Map<UK, UV | typeof ABSENT>): Generator<UV> {
-    try {
-      for (const v of entries.values()) if (v !== ABSENT) yield v;
-    } finally {
-      if (cell.entries === entries) cell.readers--;
-    }
-  }
-
-  /** The complete cell of (key, namespace) with one more reader of its entries. */
-  #read(cache: CellCache<MapCell<UK, UV>>, key: K, namespace: N | undefined): MapCell<UK, UV> {
+  /** The entries of the complete cell of (key, namespace), handed to an iteration (see `shared`). */
+  #iterable(cache: CellCache<MapCell<UK, UV>>, key: K, namespace: N | undefined): Map<UK, UV> {
     const cell = this.#completeCell(cache, key, namespace);
-    cell.readers++;
-    return cell;
+    cell.shared = true;
+    return cell.entries as Map<UK, UV>;
   }
 
   override collectPending(batch: WriteBatch): void {
@@ -273,17 +258,6 @@ export class LsmMapState<K, UK, UV, N> extends LsmState<K, N> implements MapStat
     if (cache === undefined) return;
     for (const cell of cache.dirtyCells()) {
       cell.cleared = false;
-      // Removal markers of a complete map say nothing absence does not (unless being iterated).
-      if (cell.complete && cell.readers === 0) {
-        let dropped = 0;
-        for (const mk of cell.changed) {
-          if (cell.entries.get(mk) === ABSENT) {
-            cell.entries.delete(mk);
-            dropped++;
-          }
-        }
-        if (dropped > 0) cache.reweigh(cell, -dropped);
-      }
       cell.changed.clear();
     }
     cache.markClean();
@@ -378,7 +352,7 @@ export class LsmMapState<K, UK, UV, N> extends LsmState<K, N> implements MapStat
     this.ctx.stats.writes++;
     const before = cell.entries.size;
     cell.entries = new Map();
-    cell.readers = 0;
+    cell.shared = false;
     cell.changed.clear();
     cell.complete = true;
     cell.sorted = true;
@@ -399,30 +373,24 @@ export class LsmMapState<K, UK, UV, N> extends LsmState<K, N> implements MapStat
   entries(key: K, namespace?: N): IterableIterator<[UK, UV]> {
     const cache = this.#cache;
     if (cache === undefined) return this.#engineEntriesOf(key, namespace);
-    const cell = this.#read(cache, key, namespace);
-    return this.#cachedEntries(cell, cell.entries);
+    return this.#iterable(cache, key, namespace).entries();
   }
 
   mapKeys(key: K, namespace?: N): IterableIterator<UK> {
     const cache = this.#cache;
     if (cache === undefined) return this.#engineKeysOf(key, namespace);
-    const cell = this.#read(cache, key, namespace);
-    return this.#cachedKeys(cell, cell.entries);
+    return this.#iterable(cache, key, namespace).keys();
   }
 
   values(key: K, namespace?: N): IterableIterator<UV> {
     const cache = this.#cache;
     if (cache === undefined) return this.#engineValuesOf(key, namespace);
-    const cell = this.#read(cache, key, namespace);
-    return this.#cachedValues(cell, cell.entries);
+    return this.#iterable(cache, key, namespace).values();
   }
 
   isEmpty(key: K, namespace?: N): boolean {
     const cache = this.#cache;
-    if (cache !== undefined) {
-      for (const v of this.#completeCell(cache, key, namespace).entries.values()) if (v !== ABSENT) return false;
-      return true;
-    }
+    if (cache !== undefined) return this.#completeCell(cache, key, namespace).entries.size === 0;
     for (const _ of this.#engineEntries(this.locate(key, namespace))) return false;
     return true;
   }
