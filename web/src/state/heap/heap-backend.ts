@@ -1,8 +1,11 @@
 /**
  * The heap backend: keyed state in JavaScript Maps (per state, one Map of keys, each entry
  * recording its key group; see heap-state.ts for why), values stored as given — no
- * serialization on the access path; serializers only validate, estimate sizes and hash new keys.
- * Callers must not mutate a value after handing it in, nor one they got back.
+ * serialization on the access path; serializers only validate, estimate sizes and hash new keys
+ * (only when this instance owns part of the key groups; else key groups are computed when a
+ * checkpoint or `keysAndNamespaces(keyGroup)` needs them). Callers must not mutate a value after
+ * handing it in, nor one they got back (lists and map iterators handed out are snapshots, kept
+ * by copy-on-write).
  *
  * Fast, and bounded only by `memoryBudget` (estimated): past it, writes throw
  * `StateMemoryExceededError` and change nothing; `onMemoryPressure` fires when the estimate
