@@ -125,13 +125,18 @@ export class LsmListState<K, V, N> extends LsmState<K, N> implements ListState<K
     return out;
   }
 
-  /** The cell of (key, namespace), created (incomplete, empty) if the cache has none; validates the key. */
-  #cellFor(cache: CellCache<ListCell<V>>, key: K, namespace: N | undefined): ListCell<V> {
+  /**
+   * The cell of (key, namespace), created if the cache has none (validating the key): empty and,
+   * with `probe`, complete when the engine has no list there (one lookup, so that a list built
+   * by appends is then read from memory), else incomplete.
+   */
+  #cellFor(cache: CellCache<ListCell<V>>, key: K, namespace: N | undefined, probe: boolean): ListCell<V> {
     this.checkUsable();
     const cell = cache.peek(key, namespace);
     if (cell !== undefined) return cell;
     const k = this.locate(key, namespace);
-    return { key, namespace, weight: 1, dirty: false, k, list: [], complete: false, written: 0, replace: false, shared: false };
+    const complete = probe && !this.cf.has(k);
+    return { key, namespace, weight: 1, dirty: false, k, list: [], complete, written: 0, replace: false, shared: false };
   }
 
   /** Makes `cell` dirty and (re)enters it in the cache with `added` more elements. */
@@ -168,7 +173,7 @@ export class LsmListState<K, V, N> extends LsmState<K, N> implements ListState<K
       cache.reweigh(cached, 1);
       return;
     }
-    const cell = this.#cellFor(cache, key, namespace);
+    const cell = this.#cellFor(cache, key, namespace, true);
     cache.admit();
     this.#appendable(cell).push(value);
     this.#changed(cache, cell, 1);
@@ -188,7 +193,7 @@ export class LsmListState<K, V, N> extends LsmState<K, N> implements ListState<K
     }
     const list = [...values];
     for (const v of list) this.#value.check(v);
-    const cell = this.#cellFor(cache, key, namespace);
+    const cell = this.#cellFor(cache, key, namespace, list.length > 0);
     if (list.length === 0) return;
     cache.admit();
     const appendable = this.#appendable(cell);
@@ -219,7 +224,7 @@ export class LsmListState<K, V, N> extends LsmState<K, N> implements ListState<K
   }
 
   #replace(cache: CellCache<ListCell<V>>, key: K, namespace: N | undefined, list: V[]): void {
-    const cell = this.#cellFor(cache, key, namespace);
+    const cell = this.#cellFor(cache, key, namespace, false);
     cache.admit();
     const before = cell.list.length;
     cell.list = list;
