@@ -298,6 +298,11 @@ export class LsmDatabase {
     this.#default = new ColumnFamily(core, 0, 'default', undefined);
   }
 
+  /** The largest key and value (in bytes) this database accepts (`maxKeySize`, `maxValueSize`). */
+  get limits(): { readonly maxKeySize: number; readonly maxValueSize: number } {
+    return { maxKeySize: this.#core.maxKeySize, maxValueSize: this.#core.maxValueSize };
+  }
+
   /** @internal Records (creating if missing) a column family given at open. */
   registerColumnFamily(name: string, merge: MergeOperatorName | undefined): void {
     this.#merges.set(name, merge);

@@ -263,6 +263,11 @@ export class LsmMapState<K, UK, UV, N> extends LsmState<K, N> implements MapStat
     cache.markClean();
   }
 
+  /** Checks the engine key of `mapKey` in `cell` fits (`size`: the map key's `check` estimate). */
+  #checkEntryKey(cell: MapCell<UK, UV>, mapKey: UK, size: number): void {
+    if (this.nearKeyLimit(cell.prefix.length + size * 1.5 + 8)) this.checkKeyLength(cell.prefix.length + this.#mapKey.serialize(mapKey).length);
+  }
+
   // -- MapState ----------------------------------------------------------------------------------
 
   get(key: K, mapKey: UK, namespace?: N): UV | undefined {
@@ -295,9 +300,10 @@ export class LsmMapState<K, UK, UV, N> extends LsmState<K, N> implements MapStat
       this.cf.put(k, bytes);
       return;
     }
-    this.#mapKey.check(mapKey);
+    const size = this.#mapKey.check(mapKey);
     this.#value.check(value);
     const cell = this.#cell(cache, key, namespace, true);
+    this.#checkEntryKey(cell, mapKey, size);
     cache.admit();
     this.#change(cache, cell, mapKey, value);
   }
@@ -317,11 +323,12 @@ export class LsmMapState<K, UK, UV, N> extends LsmState<K, N> implements MapStat
       return;
     }
     const list = [...entries];
-    for (const [mk, v] of list) {
-      this.#mapKey.check(mk);
+    const sizes = list.map(([mk, v]) => {
       this.#value.check(v);
-    }
+      return this.#mapKey.check(mk);
+    });
     const cell = this.#cell(cache, key, namespace, true);
+    list.forEach(([mk], i) => this.#checkEntryKey(cell, mk, sizes[i]!));
     if (list.length === 0) return;
     cache.admit();
     for (const [mk, v] of list) this.#change(cache, cell, mk, v);

@@ -6,7 +6,7 @@
  * Invariant: a call that throws has changed nothing — keys, namespaces and values are serialized
  * and checked before the first engine write, and multi-entry writes go in one WriteBatch.
  */
-import { InvalidArgumentError } from '../../errors.js';
+import { InvalidArgumentError, KeyTooLargeError } from '../../errors.js';
 import type { ColumnFamily } from '../../engine/column-family.js';
 import { WriteBatch } from '../../engine/write-batch.js';
 import type { LsmDatabase } from '../../engine/lsm-database.js';
@@ -70,6 +70,7 @@ export abstract class LsmState<K, N> implements State<K, N> {
   readonly #keySerializer: Serializer<K>;
   readonly #nsSerializer: Serializer<N> | undefined;
   readonly #onDrop: (name: string) => void;
+  readonly #maxKeySize: number;
   #dropped = false;
   #lastNamespace: unknown;
   #lastNsBytes: NamespaceBytes;
@@ -82,6 +83,7 @@ export abstract class LsmState<K, N> implements State<K, N> {
     this.#keySerializer = descriptor.key;
     this.#nsSerializer = descriptor.namespace;
     this.#onDrop = onDrop;
+    this.#maxKeySize = ctx.db.limits.maxKeySize;
   }
 
   protected checkUsable(): void {
@@ -103,11 +105,48 @@ export abstract class LsmState<K, N> implements State<K, N> {
     return this.#lastNsBytes;
   }
 
+  /**
+   * Throws what `locate` would for bad input, without building the engine key when it can: a
+   * backend owning every key group needs no key group, only the serializers' checks.
+   */
+  protected validate(key: K, namespace: N | undefined): void {
+    const keys = this.ctx.keys;
+    if (keys.range.from !== 0 || keys.range.to !== keys.maxParallelism - 1) {
+      this.locate(key, namespace);
+      return;
+    }
+    this.checkUsable();
+    // `check` estimates 2 bytes per UTF-16 unit, UTF-8 may take 3: near the engine's key limit,
+    // build the key to measure it exactly.
+    const estimate = this.#keySerializer.check(key) * 1.5 + (this.#namespaceBytes(namespace)?.length ?? 0) + 16;
+    if (this.nearKeyLimit(estimate)) this.locate(key, namespace);
+  }
+
+  /** Throws `KeyTooLargeError` if an engine key of `length` bytes is past the engine's limit. */
+  protected checkKeyLength(length: number): void {
+    if (length > this.#maxKeySize) {
+      throw new KeyTooLargeError(`state "${this.name}": the state key of ${length} bytes (key group, key, namespace, map key) exceeds maxKeySize ${this.#maxKeySize}`, {
+        state: this.name,
+        len: length,
+        limit: this.#maxKeySize,
+      });
+    }
+  }
+
+  /** Whether a key estimated at `estimate` bytes may be near the engine's limit (measure it then). */
+  protected nearKeyLimit(estimate: number): boolean {
+    return estimate > this.#maxKeySize;
+  }
+
   /** The engine key of (key, namespace) [+ map key]; throws on bad input before any write. */
   protected locate(key: K, namespace: N | undefined, mapKey?: Uint8Array): Uint8Array {
     this.checkUsable();
     const resolved = this.ctx.keys.resolve(this.#keySerializer, key);
-    return stateKey(resolved.keyGroup, resolved.bytes, this.#namespaceBytes(namespace), mapKey);
+    const k = stateKey(resolved.keyGroup, resolved.bytes, this.#namespaceBytes(namespace), mapKey);
+    // Checked here, not only by the engine: a cached write reaches the engine later, in a batch
+    // that one oversized key would make fail as a whole.
+    this.checkKeyLength(k.length);
+    return k;
   }
 
   /** `bytes` framed with the current time when the state has a TTL. */

@@ -104,8 +104,9 @@ abstract class SingleValueLsmState<K, N, S> extends LsmState<K, N> {
       cache.markDirty(cell);
       return;
     }
-    // A key the cache holds was validated when it entered; a new one is validated here.
-    this.locate(key, namespace);
+    // A key the cache holds was validated when it entered; a new one is validated here (its
+    // engine key is built at write-back).
+    this.validate(key, namespace);
     const fresh: ValueCell<S> = { key, namespace, weight: 1, dirty: false, value };
     // Dirty before it is added: adding may evict, and eviction writes every dirty cell out.
     cache.markDirty(fresh);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadEngine } from '../../engine/wasm-module.js';
-import { StorageExhaustedError } from '../../errors.js';
+import { KeyTooLargeError, StorageExhaustedError } from '../../errors.js';
 import { memoryStorage } from '../../storage/memory.js';
 import type { StorageAdapter } from '../../storage/host-vfs.js';
 import { ManualClock } from '../clock.js';
@@ -80,6 +80,25 @@ describe('write-back caches of the LSM backend', () => {
     await backend.close();
     backend = await open(storage);
     expect(backend.listState({ name: 'l', key: serde.string, value: serde.i32 }).get('k')).toEqual([7, 8]);
+    await backend.close();
+  });
+
+  it('a key too large for the engine is refused when written to a cache, not when written back', async () => {
+    const backend = await open(memoryStorage());
+    const v = backend.valueState({ name: 'v', key: serde.string, value: serde.i32 });
+    const l = backend.listState({ name: 'l', key: serde.string, value: serde.i32 });
+    const m = backend.mapState({ name: 'm', key: serde.string, mapKey: serde.string, value: serde.i32 });
+    const huge = 'é'.repeat(40_000); // 80,000 UTF-8 bytes: past the engine's 64 KiB maxKeySize
+    v.put('ok', 1);
+    expect(() => v.put(huge, 2)).toThrow(KeyTooLargeError);
+    expect(() => l.add(huge, 2)).toThrow(KeyTooLargeError);
+    expect(() => m.put(huge, 'a', 2)).toThrow(KeyTooLargeError);
+    expect(() => m.put('ok', huge, 2)).toThrow(KeyTooLargeError);
+    expect(() => m.putAll('ok', [['a', 1], [huge, 2]])).toThrow(KeyTooLargeError);
+    backend.metrics(); // write-back succeeds: nothing oversized entered a cache
+    expect(v.get('ok')).toBe(1);
+    expect([...m.entries('ok')]).toEqual([]);
+    expect(backend.database.columnFamily('v').count()).toBe(1);
     await backend.close();
   });
 
