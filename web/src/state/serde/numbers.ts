@@ -25,7 +25,15 @@ function u32be(bytes: Uint8Array, at: number): number {
   return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
 }
 
-/** Scratch for decoding doubles (single-threaded JS: never shared between calls). */
+/** Writes `n` (a u32) big-endian at `at` of `out`: no DataView per call on the write path. */
+function writeU32be(out: Uint8Array, at: number, n: number): void {
+  out[at] = n >>> 24;
+  out[at + 1] = (n >>> 16) & 0xff;
+  out[at + 2] = (n >>> 8) & 0xff;
+  out[at + 3] = n & 0xff;
+}
+
+/** Scratch for converting doubles (single-threaded JS: never shared between calls). */
 const scratch = new DataView(new ArrayBuffer(8));
 
 function checkI32(value: unknown): number {
@@ -47,7 +55,7 @@ export const i32: Serializer<number> = {
   serialize(value: number): Uint8Array {
     checkI32(value);
     const out = new Uint8Array(4);
-    new DataView(out.buffer).setUint32(0, (value ^ 0x80000000) >>> 0);
+    writeU32be(out, 0, (value ^ 0x80000000) >>> 0);
     return out;
   },
   deserialize(bytes: Uint8Array): number {
@@ -103,15 +111,16 @@ export const f64: Serializer<number> = {
   check: checkF64,
   serialize(value: number): Uint8Array {
     checkF64(value);
+    scratch.setFloat64(0, value === 0 ? 0 : value);
+    const hi = scratch.getUint32(0);
+    const lo = scratch.getUint32(4);
     const out = new Uint8Array(8);
-    const view = new DataView(out.buffer);
-    view.setFloat64(0, value === 0 ? 0 : value);
-    const hi = view.getUint32(0);
     if (hi & 0x80000000) {
-      view.setUint32(0, ~hi >>> 0);
-      view.setUint32(4, ~view.getUint32(4) >>> 0);
+      writeU32be(out, 0, ~hi >>> 0);
+      writeU32be(out, 4, ~lo >>> 0);
     } else {
-      view.setUint32(0, (hi | 0x80000000) >>> 0);
+      writeU32be(out, 0, (hi | 0x80000000) >>> 0);
+      writeU32be(out, 4, lo);
     }
     return out;
   },
