@@ -16,8 +16,9 @@
  * - A dirty cell is never dropped: eviction writes out every dirty cell of the backend first
  *   (one atomic batch, see lsm-backend.ts `flushAll`), so the engine always holds a consistent
  *   cut of the backend's state: every write made before some point and none after it.
- * - Eviction is in insertion order (FIFO): cheap (no reordering on hits) and scan-resistant
- *   enough for keyed streams, whose hot keys are re-inserted soon after they leave.
+ * - Eviction is in insertion order (FIFO), cells without a namespace first: cheap (no
+ *   reordering on hits) and good enough for keyed streams, whose hot keys come back soon after
+ *   they leave.
  */
 import { StorageExhaustedError } from '../../errors.js';
 
@@ -52,7 +53,10 @@ export class CellCache<C extends CachedCell> {
   /** Cells of the void namespace: most states use no namespace, and this saves a lookup. */
   readonly #void = new Map<unknown, C>();
   readonly #byNamespace = new Map<unknown, Map<unknown, C>>();
-  /** Every cell in insertion order (the eviction order). */
+  /**
+   * Cells of other namespaces in insertion order. (`#void`, a Map, keeps its own insertion
+   * order; eviction takes from it first, so the common case costs no second structure.)
+   */
   readonly #order = new Set<C>();
   /** The dirty cells (a subset of `#order`). */
   readonly #dirty = new Set<C>();
@@ -123,7 +127,7 @@ export class CellCache<C extends CachedCell> {
       this.#byNamespace.set(cell.namespace, m);
     }
     m.set(cell.key, cell);
-    this.#order.add(cell);
+    if (m !== this.#void) this.#order.add(cell);
     this.#weight += cell.weight;
     this.#evictToCapacity();
   }
@@ -135,10 +139,6 @@ export class CellCache<C extends CachedCell> {
     if (delta > 0) this.#evictToCapacity();
   }
 
-  /** Every cell, in eviction order. */
-  cells(): IterableIterator<C> {
-    return this.#order.values();
-  }
 
   /** Forgets every cell, dirty or not (after the state's data was cleared or dropped). */
   clear(): void {
@@ -151,8 +151,9 @@ export class CellCache<C extends CachedCell> {
   }
 
   #evictToCapacity(): void {
-    while (this.#weight > this.capacity && this.#order.size > 0) {
-      const oldest: C = this.#order.values().next().value!;
+    while (this.#weight > this.capacity) {
+      const oldest: C | undefined = this.#void.size > 0 ? this.#void.values().next().value : this.#order.values().next().value;
+      if (oldest === undefined) return;
       if (oldest.dirty) {
         try {
           this.#owner.flushAll();
@@ -171,8 +172,10 @@ export class CellCache<C extends CachedCell> {
   #remove(cell: C): void {
     const m = cell.namespace === undefined ? this.#void : this.#byNamespace.get(cell.namespace);
     m?.delete(cell.key);
-    if (m !== undefined && m !== this.#void && m.size === 0) this.#byNamespace.delete(cell.namespace);
-    this.#order.delete(cell);
+    if (m !== undefined && m !== this.#void) {
+      if (m.size === 0) this.#byNamespace.delete(cell.namespace);
+      this.#order.delete(cell);
+    }
     this.#dirty.delete(cell);
     this.#weight -= cell.weight;
   }
