@@ -313,6 +313,11 @@ export interface StateMetrics {
   readonly entries: number;
   /** Estimated bytes held (heap: estimated memory; LSM: estimated live data). */
   readonly estimatedBytes: number;
+  /**
+   * LSM, states with a write-back cache: the share of accesses the cache answered, in [0, 1]
+   * (1 before any access). Absent on the heap and for uncached states.
+   */
+  readonly cacheHitRate?: number;
 }
 
 /** What `metrics()` reports. */

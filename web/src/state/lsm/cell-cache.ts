@@ -73,6 +73,12 @@ export class CellCache<C extends CachedCell> {
     this.#owner = owner;
   }
 
+  /** Share of `get`s that found a cell, in [0, 1] (1 before any). */
+  get hitRate(): number {
+    const total = this.hits + this.misses;
+    return total === 0 ? 1 : this.hits / total;
+  }
+
   get weight(): number {
     return this.#weight;
   }

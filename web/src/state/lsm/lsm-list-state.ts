@@ -279,6 +279,10 @@ export class LsmListState<K, V, N> extends LsmState<K, N> implements ListState<K
     return super.keysAndNamespaces(keyGroup);
   }
 
+  protected override writeBackHitRate(): number | undefined {
+    return this.#cache?.hitRate;
+  }
+
   override clearAll(): void {
     this.#cache?.clear();
     super.clearAll();

@@ -424,6 +424,10 @@ export class LsmMapState<K, UK, UV, N> extends LsmState<K, N> implements MapStat
     return super.keysAndNamespaces(keyGroup);
   }
 
+  protected override writeBackHitRate(): number | undefined {
+    return this.#cache?.hitRate;
+  }
+
   override clearAll(): void {
     this.#cache?.clear();
     super.clearAll();

@@ -311,7 +311,13 @@ export abstract class LsmState<K, N> implements State<K, N> {
    */
   metrics(): StateMetrics {
     const { entries, bytes } = this.cf.estimateSize();
-    return { kind: this.kind, entries, estimatedBytes: bytes };
+    const rate = this.writeBackHitRate();
+    return { kind: this.kind, entries, estimatedBytes: bytes, ...(rate === undefined ? {} : { cacheHitRate: rate }) };
+  }
+
+  /** The write-back cache's hit rate, or undefined for a state without one. */
+  protected writeBackHitRate(): number | undefined {
+    return undefined;
   }
 
   /**

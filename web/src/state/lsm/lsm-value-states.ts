@@ -142,9 +142,8 @@ abstract class SingleValueLsmState<K, N, S> extends LsmState<K, N> {
     this.#cache?.clear();
   }
 
-  /** Cache hit and miss counts (for metrics). */
-  get cacheStats(): { readonly hits: number; readonly misses: number } {
-    return { hits: this.#cache?.hits ?? 0, misses: this.#cache?.misses ?? 0 };
+  protected override writeBackHitRate(): number | undefined {
+    return this.#cache?.hitRate;
   }
 
   /** The live value at engine key `k`, applying TTL (cleanup on read, refresh on read). */

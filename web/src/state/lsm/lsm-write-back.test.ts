@@ -83,6 +83,22 @@ describe('write-back caches of the LSM backend', () => {
     await backend.close();
   });
 
+  it('metrics report each cached state’s hit rate, and none for uncached states', async () => {
+    const backend = await open(memoryStorage());
+    const v = backend.valueState({ name: 'v', key: serde.string, value: serde.i32 });
+    const t = backend.valueState({ name: 't', key: serde.string, value: serde.i32, ttl: { ttl: 1000 } });
+    v.put('a', 1); // writes are not counted
+    v.get('a'); // a hit
+    v.get('b'); // a miss
+    v.get('c'); // a miss
+    v.get('a'); // a hit
+    t.put('a', 1);
+    const m = backend.metrics();
+    expect(m.states.v!.cacheHitRate).toBe(0.5);
+    expect(m.states.t!.cacheHitRate).toBeUndefined();
+    await backend.close();
+  });
+
   it('a key too large for the engine is refused when written to a cache, not when written back', async () => {
     const backend = await open(memoryStorage());
     const v = backend.valueState({ name: 'v', key: serde.string, value: serde.i32 });
