@@ -7,8 +7,9 @@
  * nothing per call); methods are closures and never use `this`.
  *
  * Equivalent work, the raw `Map` baseline: ValueState is `Map<string, number>`; ListState is
- * `Map<string, number[]>` with `push` (its `get` returns the stored array, where ListState's
- * contract returns a fresh one); MapState is `Map<string, Map<number, number>>`. No
+ * `Map<string, number[]>` with `push` (its `get` returns the stored array, which later pushes
+ * change — ListState's get returns a snapshot that never changes); MapState is
+ * `Map<string, Map<number, number>>`. No
  * serialization, key groups or validation: what a user would write without a state backend.
  */
 import { createStateBackend, opfsStorage, serde, type KeyedStateBackend } from '../../../web/src/index.js';
@@ -199,7 +200,7 @@ export function stateSubject(id: StateSubjectId): StateSubject {
     case 'map':
       return {
         detail: 'Map<string, number>, Map<string, number[]>, Map<string, Map<number, number>> in the worker',
-        notes: ["raw Map: no serialization, key groups or validation; its list get returns the stored array (ListState's get returns a fresh one)"],
+        notes: ["raw Map: no serialization, key groups or validation; its list get returns the stored array, which later pushes change (ListState's get returns a snapshot that never changes: the backends copy on the next write)"],
         yieldEvery: undefined,
         open: () => Promise.resolve(mapTarget()),
         dispose: () => Promise.resolve(),
