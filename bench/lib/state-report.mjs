@@ -182,7 +182,7 @@ export function stateSection(run) {
     STATE_SECTION_TITLE,
     '',
     measuredLine(run.meta),
-    'Each subject runs in its own module worker, calling the state synchronously there; each workload below starts on fresh state.',
+    `Each subject runs in its own module worker, calling the state synchronously there; each workload below starts on fresh state and runs ${spec.rounds ?? 1} time${(spec.rounds ?? 1) === 1 ? '' : 's'}, each on fresh state; the table shows each phase's fastest round.`,
     '',
     `Workload (seed ${spec.seed}): string keys \`user:<8 hex digits><n>\` (serde.string), f64 values (serde.f64). ValueState: ${n(spec.valueSmallKeys)} keys ` +
       `(fits the LSM backend's value cache) and ${n(spec.valueLargeKeys)} keys (does not), each put once in key order, then ${n(spec.valueOps)} gets and ` +

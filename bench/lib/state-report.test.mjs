@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { shortPhasesNote, STATE_ROWS, stateInconsistencies, stateRatios, stateRatiosText, stateSection, stateTable, STATE_SECTION_TITLE } from './state-report.mjs';
 
-const spec = (subject) => ({ subject, seed: 1, valueSmallKeys: 10, valueLargeKeys: 100, valueOps: 1000, listKeys: 10, listLength: 100, listGets: 1000, mapKeys: 10, mapEntries: 100, mapGets: 1000, mapIterations: 1000 });
+const spec = (subject) => ({ subject, seed: 1, rounds: 1, valueSmallKeys: 10, valueLargeKeys: 100, valueOps: 1000, listKeys: 10, listLength: 100, listGets: 1000, mapKeys: 10, mapEntries: 100, mapGets: 1000, mapIterations: 1000 });
 
 /** A result where every phase did 1,000 ops in `ms(id)` ms with the checks the workload implies. */
 function result(subject, ms) {

@@ -44,6 +44,8 @@ export interface StateRunSpec {
   readonly subject: StateSubjectId;
   /** Seed of the key strings and of every random order. */
   readonly seed: number;
+  /** Times each group runs, each on fresh state; a phase reports its fastest round. */
+  readonly rounds: number;
   /** Keys of the ValueState working set that fits the LSM backend's value cache. */
   readonly valueSmallKeys: number;
   /** Keys of the ValueState working set that does not. */
