@@ -46,9 +46,12 @@ import type {
   ValueState,
   ValueStateDescriptor,
 } from '../types.js';
-import type { HeapContext, HeapState, HeapStats } from './heap-state.js';
+import type { HeapContext, HeapStats, RegisteredHeapState } from './heap-state.js';
 import { HeapListState } from './list-state.js';
 import { DirectHeapMapState } from './direct-map-state.js';
+import { DirectHeapAggregatingState, DirectHeapReducingState } from './direct-reducing-state.js';
+import { DirectSingleValueState } from './direct-single-value-state.js';
+import { DirectHeapValueState } from './direct-value-state.js';
 import { HeapMapState } from './map-state.js';
 import { MemoryBudget, type MemoryPressureEvent } from './memory-budget.js';
 import { HeapTimers } from './heap-timers.js';
@@ -74,7 +77,7 @@ export interface HeapBackendSettings {
 
 interface Registered {
   readonly signature: string;
-  readonly state: HeapState<unknown, unknown, never>;
+  readonly state: RegisteredHeapState;
 }
 
 /** A checkpoint id as `takeCheckpoint` makes them: `ckpt-<counter>`. */
@@ -168,7 +171,7 @@ export class HeapStateBackend implements KeyedStateBackend {
       });
     }
     const state = make((n) => this.#states.delete(n));
-    const heapState = state as HeapState<unknown, unknown, never>;
+    const heapState = state as unknown as RegisteredHeapState;
     if (stored !== undefined) {
       try {
         this.#restored!.takeState(name, (key, value) => heapState.restoreCanonical(key, value));
@@ -182,7 +185,11 @@ export class HeapStateBackend implements KeyedStateBackend {
   }
 
   valueState<K, V, N = undefined>(descriptor: ValueStateDescriptor<K, V, N>): ValueState<K, V, N> {
-    return this.#state('value', descriptor, (onDrop) => new HeapValueState(this.#ctx, descriptor, onDrop));
+    return this.#state('value', descriptor, (onDrop) =>
+      DirectSingleValueState.fits(descriptor, descriptor.value)
+        ? (new DirectHeapValueState(this.#ctx, descriptor, onDrop) as unknown as ValueState<K, V, N>)
+        : new HeapValueState(this.#ctx, descriptor, onDrop),
+    );
   }
 
   listState<K, V, N = undefined>(descriptor: ListStateDescriptor<K, V, N>): ListState<K, V, N> {
@@ -198,13 +205,21 @@ export class HeapStateBackend implements KeyedStateBackend {
   }
 
   reducingState<K, V, N = undefined>(descriptor: ReducingStateDescriptor<K, V, N>): ReducingState<K, V, N> {
-    return this.#state('reducing', descriptor, (onDrop) => new HeapReducingState(this.#ctx, descriptor, onDrop));
+    return this.#state('reducing', descriptor, (onDrop) =>
+      DirectSingleValueState.fits(descriptor, descriptor.value)
+        ? (new DirectHeapReducingState(this.#ctx, descriptor, onDrop) as unknown as ReducingState<K, V, N>)
+        : new HeapReducingState(this.#ctx, descriptor, onDrop),
+    );
   }
 
   aggregatingState<K, IN, ACC, OUT, N = undefined>(
     descriptor: AggregatingStateDescriptor<K, IN, ACC, OUT, N>,
   ): AggregatingState<K, IN, OUT, N> {
-    return this.#state('aggregating', descriptor, (onDrop) => new HeapAggregatingState(this.#ctx, descriptor, onDrop));
+    return this.#state('aggregating', descriptor, (onDrop) =>
+      DirectSingleValueState.fits(descriptor, descriptor.accumulator)
+        ? (new DirectHeapAggregatingState(this.#ctx, descriptor, onDrop) as unknown as AggregatingState<K, IN, OUT, N>)
+        : new HeapAggregatingState(this.#ctx, descriptor, onDrop),
+    );
   }
 
   timers<K, N = undefined>(name: string, descriptor: TimerServiceDescriptor<K, N>): TimerService<K, N> {

@@ -113,7 +113,24 @@ export interface PurgeResult {
   readonly empty: boolean;
 }
 
-export abstract class HeapState<K, N, C extends Cell<N>> implements State<K, N> {
+/**
+ * What the backend needs of every state it registers, whichever class stores it: {@link HeapState}
+ * (entries and cells) or a direct one (direct-single-value-state.ts).
+ */
+export interface RegisteredHeapState {
+  /** Size for `metrics()`. */
+  metrics(): StateMetrics;
+  /** Writes every stored entry in the canonical layout (docs/state-layout.md) to `put`. */
+  writeCanonical(put: (key: Uint8Array, value: Uint8Array) => void): void;
+  /** Loads one entry of the canonical layout, charging memory as a write does. */
+  restoreCanonical(key: Uint8Array, value: Uint8Array): void;
+  clearAll(): void;
+  drop(): void;
+  /** Marks the state dropped without touching the (already released) budget; for `close()`. */
+  release(): void;
+}
+
+export abstract class HeapState<K, N, C extends Cell<N>> implements State<K, N>, RegisteredHeapState {
   abstract readonly kind: StateKind;
   readonly name: string;
   protected readonly ctx: HeapContext;
