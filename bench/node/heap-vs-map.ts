@@ -166,9 +166,14 @@ const SPEC = {
 
 type Times = Record<string, number>;
 
+/** `gc()` when Node runs with `--expose-gc`, else undefined. */
+const collect = (globalThis as { gc?: () => void }).gc;
+
 /** One pass of every phase on fresh targets (as bench/browser/state/state-phases.ts). */
 async function runPhases(w: StateWorkload, open: () => Promise<Target>, times: Times, ops: Times, checks: Times): Promise<void> {
   const measure = (id: string, n: number, body: () => number | void): void => {
+    // Under `--expose-gc` (heap-vs-map.mjs --gc), each phase starts from a collected heap.
+    collect?.();
     const start = performance.now();
     const check = body() ?? 0;
     const ms = performance.now() - start;
