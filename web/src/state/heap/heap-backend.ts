@@ -1,11 +1,20 @@
 /**
- * The heap backend: keyed state in JavaScript Maps (per state, one Map of keys, each entry
- * recording its key group; see heap-state.ts for why), values stored as given — no
- * serialization on the access path; serializers only validate, estimate sizes and hash new keys
- * (only when this instance owns part of the key groups; else key groups are computed when a
- * checkpoint or `keysAndNamespaces(keyGroup)` needs them). Callers must not mutate a value after
- * handing it in, nor one they got back (lists and map iterators handed out are snapshots, kept
- * by copy-on-write).
+ * The heap backend: keyed state in JavaScript Maps, values stored as given — no serialization on
+ * the access path. Serializers only validate, estimate sizes and hash new keys (only when this
+ * instance owns part of the key groups; else key groups are computed when a checkpoint or
+ * `keysAndNamespaces(keyGroup)` needs them). Callers must not mutate a value after handing it
+ * in, nor one they got back (lists and map iterators handed out are snapshots, kept by
+ * copy-on-write).
+ *
+ * Which class stores a state (the common shapes get a Map holding the values themselves):
+ *
+ * | kind                         | shape                                                      | class (file)                             |
+ * | ---------------------------- | ---------------------------------------------------------- | ---------------------------------------- |
+ * | value, reducing, aggregating | key and stored value primitive, no namespace serializer, no TTL | direct-single-value-state.ts: key → value |
+ * | map                          | map key and value primitive, no TTL                        | direct-map-state.ts: HeapState entries and cells, each cell a Map of map key → value |
+ * | list, and any other shape    |                                                            | HeapState (heap-state.ts): key entry → cell → value |
+ *
+ * "Primitive" is a built-in serializer of string, f64, i32, i64 or boolean (serde/primitive.ts).
  *
  * Fast, and bounded only by `memoryBudget` (estimated): past it, writes throw
  * `StateMemoryExceededError` and change nothing; `onMemoryPressure` fires when the estimate

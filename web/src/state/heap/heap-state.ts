@@ -1,5 +1,6 @@
 /**
- * What the five heap state kinds share: the table (one Map of keys, each entry holding its key
+ * What the five heap state kinds share (except the states that store values directly, see
+ * direct-single-value-state.ts; both implement {@link RegisteredHeapState}): the table (one Map of keys, each entry holding its key
  * group and its cells by namespace), key and namespace resolution, memory accounting, TTL
  * incremental cleanup, iteration, clear and drop.
  *
