@@ -5,11 +5,11 @@
  * or nulls it), NaN and ±Infinity (JSON writes `null`), `bigint`, functions, symbols, and objects
  * that are not plain (`Date`, `Map`, class instances…). Byte order is not a useful order.
  */
+import { isWellFormed } from './unicode.js';
 import { CorruptionError, InvalidArgumentError } from '../../errors.js';
 import type { Serializer } from '../types.js';
 import { checkMaxBytes, checkSerializedSize, DEFAULT_MAX_SERIALIZED_BYTES, describeType } from './limits.js';
 
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
@@ -32,7 +32,7 @@ function reject(path: string, why: string, value: unknown): never {
 function walk(value: unknown, path: string, depth: number, maxDepth: number, seen: Set<object>): number {
   switch (typeof value) {
     case 'string':
-      if (LONE_SURROGATE.test(value)) reject(path, 'a lone surrogate in a string', value);
+      if (!isWellFormed(value)) reject(path, 'a lone surrogate in a string', value);
       return value.length * 6 + 2;
     case 'number':
       if (!Number.isFinite(value)) reject(path, `${value} is not representable`, value);

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CorruptionError, InvalidArgumentError, ValueTooLargeError } from '../../errors.js';
 import type { Serializer } from '../types.js';
 import { bytesSerializer, customSerializer, jsonSerializer, msgpackSerializer, serde, stringSerializer } from './index.js';
+import { isWellFormed, isWellFormedByPattern } from './unicode.js';
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);
@@ -182,5 +183,19 @@ describe('custom serializer', () => {
     const big = customSerializer<number>({ id: 'big', serialize: () => new Uint8Array(9), deserialize: () => 1, maxBytes: 8 });
     expect(() => big.check(1)).toThrow(ValueTooLargeError);
     expect(() => customSerializer({ id: 'has space', serialize: () => new Uint8Array(), deserialize: () => 1 })).toThrow(InvalidArgumentError);
+  });
+});
+
+describe('isWellFormed', () => {
+  it('agrees with the regular-expression fallback on any UTF-16 string, lone surrogates included', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), fc.array(fc.constantFrom('\ud800', '\udc00', '\udbff\udfff', 'a'), { maxLength: 6 }), (s, extra) => {
+        const value = s + extra.join('');
+        expect(isWellFormed(value)).toBe(isWellFormedByPattern(value));
+      }),
+      { numRuns: 2000 },
+    );
+    expect(isWellFormed('a\ud800')).toBe(false);
+    expect(isWellFormed('😀')).toBe(true);
   });
 });

@@ -3,12 +3,12 @@
  * `<` on strings only for characters above U+FFFF versus U+E000–U+FFFF). Strings with lone
  * surrogates are rejected: UTF-8 cannot hold them, and replacing them would change the key.
  */
+import { isWellFormed } from './unicode.js';
 import { CorruptionError } from '../../errors.js';
 import type { Serializer } from '../types.js';
 import { checkMaxBytes, checkSerializedSize, DEFAULT_MAX_SERIALIZED_BYTES, wrongType } from './limits.js';
 import { InvalidArgumentError } from '../../errors.js';
 
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
@@ -23,7 +23,7 @@ export function stringSerializer(options: StringSerializerOptions = {}): Seriali
   const maxBytes = checkMaxBytes(options.maxBytes ?? DEFAULT_MAX_SERIALIZED_BYTES);
   const check = (value: unknown): number => {
     if (typeof value !== 'string') throw wrongType('string', 'a string', value);
-    if (LONE_SURROGATE.test(value)) {
+    if (!isWellFormed(value)) {
       throw new InvalidArgumentError('string serializer: the string has a lone surrogate (not valid Unicode)', {
         serializer: 'string',
       });
