@@ -75,7 +75,14 @@ describe('shortPhasesNote', () => {
   it('counts the phases short enough for the clock resolution to matter, per subject', () => {
     const run = sampleRun();
     // The sample's Map phases take 1 ms, the heap's 1.1 ms, the LSM's two value gets 2.2 ms.
-    expect(shortPhasesNote(run.stateResults)).toMatch(/^24 phases took under 20 ms \(map 11, heap 11, lsm-opfs 2; the shortest 1\.0 ms\)/);
+    expect(shortPhasesNote(run.stateResults)).toMatch(/^24 phases took under 20 ms \(map 11, heap 11, lsm-opfs 2; the shortest 1\.00 ms\): the page is not cross-origin isolated/);
     expect(shortPhasesNote([result('lsm-opfs', () => 100)])).toBeUndefined();
+  });
+
+  it('holds isolated workers, whose clock ticks in 5 µs steps, to 1 ms', () => {
+    const isolated = sampleRun().stateResults.map((r) => ({ ...r, isolated: true }));
+    expect(shortPhasesNote(isolated)).toBeUndefined(); // the shortest phase took 1 ms
+    const faster = isolated.map((r) => (r.spec.subject === 'map' ? { ...r, phases: Object.fromEntries(Object.entries(r.phases).map(([id, p]) => [id, { ...p, ms: 0.5 }])) } : r));
+    expect(shortPhasesNote(faster)).toMatch(/^11 phases took under 1 ms \(map 11; the shortest 0\.50 ms\): the page is cross-origin isolated/);
   });
 });

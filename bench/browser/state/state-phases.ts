@@ -72,5 +72,11 @@ export async function runStatePhases(spec: StateRunSpec, w: StateWorkload, subje
     await measure('mapIterate', w.mapIterations.length, false, (from, to) => t.mapIterate(w.mapKeys, w.mapIterations, from, to));
   });
   await subject.dispose();
-  return { spec, detail: subject.detail, phases: phases as Record<StatePhaseId, StatePhaseResult>, notes: subject.notes };
+  return {
+    spec,
+    detail: subject.detail,
+    phases: phases as Record<StatePhaseId, StatePhaseResult>,
+    notes: subject.notes,
+    isolated: (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true,
+  };
 }

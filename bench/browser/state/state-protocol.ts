@@ -90,4 +90,6 @@ export interface StateRunResult {
   readonly phases: Readonly<Record<StatePhaseId, StatePhaseResult>>;
   /** Notes to print beside the numbers. */
   readonly notes: readonly string[];
+  /** Whether the worker was cross-origin isolated (its clock then ticks in 5 µs, else 100 µs, steps). */
+  readonly isolated?: boolean;
 }
