@@ -266,35 +266,10 @@ export class LsmListState<K, V, N> extends LsmState<K, N> implements ListState<K
         cache.reweigh(cell, -n);
       }
     }
-    cache.markClean();
+    super.pendingWritten();
   }
 
-  override keys(namespace?: N): IterableIterator<K> {
-    if (this.#cache !== undefined) this.ctx.flushAll();
-    return super.keys(namespace);
-  }
-
-  override keysAndNamespaces(keyGroup?: number): IterableIterator<readonly [K, N | undefined]> {
-    if (this.#cache !== undefined) this.ctx.flushAll();
-    return super.keysAndNamespaces(keyGroup);
-  }
-
-  protected override writeBackHitRate(): number | undefined {
-    return this.#cache?.hitRate;
-  }
-
-  override clearAll(): void {
-    this.#cache?.clear();
-    super.clearAll();
-  }
-
-  override drop(): void {
-    this.#cache?.clear();
-    super.drop();
-  }
-
-  override release(): void {
-    super.release();
-    this.#cache?.clear();
+  protected override writeBackCache(): CellCache<CachedCell> | undefined {
+    return this.#cache;
   }
 }

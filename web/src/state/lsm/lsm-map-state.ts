@@ -260,7 +260,7 @@ export class LsmMapState<K, UK, UV, N> extends LsmState<K, N> implements MapStat
       cell.cleared = false;
       cell.changed.clear();
     }
-    cache.markClean();
+    super.pendingWritten();
   }
 
   /** Checks the engine key of `mapKey` in `cell` fits (`size`: the map key's `check` estimate). */
@@ -414,32 +414,7 @@ export class LsmMapState<K, UK, UV, N> extends LsmState<K, N> implements MapStat
     for (const [, v] of this.#engineEntries(this.locate(key, namespace))) yield this.#value.deserialize(v);
   }
 
-  override keys(namespace?: N): IterableIterator<K> {
-    if (this.#cache !== undefined) this.ctx.flushAll();
-    return super.keys(namespace);
-  }
-
-  override keysAndNamespaces(keyGroup?: number): IterableIterator<readonly [K, N | undefined]> {
-    if (this.#cache !== undefined) this.ctx.flushAll();
-    return super.keysAndNamespaces(keyGroup);
-  }
-
-  protected override writeBackHitRate(): number | undefined {
-    return this.#cache?.hitRate;
-  }
-
-  override clearAll(): void {
-    this.#cache?.clear();
-    super.clearAll();
-  }
-
-  override drop(): void {
-    this.#cache?.clear();
-    super.drop();
-  }
-
-  override release(): void {
-    super.release();
-    this.#cache?.clear();
+  protected override writeBackCache(): CellCache<CachedCell> | undefined {
+    return this.#cache;
   }
 }

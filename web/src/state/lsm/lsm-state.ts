@@ -11,6 +11,7 @@ import type { ColumnFamily } from '../../engine/column-family.js';
 import { WriteBatch } from '../../engine/write-batch.js';
 import type { LsmDatabase } from '../../engine/lsm-database.js';
 import type { KeyContext } from '../key-context.js';
+import type { CachedCell, CellCache } from './cell-cache.js';
 import { decodeStateKey, keyGroupBounds, stateKey, type NamespaceBytes } from '../key-layout.js';
 import { StateDroppedError } from '../state-errors.js';
 import { decodeTtlValue, encodeTtlValue, TtlPolicy } from '../ttl.js';
@@ -205,7 +206,14 @@ export abstract class LsmState<K, N> implements State<K, N> {
     this.cf.delete(k);
   }
 
+  /** The state's write-back cache (cell-cache.ts), if it has one; none by default. */
+  protected writeBackCache(): CellCache<CachedCell> | undefined {
+    return undefined;
+  }
+
   keys(namespace?: N): IterableIterator<K> {
+    // Iteration reads the engine: what caches hold back goes in first.
+    if (this.writeBackCache() !== undefined) this.ctx.flushAll();
     this.checkUsable();
     const probe = this.#namespaceBytes(namespace);
     return this.#keys(probe);
@@ -246,6 +254,7 @@ export abstract class LsmState<K, N> implements State<K, N> {
   }
 
   keysAndNamespaces(keyGroup?: number): IterableIterator<readonly [K, N | undefined]> {
+    if (this.writeBackCache() !== undefined) this.ctx.flushAll();
     this.checkUsable();
     const range = this.ctx.keys.range;
     if (keyGroup !== undefined && (!Number.isInteger(keyGroup) || keyGroup < range.from || keyGroup > range.to)) {
@@ -292,6 +301,8 @@ export abstract class LsmState<K, N> implements State<K, N> {
 
   clearAll(): void {
     this.checkUsable();
+    // The range deletion below removes what the cache would write back.
+    this.writeBackCache()?.clear();
     this.ctx.stats.writes++;
     const { gte, lt } = this.#rangeBounds();
     this.cf.deleteRange(gte, lt);
@@ -300,6 +311,7 @@ export abstract class LsmState<K, N> implements State<K, N> {
   drop(): void {
     if (this.#dropped) return;
     this.checkUsable();
+    this.writeBackCache()?.clear();
     this.#dropped = true;
     this.#onDrop(this.name);
   }
@@ -311,14 +323,11 @@ export abstract class LsmState<K, N> implements State<K, N> {
    */
   metrics(): StateMetrics {
     const { entries, bytes } = this.cf.estimateSize();
-    const rate = this.writeBackHitRate();
+    const rate = this.writeBackCache()?.hitRate;
     return { kind: this.kind, entries, estimatedBytes: bytes, ...(rate === undefined ? {} : { cacheHitRate: rate }) };
   }
 
-  /** The write-back cache's hit rate, or undefined for a state without one. */
-  protected writeBackHitRate(): number | undefined {
-    return undefined;
-  }
+
 
   /**
    * Adds the changes this state holds back in memory (its write-back cache) to `batch`, changing
@@ -326,11 +335,14 @@ export abstract class LsmState<K, N> implements State<K, N> {
    */
   collectPending(_batch: WriteBatch): void {}
 
-  /** Called once the batch `collectPending` added to reached the engine. */
-  pendingWritten(): void {}
+  /** Called once the batch `collectPending` added to reached the engine: the cache is clean. */
+  pendingWritten(): void {
+    this.writeBackCache()?.markClean();
+  }
 
   /** Marks the state unusable (backend closing or state dropped elsewhere). */
   release(): void {
     this.#dropped = true;
+    this.writeBackCache()?.clear();
   }
 }

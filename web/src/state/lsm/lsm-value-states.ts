@@ -63,10 +63,6 @@ abstract class SingleValueLsmState<K, N, S> extends LsmState<K, N> {
     }
   }
 
-  override pendingWritten(): void {
-    this.#cache?.markClean();
-  }
-
   /** The value of (key, namespace): from the cache, else from the engine (then cached). */
   protected load(key: K, namespace: N | undefined, forUpdate: boolean): S | undefined {
     const cache = this.#cache;
@@ -117,33 +113,8 @@ abstract class SingleValueLsmState<K, N, S> extends LsmState<K, N> {
     this.store(key, namespace, undefined);
   }
 
-  override clearAll(): void {
-    this.#cache?.clear();
-    super.clearAll();
-  }
-
-  override keys(namespace?: N): IterableIterator<K> {
-    if (this.#cache !== undefined) this.ctx.flushAll();
-    return super.keys(namespace);
-  }
-
-  override keysAndNamespaces(keyGroup?: number): IterableIterator<readonly [K, N | undefined]> {
-    if (this.#cache !== undefined) this.ctx.flushAll();
-    return super.keysAndNamespaces(keyGroup);
-  }
-
-  override drop(): void {
-    this.#cache?.clear();
-    super.drop();
-  }
-
-  override release(): void {
-    super.release();
-    this.#cache?.clear();
-  }
-
-  protected override writeBackHitRate(): number | undefined {
-    return this.#cache?.hitRate;
+  protected override writeBackCache(): CellCache<CachedCell> | undefined {
+    return this.#cache;
   }
 
   /** The live value at engine key `k`, applying TTL (cleanup on read, refresh on read). */
