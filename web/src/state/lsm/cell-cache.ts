@@ -115,14 +115,20 @@ export class CellCache<C extends CachedCell> {
   }
 
   /**
-   * Throws the error that keeps dirty cells from the engine once they hold twice the capacity,
-   * so memory stays bounded while storage refuses writes. Called before a write changes anything.
+   * Called before a write changes anything. Once dirty cells that could not be written hold
+   * twice the capacity, tries the write-back again and throws its error if it still fails, so
+   * memory stays bounded while storage refuses writes (and nothing is refused once it has room).
    */
   admit(): void {
-    if (this.#stuck !== undefined && this.#weight >= 2 * this.capacity) {
-      const cause = this.#stuck;
-      throw cause instanceof Error ? cause : new StorageExhaustedError('cached state cannot be written to storage', { cause: String(cause) });
+    if (this.#stuck === undefined || this.#weight < 2 * this.capacity) return;
+    try {
+      this.#owner.flushAll();
+    } catch (e) {
+      this.#stuck = e;
+      throw e instanceof Error ? e : new StorageExhaustedError('cached state cannot be written to storage', { cause: String(e) });
     }
+    this.#stuck = undefined;
+    this.#evictToCapacity();
   }
 
   /** Adds `cell`, which (key, namespace) must not have yet, then evicts to capacity. */

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadEngine } from '../../engine/wasm-module.js';
-import { KeyTooLargeError, StorageExhaustedError } from '../../errors.js';
+import { KeyTooLargeError, QuotaExceededError, StorageExhaustedError } from '../../errors.js';
 import { memoryStorage } from '../../storage/memory.js';
-import type { StorageAdapter } from '../../storage/host-vfs.js';
+import type { HostVfs, StorageAdapter } from '../../storage/host-vfs.js';
 import { ManualClock } from '../clock.js';
 import { fullKeyGroupRange } from '../key-groups.js';
 import { resolveLsmOptions } from '../lsm-options.js';
@@ -142,6 +142,82 @@ describe('write-back caches of the LSM backend', () => {
     expect(restored.listState({ name: 'l', key: serde.string, value: serde.i32 }).get('a')).toEqual([2]);
     expect([...restored.mapState({ name: 'm', key: serde.string, mapKey: serde.i32, value: serde.string }).entries('a')]).toEqual([[3, 'x']]);
     await restored.close();
+  });
+});
+
+/**
+ * Memory storage whose writes fail as a full origin quota fails them (a DOMException named
+ * QuotaExceededError, as OPFS throws) while `full.on` is set.
+ */
+function fillableStorage(): { readonly storage: StorageAdapter; readonly full: { on: boolean } } {
+  const inner = memoryStorage();
+  const full = { on: false };
+  const storage: StorageAdapter = {
+    kind: inner.kind,
+    name: inner.name,
+    async open() {
+      const opened = await inner.open();
+      const base = opened.vfs;
+      const vfs: HostVfs = {
+        open: (name, create) => base.open(name, create),
+        read: (fd, offset, into) => base.read(fd, offset, into),
+        write: (fd, offset, data) => {
+          if (full.on) throw new DOMException('the quota is used up', 'QuotaExceededError');
+          base.write(fd, offset, data);
+        },
+        size: (fd) => base.size(fd),
+        truncate: (fd, size) => base.truncate(fd, size),
+        sync: (fd) => base.sync(fd),
+        close: (fd) => base.close(fd),
+        delete: (name) => base.delete(name),
+        rename: (from, to) => base.rename(from, to),
+        list: () => base.list(),
+      };
+      return { vfs, flush: () => opened.flush(), close: () => opened.close() };
+    },
+  };
+  return { storage, full };
+}
+
+describe('write-back when storage is full', () => {
+  it('keeps writes in the cache, refuses new ones past twice its capacity with the storage error, and writes everything once there is room', async () => {
+    const { storage, full } = fillableStorage();
+    const settings = {
+      maxParallelism: 128,
+      keyGroups: fullKeyGroupRange(128),
+      clock: new ManualClock(0),
+      storage,
+      // A storage write per engine write, so a write-back meets the full storage at once.
+      lsm: resolveLsmOptions({ walBufferSize: 0 }),
+      cacheEntries: 8,
+    };
+    let backend = await LsmStateBackend.open(settings);
+    let v = backend.valueState({ name: 'v', key: serde.string, value: serde.i32 });
+    for (let i = 0; i < 8; i++) v.put(`k${i}`, i);
+    full.on = true;
+    let accepted = 8;
+    let refusal: unknown;
+    for (let i = 8; i < 100 && refusal === undefined; i++) {
+      try {
+        v.put(`k${i}`, i);
+        accepted++;
+      } catch (e) {
+        refusal = e;
+      }
+    }
+    expect(refusal).toBeInstanceOf(QuotaExceededError);
+    expect(accepted).toBe(16); // twice the capacity, all held in the cache
+    for (let i = 0; i < accepted; i++) expect(v.get(`k${i}`)).toBe(i); // nothing lost, nothing half-written
+    await expect(backend.checkpoint()).rejects.toBeInstanceOf(QuotaExceededError);
+    full.on = false;
+    v.put('after', 1); // room again: the next eviction writes everything back
+    await backend.close();
+    backend = await LsmStateBackend.open(settings);
+    v = backend.valueState({ name: 'v', key: serde.string, value: serde.i32 });
+    for (let i = 0; i < accepted; i++) expect(v.get(`k${i}`)).toBe(i);
+    expect(v.get('after')).toBe(1);
+    expect(v.get(`k${accepted}`)).toBeUndefined(); // the refused write changed nothing
+    await backend.close();
   });
 });
 
