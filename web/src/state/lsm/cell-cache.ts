@@ -16,9 +16,8 @@
  * - A dirty cell is never dropped: eviction writes out every dirty cell of the backend first
  *   (one atomic batch, see lsm-backend.ts `flushAll`), so the engine always holds a consistent
  *   cut of the backend's state: every write made before some point and none after it.
- * - Eviction is in insertion order (FIFO), cells without a namespace first: cheap (no
- *   reordering on hits) and good enough for keyed streams, whose hot keys come back soon after
- *   they leave.
+ * - Eviction is in insertion order (FIFO): cheap (no reordering on hits) and good enough for
+ *   keyed streams, whose hot keys come back soon after they leave.
  */
 import { StorageExhaustedError } from '../../errors.js';
 
@@ -54,11 +53,14 @@ export class CellCache<C extends CachedCell> {
   readonly #void = new Map<unknown, C>();
   readonly #byNamespace = new Map<unknown, Map<unknown, C>>();
   /**
-   * Cells of other namespaces in insertion order. (`#void`, a Map, keeps its own insertion
-   * order; eviction takes from it first, so the common case costs no second structure.)
+   * Every cell in insertion order from `#head` on: the eviction queue. Cells leave only from its
+   * front (eviction) or all at once (`clear`), so an array with a moving head is exact. (Taking
+   * the first entry of a Map or Set that is deleted from the front costs a scan over the deleted
+   * slots until the table is rehashed: quadratic under steady eviction.)
    */
-  readonly #order = new Set<C>();
-  /** The dirty cells (a subset of `#order`). */
+  #queue: C[] = [];
+  #head = 0;
+  /** The dirty cells (a subset of the cached ones). */
   readonly #dirty = new Set<C>();
   readonly #owner: CellCacheOwner;
   #weight = 0;
@@ -139,7 +141,7 @@ export class CellCache<C extends CachedCell> {
       this.#byNamespace.set(cell.namespace, m);
     }
     m.set(cell.key, cell);
-    if (m !== this.#void) this.#order.add(cell);
+    this.#queue.push(cell);
     this.#weight += cell.weight;
     this.#evictToCapacity();
   }
@@ -156,38 +158,41 @@ export class CellCache<C extends CachedCell> {
   clear(): void {
     this.#void.clear();
     this.#byNamespace.clear();
-    this.#order.clear();
+    this.#queue = [];
+    this.#head = 0;
     this.#dirty.clear();
     this.#weight = 0;
     this.#stuck = undefined;
   }
 
   #evictToCapacity(): void {
-    while (this.#weight > this.capacity) {
-      const oldest: C | undefined = this.#void.size > 0 ? this.#void.values().next().value : this.#order.values().next().value;
-      if (oldest === undefined) return;
+    while (this.#weight > this.capacity && this.#head < this.#queue.length) {
+      const oldest = this.#queue[this.#head]!;
       if (oldest.dirty) {
         try {
           this.#owner.flushAll();
           this.#stuck = undefined;
         } catch (e) {
           // The engine refused (storage full, write stall): keep every cell and grow past
-          // capacity; `admit` refuses new writes once that doubles, checkpoint/close report it.
+          // capacity; `admit` retries, and refuses new writes while it fails past twice that.
           this.#stuck = e;
           return;
         }
       }
       this.#remove(oldest);
+      this.#queue[this.#head++] = undefined as unknown as C;
+    }
+    // Drop the evicted prefix once it is most of the array (amortized O(1) per eviction).
+    if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
+      this.#queue = this.#queue.slice(this.#head);
+      this.#head = 0;
     }
   }
 
   #remove(cell: C): void {
     const m = cell.namespace === undefined ? this.#void : this.#byNamespace.get(cell.namespace);
     m?.delete(cell.key);
-    if (m !== undefined && m !== this.#void) {
-      if (m.size === 0) this.#byNamespace.delete(cell.namespace);
-      this.#order.delete(cell);
-    }
+    if (m !== undefined && m !== this.#void && m.size === 0) this.#byNamespace.delete(cell.namespace);
     this.#dirty.delete(cell);
     this.#weight -= cell.weight;
   }
