@@ -142,11 +142,8 @@ export class LsmMapState<K, UK, UV, N> extends LsmState<K, N> implements MapStat
     const cached = cache.get(key, namespace);
     if (cached !== undefined) return cached;
     const prefix = this.locate(key, namespace);
-    let complete = false;
-    if (probe) {
-      complete = true;
-      for (const _ of this.cf.keys({ prefix, limit: 1 })) complete = false;
-    }
+    // One crossing: a keys-only scan of at most one entry, without an iterator's snapshot.
+    const complete = probe && this.cf.count({ prefix, limit: 1 }) === 0;
     const cell: MapCell<UK, UV> = {
       key,
       namespace,
