@@ -40,17 +40,10 @@ import { StateDroppedError } from '../state-errors.js';
 import type { Serializer, State, StateDescriptorBase, StateKind, StateMetrics } from '../types.js';
 import type { HeapContext, RegisteredHeapState } from './heap-state.js';
 import { isPrimitiveSerializer } from './identity.js';
-import { CELL_OVERHEAD, KEY_OVERHEAD } from './memory-budget.js';
+import { CELL_OVERHEAD, hasFixedSize, KEY_OVERHEAD } from './memory-budget.js';
 
 /** Estimated bytes of one entry besides its key and value: HeapState's key entry plus cell. */
 const ENTRY_OVERHEAD = KEY_OVERHEAD + CELL_OVERHEAD;
-
-/**
- * The built-in serializers whose `check` gives one size for every value (serde/numbers.ts,
- * serde/boolean.ts; their ids are reserved, see serde/primitive.ts): overwriting a value of
- * theirs never changes the state's size.
- */
-const FIXED_SIZE_SERIALIZERS: ReadonlySet<string> = new Set(['f64', 'i32', 'i64', 'boolean']);
 
 export abstract class DirectSingleValueState<K, V> implements State<K, undefined>, RegisteredHeapState {
   abstract readonly kind: StateKind;
@@ -62,7 +55,7 @@ export abstract class DirectSingleValueState<K, V> implements State<K, undefined
   readonly #onDrop: (name: string) => void;
   /** Whether the backend owns every key group (then no key is foreign). */
   readonly #ownsAll: boolean;
-  /** Whether every stored value has one size (see {@link FIXED_SIZE_SERIALIZERS}). */
+  /** Whether every stored value has one size (see {@link hasFixedSize}). */
   readonly #fixedSize: boolean;
   #map = new Map<K, V>();
   #bytes = 0;
@@ -85,7 +78,7 @@ export abstract class DirectSingleValueState<K, V> implements State<K, undefined
     this.stored = stored;
     this.#key = descriptor.key;
     this.#onDrop = onDrop;
-    this.#fixedSize = FIXED_SIZE_SERIALIZERS.has(stored.id);
+    this.#fixedSize = hasFixedSize(stored);
     const range = ctx.keys.range;
     this.#ownsAll = range.from === 0 && range.to === ctx.keys.maxParallelism - 1;
   }

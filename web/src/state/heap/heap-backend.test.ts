@@ -248,4 +248,52 @@ describe('heap backend', () => {
     expect(bytes('direct')).toBe(0);
     expect(bytes('records')).toBe(0);
   });
+
+  it('accounts fixed-size map entries (one lookup per put) the same as entry records', async () => {
+    const b = await createStateBackend({ kind: 'heap' });
+    const spec = { key: serde.string, mapKey: serde.i32, value: serde.f64 } as const;
+    const direct = b.mapState({ name: 'direct', ...spec });
+    const records = b.mapState({ name: 'records', ...spec, ttl: { ttl: 1e9 } });
+    const bytes = (name: string): number => b.metrics().states[name]!.estimatedBytes;
+    for (const s of [direct, records]) {
+      s.put('k', 1, 1.5);
+      s.put('k', 2, 2.5);
+      s.put('k', 1, 10.5);
+      s.putAll('k', [[3, 3.5], [1, 11.5]]);
+      s.remove('k', 2);
+    }
+    expect(bytes('direct')).toBe(bytes('records'));
+    expect([...direct.entries('k')]).toEqual([[1, 11.5], [3, 3.5]]);
+    expect([...records.entries('k')]).toEqual([[1, 11.5], [3, 3.5]]);
+    for (const s of [direct, records]) {
+      s.remove('k', 1);
+      s.remove('k', 3);
+    }
+    expect(b.metrics().estimatedBytes).toBe(0);
+  });
+
+  it('refuses a new map key past the memory budget, changing nothing, also after an iterator shared the map', async () => {
+    const b = await createStateBackend({ kind: 'heap', memoryBudget: 4_000 });
+    const m = b.mapState({ name: 'm', key: serde.string, mapKey: serde.i32, value: serde.f64 });
+    let n = 0;
+    let error: unknown;
+    try {
+      for (;;) m.put('k', n++, n);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(StateMemoryExceededError);
+    const stored = n - 1;
+    const used = b.metrics().estimatedBytes;
+    const iterator = m.entries('k');
+    expect(() => m.put('k', stored, 0)).toThrow(StateMemoryExceededError);
+    expect(m.get('k', stored)).toBeUndefined();
+    expect(b.metrics().estimatedBytes).toBe(used);
+    expect([...iterator]).toHaveLength(stored);
+    // An overwrite needs no more memory and still succeeds, in place.
+    m.put('k', 0, -1);
+    expect([...m.entries('k')][0]).toEqual([0, -1]);
+    expect([...m.mapKeys('k')]).toHaveLength(stored);
+    expect(b.metrics().estimatedBytes).toBe(used);
+  });
 });

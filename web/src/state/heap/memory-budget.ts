@@ -5,6 +5,7 @@
  */
 import { InvalidArgumentError } from '../../errors.js';
 import { StateMemoryExceededError } from '../state-errors.js';
+import type { Serializer } from '../types.js';
 
 /** Estimated bytes of one key's entry in a state (Map slot, entry object, namespace Map). */
 export const KEY_OVERHEAD = 96;
@@ -16,6 +17,21 @@ export const ELEMENT_OVERHEAD = 16;
 export const MAP_ENTRY_OVERHEAD = 64;
 /** Estimated bytes of one pending timer. */
 export const TIMER_OVERHEAD = 96;
+
+/**
+ * The built-in serializers whose `check` gives one size for every value (serde/numbers.ts,
+ * serde/boolean.ts; their ids are reserved, see serde/primitive.ts).
+ */
+const FIXED_SIZE_SERIALIZERS: ReadonlySet<string> = new Set(['f64', 'i32', 'i64', 'boolean']);
+
+/**
+ * Whether every value of `serializer` has one estimated size, so that overwriting a value never
+ * changes a state's size (REQUIRES: `serializer` is a built-in primitive one, whose id is not
+ * spoofed; see `isPrimitiveSerializer`).
+ */
+export function hasFixedSize(serializer: Serializer<unknown>): boolean {
+  return FIXED_SIZE_SERIALIZERS.has(serializer.id);
+}
 
 /** What `onMemoryPressure` receives. */
 export interface MemoryPressureEvent {
@@ -48,6 +64,12 @@ export class MemoryBudget {
   readonly #onPressure: ((event: MemoryPressureEvent) => void) | undefined;
   #used = 0;
   #pressured = false;
+  /**
+   * Below this estimate a charge has nothing to report and cannot pass the budget: `#pressureAt`
+   * (at most the budget) while pressure is armed, `-Infinity` while it is reported (then every
+   * charge takes the full path, which re-arms it).
+   */
+  #calmBelow: number;
 
   constructor(options: MemoryBudgetOptions = {}) {
     const budget = options.budget ?? Infinity;
@@ -62,6 +84,7 @@ export class MemoryBudget {
     this.#pressureAt = budget * threshold;
     this.#rearmAt = budget * threshold * 0.9;
     this.#onPressure = options.onPressure;
+    this.#calmBelow = this.#pressureAt;
   }
 
   get used(): number {
@@ -71,11 +94,20 @@ export class MemoryBudget {
   /**
    * Accounts `delta` bytes (negative frees). A positive delta past the budget throws
    * `StateMemoryExceededError` and accounts nothing: call it before changing state. Called on
-   * every write that changes a size, so it only compares and adds (the thresholds are
-   * precomputed; no budget means comparisons with `Infinity`).
+   * every write that changes a size, so the common case — an estimate below the pressure
+   * threshold — is one addition and one comparison (no budget means comparing with `Infinity`).
    */
   charge(delta: number, state: string): void {
     const used = this.#used + delta;
+    if (used < this.#calmBelow) {
+      this.#used = used;
+      return;
+    }
+    this.#chargeNear(delta, used, state);
+  }
+
+  /** `charge` at or past the pressure threshold, or while pressure is reported. */
+  #chargeNear(delta: number, used: number, state: string): void {
     if (delta > 0 && used > this.budget) {
       throw new StateMemoryExceededError(
         `state "${state}" needs ${delta} more bytes; estimated use ${this.#used} of a ${this.budget}-byte memory budget`,
@@ -87,11 +119,13 @@ export class MemoryBudget {
       if (!this.#pressured) this.#pressure(used);
     } else if (this.#pressured && used < this.#rearmAt) {
       this.#pressured = false;
+      this.#calmBelow = this.#pressureAt;
     }
   }
 
   #pressure(used: number): void {
     this.#pressured = true;
+    this.#calmBelow = -Infinity;
     const onPressure = this.#onPressure;
     const event = { estimatedBytes: used, budget: this.budget, ratio: used / this.budget };
     // Delivered on a microtask, after the write that crossed the threshold has completed: a

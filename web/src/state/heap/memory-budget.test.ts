@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { StateMemoryExceededError } from '../state-errors.js';
+import { MemoryBudget, type MemoryPressureEvent } from './memory-budget.js';
+
+/** A budget of 1,000 bytes, pressure at 800 (re-armed below 720), and the events it delivered. */
+function budget(): { memory: MemoryBudget; events: MemoryPressureEvent[] } {
+  const events: MemoryPressureEvent[] = [];
+  const memory = new MemoryBudget({ budget: 1000, pressureThreshold: 0.8, onPressure: (e) => events.push(e) });
+  return { memory, events };
+}
+
+describe('MemoryBudget', () => {
+  it('accounts charges and frees below the threshold without reporting pressure', async () => {
+    const { memory, events } = budget();
+    memory.charge(500, 's');
+    memory.charge(299, 's');
+    memory.charge(-100, 's');
+    expect(memory.used).toBe(699);
+    await Promise.resolve();
+    expect(events).toEqual([]);
+  });
+
+  it('reports pressure once per crossing, on a microtask, and again after falling below 90% of the threshold', async () => {
+    const { memory, events } = budget();
+    memory.charge(800, 's');
+    expect(events).toHaveLength(0);
+    await Promise.resolve();
+    expect(events).toEqual([{ estimatedBytes: 800, budget: 1000, ratio: 0.8 }]);
+    // Still above the re-arm point (720): no second event when crossing again.
+    memory.charge(-50, 's');
+    memory.charge(100, 's');
+    await Promise.resolve();
+    expect(events).toHaveLength(1);
+    // Below 720 re-arms; the next crossing reports again.
+    memory.charge(-200, 's');
+    expect(memory.used).toBe(650);
+    memory.charge(200, 's');
+    await Promise.resolve();
+    expect(events.map((e) => e.estimatedBytes)).toEqual([800, 850]);
+  });
+
+  it('refuses a charge past the budget with StateMemoryExceededError and accounts nothing', () => {
+    const { memory } = budget();
+    memory.charge(1000, 's');
+    expect(() => memory.charge(1, 'big')).toThrow(StateMemoryExceededError);
+    expect(memory.used).toBe(1000);
+    // Below the threshold too: a single charge larger than the budget.
+    memory.charge(-1000, 's');
+    expect(() => memory.charge(1001, 'big')).toThrow(StateMemoryExceededError);
+    expect(memory.used).toBe(0);
+  });
+
+  it('without a budget accepts everything and never reports pressure', async () => {
+    const events: MemoryPressureEvent[] = [];
+    const memory = new MemoryBudget({ onPressure: (e) => events.push(e) });
+    memory.charge(Number.MAX_SAFE_INTEGER, 's');
+    await Promise.resolve();
+    expect(events).toEqual([]);
+  });
+});
