@@ -202,9 +202,11 @@ async function runPhases(w: StateWorkload, open: () => Promise<Target>, times: T
   await map.close();
 }
 
-async function main(): Promise<void> {
-  const rounds = Number(process.argv[2] ?? 5);
-  const only = process.argv[3];
+/**
+ * `rounds` rounds of every phase (of `only`'s subject, or both alternating), checked to agree:
+ * `{ map: {phase: bestMs}, heap: {phase: bestMs}, ops: {phase: n} }`.
+ */
+async function measureAll(rounds: number, only: string | undefined): Promise<Record<string, Times>> {
   const w = new StateWorkload(SPEC);
   const subjects: Record<string, () => Promise<Target>> = {
     map: () => Promise.resolve(mapTarget()),
@@ -224,7 +226,24 @@ async function main(): Promise<void> {
       if (checks.heap[phase] !== check) throw new Error(`${phase}: heap returned ${checks.heap[phase]}, map ${check}`);
     }
   }
-  console.log(JSON.stringify(result));
+  return result;
 }
 
-await main();
+/** In a browser worker (heap-vs-map.mjs --browser): `[rounds, only]` in, the result or `{ error }` out. */
+interface WorkerScope {
+  onmessage: ((event: { data: [number, string | undefined] }) => void) | null;
+  postMessage(message: unknown): void;
+}
+
+const worker = (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope === undefined ? undefined : (globalThis as unknown as WorkerScope);
+if (worker !== undefined) {
+  worker.onmessage = ({ data: [rounds, only] }) => {
+    measureAll(rounds, only).then(
+      (result) => worker.postMessage(result),
+      (e: unknown) => worker.postMessage({ error: String(e instanceof Error ? e.stack : e) }),
+    );
+  };
+} else {
+  const argv = (globalThis as unknown as { process: { argv: string[] } }).process.argv;
+  console.log(JSON.stringify(await measureAll(Number(argv[2] ?? 5), argv[3])));
+}
