@@ -50,6 +50,12 @@ export class DirectHeapMapState<K, UK, UV, N> extends HeapState<K, N, DirectMapC
     this.#mapKey = descriptor.mapKey;
     this.#value = descriptor.value;
     this.#fixedSize = hasFixedSize(descriptor.mapKey) && hasFixedSize(descriptor.value);
+    // `shared` and `map` change after a cell is made (iteration, copy-on-write): written once on
+    // a throwaway cell of the same shape, so V8 compiles nothing on them as constants (see
+    // HeapState's constructor).
+    const cell = this.#cell(undefined, 0, new Map());
+    cell.shared = true;
+    cell.map = new Map();
   }
 
   /** The cell of (`key`, `namespace`), or undefined; checks the state and (on a miss) the key. */
@@ -78,7 +84,12 @@ export class DirectHeapMapState<K, UK, UV, N> extends HeapState<K, N, DirectMapC
   }
 
   #newCell(namespace: N | undefined, nsSize: number, mapKey: UK, value: UV, size: number): DirectMapCell<N, UK, UV> {
-    return { namespace, size: CELL_OVERHEAD + nsSize + size, map: new Map<UK, UV>().set(mapKey, value), shared: false };
+    return this.#cell(namespace, CELL_OVERHEAD + nsSize + size, new Map<UK, UV>().set(mapKey, value));
+  }
+
+  /** Every cell is made here, so that all have one shape (the constructor's throwaway one too). */
+  #cell(namespace: N | undefined, size: number, map: Map<UK, UV>): DirectMapCell<N, UK, UV> {
+    return { namespace, size, map, shared: false };
   }
 
   /** Sets a checked entry of estimated `size` bytes in `cell`, charging the difference first. */
@@ -157,7 +168,7 @@ export class DirectHeapMapState<K, UK, UV, N> extends HeapState<K, N, DirectMapC
       delta += this.#entrySize(mapKey, value) - (old === undefined ? 0 : this.#entrySize(mapKey, old));
     }
     if (cell === undefined) {
-      this.insert(loc, { namespace: loc.namespace, size: CELL_OVERHEAD + loc.nsSize + delta, map: batch, shared: false });
+      this.insert(loc, this.#cell(loc.namespace, CELL_OVERHEAD + loc.nsSize + delta, batch));
     } else {
       this.resize(cell, cell.size + delta);
       const map = this.#writable(cell);
@@ -180,10 +191,8 @@ export class DirectHeapMapState<K, UK, UV, N> extends HeapState<K, N, DirectMapC
     }
   }
 
-  // One iterator creation site per method (the cell's Map, or NO_ENTRIES when absent), as the
-  // LSM map state's cached path has: V8 compiles a caller's `for...of` by where the iterator may
-  // come from, and with a second site (a fresh empty Map) its loops over heap maps ran at times
-  // at half the speed of the LSM backend's in Chromium.
+  // One iterator creation site per method, as the LSM map state's cached path: the cell's Map,
+  // or NO_ENTRIES when the key has none (no Map allocated per absent key).
 
   entries(key: K, namespace?: N): IterableIterator<[UK, UV]> {
     return this.#shared(key, namespace).entries();

@@ -81,6 +81,11 @@ export abstract class DirectSingleValueState<K, V> implements State<K, undefined
     this.#fixedSize = hasFixedSize(stored);
     const range = ctx.keys.range;
     this.#ownsAll = range.from === 0 && range.to === ctx.keys.maxParallelism - 1;
+    // Written a second time so that V8 compiles nothing on them as constants (see HeapState's
+    // constructor): clearAll, drop and close replace them.
+    this.#map = new Map();
+    this.#gone = true;
+    this.#gone = false;
   }
 
   // -- access (for the kinds) ------------------------------------------------------------------

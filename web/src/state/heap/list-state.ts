@@ -36,6 +36,12 @@ export class HeapListState<K, V, N> extends HeapState<K, N, ListCell<N, V>> impl
   constructor(ctx: HeapContext, descriptor: ListStateDescriptor<K, V, N>, onDrop: (name: string) => void) {
     super(ctx, descriptor, onDrop);
     this.#value = descriptor.value;
+    // `shared` and `values` change after a cell is made (get, copy-on-write): written once on a
+    // throwaway cell of the same shape, so V8 compiles nothing on them as constants (see
+    // HeapState's constructor).
+    const cell = this.#newCell(undefined, 0, [], []);
+    cell.shared = true;
+    cell.values = [];
   }
 
   get(key: K, namespace?: N): readonly V[] {
