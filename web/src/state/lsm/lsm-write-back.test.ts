@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadEngine } from '../../engine/wasm-module.js';
 import { KeyTooLargeError, QuotaExceededError, StorageExhaustedError } from '../../errors.js';
@@ -143,6 +144,125 @@ describe('write-back caches of the LSM backend', () => {
     expect([...restored.mapState({ name: 'm', key: serde.string, mapKey: serde.i32, value: serde.string }).entries('a')]).toEqual([[3, 'x']]);
     await restored.close();
   });
+});
+
+describe('write-back caches against a model', () => {
+  const key = fc.constantFrom('a', 'b', 'c', 'd', 'e');
+  const small = fc.integer({ min: -5, max: 5 });
+  const op = fc.oneof(
+    fc.record({ t: fc.constant('vput' as const), k: key, v: small }),
+    fc.record({ t: fc.constant('vget' as const), k: key }),
+    fc.record({ t: fc.constant('vclear' as const), k: key }),
+    fc.record({ t: fc.constant('ladd' as const), k: key, v: small }),
+    fc.record({ t: fc.constant('laddAll' as const), k: key, vs: fc.array(small, { maxLength: 4 }) }),
+    fc.record({ t: fc.constant('lupdate' as const), k: key, vs: fc.array(small, { maxLength: 4 }) }),
+    fc.record({ t: fc.constant('lget' as const), k: key }),
+    fc.record({ t: fc.constant('mput' as const), k: key, mk: small, v: small }),
+    fc.record({ t: fc.constant('mremove' as const), k: key, mk: small }),
+    fc.record({ t: fc.constant('mget' as const), k: key, mk: small }),
+    fc.record({ t: fc.constant('mclear' as const), k: key }),
+    fc.record({ t: fc.constant('miter' as const), k: key }),
+    fc.record({ t: fc.constant('keys' as const) }),
+    fc.record({ t: fc.constant('flush' as const) }),
+    fc.record({ t: fc.constant('reopen' as const) }),
+  );
+
+  it('reads, iteration and reopened databases agree with plain Maps for any capacity and any interleaving', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 12 }), fc.array(op, { maxLength: 80 }), async (capacity, ops) => {
+        const storage = memoryStorage();
+        const values = new Map<string, number>();
+        const lists = new Map<string, number[]>();
+        const maps = new Map<string, Map<number, number>>();
+        let backend = await open(storage, capacity);
+        const handles = () => ({
+          v: backend.valueState({ name: 'v', key: serde.string, value: serde.i32 }),
+          l: backend.listState({ name: 'l', key: serde.string, value: serde.i32 }),
+          m: backend.mapState({ name: 'm', key: serde.string, mapKey: serde.i32, value: serde.i32 }),
+        });
+        let { v, l, m } = handles();
+        const sortedEntries = (k: string) => [...(maps.get(k) ?? new Map<number, number>())].sort((a, b) => a[0] - b[0]);
+        for (const o of ops) {
+          switch (o.t) {
+            case 'vput':
+              v.put(o.k, o.v);
+              values.set(o.k, o.v);
+              break;
+            case 'vget':
+              expect(v.get(o.k)).toBe(values.get(o.k));
+              break;
+            case 'vclear':
+              v.clear(o.k);
+              values.delete(o.k);
+              break;
+            case 'ladd':
+              l.add(o.k, o.v);
+              lists.set(o.k, [...(lists.get(o.k) ?? []), o.v]);
+              break;
+            case 'laddAll':
+              l.addAll(o.k, o.vs);
+              if (o.vs.length > 0) lists.set(o.k, [...(lists.get(o.k) ?? []), ...o.vs]);
+              break;
+            case 'lupdate':
+              l.update(o.k, o.vs);
+              if (o.vs.length > 0) lists.set(o.k, [...o.vs]);
+              else lists.delete(o.k);
+              break;
+            case 'lget':
+              expect(l.get(o.k)).toEqual(lists.get(o.k) ?? []);
+              break;
+            case 'mput': {
+              m.put(o.k, o.mk, o.v);
+              const mm = maps.get(o.k) ?? new Map<number, number>();
+              maps.set(o.k, mm.set(o.mk, o.v));
+              break;
+            }
+            case 'mremove':
+              m.remove(o.k, o.mk);
+              maps.get(o.k)?.delete(o.mk);
+              if (maps.get(o.k)?.size === 0) maps.delete(o.k);
+              break;
+            case 'mget':
+              expect(m.get(o.k, o.mk)).toBe(maps.get(o.k)?.get(o.mk));
+              expect(m.contains(o.k, o.mk)).toBe(maps.get(o.k)?.has(o.mk) ?? false);
+              break;
+            case 'mclear':
+              m.clear(o.k);
+              maps.delete(o.k);
+              break;
+            case 'miter':
+              expect([...m.entries(o.k)]).toEqual(sortedEntries(o.k));
+              expect(m.isEmpty(o.k)).toBe(!maps.has(o.k));
+              break;
+            case 'keys':
+              expect([...v.keys()].sort()).toEqual([...values.keys()].sort());
+              expect([...l.keys()].sort()).toEqual([...lists.keys()].sort());
+              expect([...m.keys()].sort()).toEqual([...maps.keys()].sort());
+              break;
+            case 'flush':
+              backend.metrics();
+              break;
+            case 'reopen':
+              await backend.close();
+              backend = await open(storage, capacity);
+              ({ v, l, m } = handles());
+              break;
+          }
+        }
+        // Everything reaches the engine: a reopened backend without caches reads the model.
+        await backend.close();
+        backend = await open(storage, 0);
+        ({ v, l, m } = handles());
+        for (const k of ['a', 'b', 'c', 'd', 'e']) {
+          expect(v.get(k)).toBe(values.get(k));
+          expect(l.get(k)).toEqual(lists.get(k) ?? []);
+          expect([...m.entries(k)]).toEqual(sortedEntries(k));
+        }
+        await backend.close();
+      }),
+      { numRuns: 150 },
+    );
+  }, 120_000);
 });
 
 /**
