@@ -179,10 +179,10 @@ export abstract class HeapState<K, N, C extends Cell<N>> implements State<K, N>,
     // field written only at construction as constant for every object of its class and compiles
     // the hot paths on that assumption; the first later write (the first backend closed, or a
     // cell first handed out, see the kinds' constructors) then throws all that code away, and
-    // the next backend's states start cold again. Measured in Chromium's state bench (3 rounds
-    // on fresh backends): ListState add ran 13 → 21 → 22 M/s over the rounds, and 12 → 35 → 39
-    // with these writes here and in list-state.ts. Written now, before anything is compiled,
-    // each field is mutable from the start.
+    // the next backend's states start cold again (seen with V8's --trace-deopt in Chromium's
+    // state bench, 3 rounds on fresh backends; its ListState add, median of 9 runs, went from
+    // 19 and 24 M/s in rounds 2 and 3 to 24 and 30 with these writes here and in list-state.ts).
+    // Written now, before anything is compiled, each field is mutable from the start.
     this.#table = new Map();
     this.#gone = true;
     this.#gone = false;
