@@ -10,7 +10,8 @@
 import { yieldToEventLoop } from '../contenders/event-loop.js';
 import type { Progress } from '../phases.js';
 import type { StatePhaseId, StatePhaseResult, StateRunResult, StateRunSpec } from './state-protocol.js';
-import type { StateSubject, StateTarget } from './state-subjects.js';
+import type { StateSubject } from './state-subjects.js';
+import type { StateTarget } from './state-targets.js';
 import type { StateWorkload } from './state-workload.js';
 
 /**
