@@ -11,14 +11,18 @@
  * | kind                         | shape                                                      | class (file)                             |
  * | ---------------------------- | ---------------------------------------------------------- | ---------------------------------------- |
  * | value, reducing, aggregating | key and stored value primitive, no namespace serializer, no TTL | direct-single-value-state.ts: key → value |
+ * | list                         | key primitive, no namespace serializer, no TTL             | direct-list-state.ts: key → list record → array |
  * | map                          | map key and value primitive, no TTL                        | direct-map-state.ts: HeapState entries and cells, each cell a Map of map key → value |
- * | list, and any other shape    |                                                            | HeapState (heap-state.ts): key entry → cell → value |
+ * | any other shape              |                                                            | HeapState (heap-state.ts): key entry → cell → value |
  *
  * "Primitive" is a built-in serializer of string, f64, i32, i64 or boolean (serde/primitive.ts).
  *
  * Fast, and bounded only by `memoryBudget` (estimated): past it, writes throw
  * `StateMemoryExceededError` and change nothing; `onMemoryPressure` fires when the estimate
- * first crosses `memoryPressureThreshold` of the budget.
+ * first crosses `memoryPressureThreshold` of the budget. A list stored directly is charged for
+ * its growth in steps (direct-list-state.ts), so its estimate runs up to half its elements'
+ * bytes (at most 64 KiB) above the exact one, as V8's own array capacity does; an add is still
+ * refused only when its exact estimate does not fit.
  *
  * Checkpoints are full snapshots in the canonical form (docs/checkpoints.md): every state and
  * timer is serialized into a fresh engine database in memory, which is then stored like an LSM
@@ -57,6 +61,7 @@ import type {
 } from '../types.js';
 import type { HeapContext, HeapStats, RegisteredHeapState } from './heap-state.js';
 import { HeapListState } from './list-state.js';
+import { DirectHeapListState } from './direct-list-state.js';
 import { DirectHeapMapState } from './direct-map-state.js';
 import { DirectHeapAggregatingState, DirectHeapReducingState } from './direct-reducing-state.js';
 import { DirectSingleValueState } from './direct-single-value-state.js';
@@ -202,7 +207,11 @@ export class HeapStateBackend implements KeyedStateBackend {
   }
 
   listState<K, V, N = undefined>(descriptor: ListStateDescriptor<K, V, N>): ListState<K, V, N> {
-    return this.#state('list', descriptor, (onDrop) => new HeapListState(this.#ctx, descriptor, onDrop));
+    return this.#state('list', descriptor, (onDrop) =>
+      DirectHeapListState.fits(descriptor as ListStateDescriptor<unknown, unknown, unknown>)
+        ? (new DirectHeapListState(this.#ctx, descriptor, onDrop) as unknown as ListState<K, V, N>)
+        : new HeapListState(this.#ctx, descriptor, onDrop),
+    );
   }
 
   mapState<K, UK, UV, N = undefined>(descriptor: MapStateDescriptor<K, UK, UV, N>): MapState<K, UK, UV, N> {

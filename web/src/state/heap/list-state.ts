@@ -161,11 +161,11 @@ export class HeapListState<K, V, N> extends HeapState<K, N, ListCell<N, V>> impl
     this.afterAccess();
   }
 
-  /** Appends checked `values` (with their `sizes`); no-op when empty. */
+  /** Appends checked `values` (with their `sizes`); no-op when empty (but for checking the key). */
   #append(loc: Location<K, N>, values: V[], sizes: number[]): void {
+    const cell = this.lookup(loc);
     if (values.length === 0) return;
     this.ctx.stats.writes++;
-    const cell = this.lookup(loc);
     if (cell === undefined) {
       this.insert(loc, this.#cell(loc, values, sizes));
     } else {
