@@ -94,6 +94,14 @@ interface Registered {
   readonly state: RegisteredHeapState;
 }
 
+/** Every backend's context is made here, so that all have one shape (see the constructor). */
+function heapContext(keys: KeyContext, clock: Clock, memory: MemoryBudget, stats: HeapStats, checkOpen: () => void): HeapContext {
+  return { keys, clock, memory, stats, checkOpen };
+}
+
+/** A value of no class the context's fields hold, to widen their field types (see the constructor). */
+const PLACEHOLDER = {} as never;
+
 /** A checkpoint id as `takeCheckpoint` makes them: `ckpt-<counter>`. */
 const CHECKPOINT_ID = /^ckpt-(\d+)$/;
 
@@ -102,7 +110,7 @@ export class HeapStateBackend implements KeyedStateBackend {
   readonly maxParallelism: number;
   readonly keyGroupRange: KeyGroupRange;
   readonly clock: Clock;
-  readonly #ctx: HeapContext;
+  #ctx: HeapContext;
   readonly #states = new Map<string, Registered>();
   readonly #timers = new Map<string, HeapTimers<unknown, unknown>>();
   readonly #stats: HeapStats = { reads: 0, writes: 0, expiredRemoved: 0 };
@@ -147,15 +155,19 @@ export class HeapStateBackend implements KeyedStateBackend {
       ...(settings.memoryPressureThreshold !== undefined && { pressureThreshold: settings.memoryPressureThreshold }),
       ...(settings.onMemoryPressure !== undefined && { onPressure: settings.onMemoryPressure }),
     });
-    this.#ctx = {
-      keys: new KeyContext(settings.maxParallelism, settings.keyGroups),
-      clock: settings.clock,
-      memory,
-      stats: this.#stats,
-      checkOpen: () => {
-        if (this.#closed) throw new DatabaseClosedError('state backend is closed');
-      },
-    };
+    // V8 records, per field of an object shape, the hidden class of the values stored in it so
+    // far (its "field type") and compiles the states' hot paths on it. The second backend's
+    // KeyContext, MemoryBudget, clock and counters no longer have the first one's hidden classes
+    // (their own fields changed in the meantime), so the context's field types widened then and
+    // V8 threw away every compiled value-state path once more (Chromium, --trace-deopt
+    // --trace-generalization: "keys/clock/memory/stats: Class → Any", then "dependent field type
+    // changed" for put, get, set and #charge, in the state bench's second round). A context of
+    // placeholders made first (a store, so no bundler drops it) widens them before anything is
+    // compiled.
+    this.#ctx = heapContext(PLACEHOLDER, PLACEHOLDER, PLACEHOLDER, PLACEHOLDER, () => undefined);
+    this.#ctx = heapContext(new KeyContext(settings.maxParallelism, settings.keyGroups), settings.clock, memory, this.#stats, () => {
+      if (this.#closed) throw new DatabaseClosedError('state backend is closed');
+    });
   }
 
   get closed(): boolean {
