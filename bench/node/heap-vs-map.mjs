@@ -2,7 +2,7 @@
 /**
  * Heap backend ÷ raw Map per phase of the keyed-state benchmark, in Node:
  *
- *   node bench/node/heap-vs-map.mjs [--rounds 5] [--runs 3] [--baseline DIR] [--gc] [--browser]
+ *   node bench/node/heap-vs-map.mjs [--rounds 5] [--runs 3] [--baseline DIR] [--gc] [--browser] [--median]
  *
  * Bundles heap-vs-map.ts with rolldown and runs it `runs` times, each in a fresh Node process
  * doing `rounds` rounds (map, then heap, on fresh states); a phase's time is its best over all.
@@ -18,6 +18,11 @@
  * shifts: a full collection also costs the next phase some warmth, so its ratios run lower than
  * the default's; compare columns of one mode only. The default is what the browser bench (which
  * cannot collect) sees.
+ *
+ * With `--median`, a phase's time is each run's best (over its rounds), and the table shows the
+ * median over runs of those times and of the per-run heap ÷ map ratios — the browser bench's
+ * method (`rounds` 3: its fastest of 3 rounds, then the median of several runs). Best-of-all
+ * rewards the one lucky run; the median is steadier on a loaded machine.
  *
  * With `--browser`, the same entry runs in headless Chromium (/usr/bin/chromium, as
  * bench/run-browser.mjs) instead: a cross-origin-isolated page (5 µs worker clocks) starts a
@@ -39,13 +44,13 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
 
 function parseArgs(argv) {
-  const options = { rounds: 5, runs: 3, baseline: undefined, gc: false, browser: false };
+  const options = { rounds: 5, runs: 3, baseline: undefined, gc: false, browser: false, median: false };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
     if (flag === '--rounds') options.rounds = Number(value);
     else if (flag === '--runs') options.runs = Number(value);
     else if (flag === '--baseline') options.baseline = resolve(value);
-    else if (flag === '--gc' || flag === '--browser') {
+    else if (flag === '--gc' || flag === '--browser' || flag === '--median') {
       options[flag.slice(2)] = true;
       i--;
     } else throw new Error(`unknown argument ${flag}`);
@@ -106,6 +111,12 @@ function merge(into, times) {
   for (const [phase, ms] of Object.entries(times)) into[phase] = Math.min(into[phase] ?? Infinity, ms);
 }
 
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
 async function main() {
   const options = parseArgs(process.argv.slice(2));
   const dir = await mkdtemp(join(tmpdir(), 'heap-vs-map-'));
@@ -113,6 +124,8 @@ async function main() {
   const variants = [{ name: 'current', bundle: await bundle(root, join(dir, 'current.mjs'), platform) }];
   if (options.baseline !== undefined) variants.unshift({ name: 'baseline', bundle: await bundle(options.baseline, join(dir, 'baseline.mjs'), platform) });
   const best = new Map(variants.map((v) => [v.name, { map: {}, heap: {} }]));
+  /** Per variant, every run's best times: `{ map, heap }` (for `--median`). */
+  const perRun = new Map(variants.map((v) => [v.name, []]));
   const browser = options.browser ? await openBrowser(dir) : undefined;
   let ops = {};
   try {
@@ -127,11 +140,15 @@ async function main() {
           const { stdout } = await run(process.execPath, [...flags, v.bundle, String(options.rounds)], { maxBuffer: 1 << 20 });
           results = [JSON.parse(stdout.trim().split('\n').at(-1))];
         }
+        const run = { map: {}, heap: {} };
         for (const result of results) {
+          merge(run.map, result.map ?? {});
+          merge(run.heap, result.heap ?? {});
           merge(best.get(v.name).map, result.map ?? {});
           merge(best.get(v.name).heap, result.heap ?? {});
           ops = result.ops;
         }
+        perRun.get(v.name).push(run);
       }
     }
   } finally {
@@ -143,12 +160,19 @@ async function main() {
   const rows = Object.keys(ops).map((phase) => [
     phase,
     ...variants.flatMap((v) => {
+      if (options.median) {
+        const runs = perRun.get(v.name);
+        const map = median(runs.map((r) => r.map[phase]));
+        const heap = median(runs.map((r) => r.heap[phase]));
+        return [fmt(rate(phase, map)), fmt(rate(phase, heap)), median(runs.map((r) => r.map[phase] / r.heap[phase])).toFixed(2)];
+      }
       const { map, heap } = best.get(v.name);
       return [fmt(rate(phase, map[phase])), fmt(rate(phase, heap[phase])), (map[phase] / heap[phase]).toFixed(2)];
     }),
   ]);
-  const where = browser !== undefined ? `Chromium (/usr/bin/chromium), best of ${options.runs} runs (a fresh worker per subject) ×` : `node ${process.version}, best of ${options.runs} processes ×`;
-  console.log(`${where} ${options.rounds} rounds, ops/s${options.gc ? ', heap collected before each phase' : ''}`);
+  const of = options.median ? 'median of' : 'best of';
+  const where = browser !== undefined ? `Chromium (/usr/bin/chromium), ${of} ${options.runs} runs (a fresh worker per subject) ×` : `node ${process.version}, ${of} ${options.runs} processes ×`;
+  console.log(`${where} ${options.rounds} rounds${options.median ? ' (best of each run\'s rounds)' : ''}, ops/s${options.gc ? ', heap collected before each phase' : ''}`);
   console.log(`| ${header.join(' | ')} |`);
   console.log(`|${header.map(() => ' --- ').join('|')}|`);
   for (const row of rows) console.log(`| ${row.join(' | ')} |`);
