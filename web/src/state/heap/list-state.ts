@@ -1,6 +1,8 @@
 /**
  * {@link ListState} on the heap: an array per (key, namespace), elements stored as given. With
- * TTL every element carries its own write time (and its size, so purging can release it).
+ * TTL every element carries its own write time (and its size, so purging can release it). Serves
+ * the descriptors {@link DirectHeapListState} does not (a namespace serializer, a key serializer
+ * that is not primitive, TTL); see heap-backend.ts.
  *
  * `get` without TTL returns the stored array itself, marking the cell `shared`; the next append
  * to a shared cell copies the array first (copy-on-write), so an array handed out never changes
@@ -14,6 +16,7 @@ import { decodeTtlValue, encodeTtlValue } from '../ttl.js';
 import type { ListState, ListStateDescriptor, Serializer } from '../types.js';
 import { HeapState, type Cell, type HeapContext, type Location, type PurgeResult } from './heap-state.js';
 import { CELL_OVERHEAD, ELEMENT_OVERHEAD } from './memory-budget.js';
+import type { DirectHeapListState } from './direct-list-state.js';
 
 interface ListCell<N, V> extends Cell<N> {
   /** Never changed in place while `shared`: appends copy it first. */
