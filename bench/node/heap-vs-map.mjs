@@ -140,15 +140,15 @@ async function main() {
           const { stdout } = await run(process.execPath, [...flags, v.bundle, String(options.rounds)], { maxBuffer: 1 << 20 });
           results = [JSON.parse(stdout.trim().split('\n').at(-1))];
         }
-        const run = { map: {}, heap: {} };
+        const thisRun = { map: {}, heap: {} };
         for (const result of results) {
-          merge(run.map, result.map ?? {});
-          merge(run.heap, result.heap ?? {});
+          merge(thisRun.map, result.map ?? {});
+          merge(thisRun.heap, result.heap ?? {});
           merge(best.get(v.name).map, result.map ?? {});
           merge(best.get(v.name).heap, result.heap ?? {});
           ops = result.ops;
         }
-        perRun.get(v.name).push(run);
+        perRun.get(v.name).push(thisRun);
       }
     }
   } finally {

@@ -1,157 +1,23 @@
 /**
  * The keyed-state benchmark's heap and raw-Map subjects in Node: the loops of
- * bench/browser/state/state-subjects.ts (`backendTarget`, `mapTarget`) over the workload of
+ * bench/browser/state/state-targets.ts (`backendTarget`, `mapTarget`, imported: the same code
+ * the browser bench times) over the workload of
  * bench/run-browser.mjs (`stateSpecFor`), timed per phase. Bundled and run by heap-vs-map.mjs;
  * Node's V8 is close to Chromium's, so the heap ÷ Map ratios it prints predict the browser
  * bench's (which stays the reference).
  *
- * The loops are copied, not imported: state-subjects.ts also pulls in OPFS, and keeping the
- * copies byte-for-byte equal to the originals is what makes the ratios comparable.
- *
  * Prints one JSON line: `{ map: {phase: bestMs}, heap: {phase: bestMs}, ops: {phase: n} }`,
  * the best (lowest) time of `rounds` rounds, map and heap alternating within a round.
  */
-import { createStateBackend, serde, type KeyedStateBackend } from '../../web/src/state/index.js';
-import { initialValue, listElement, mapValue, StateWorkload } from '../browser/state/state-workload.js';
-
-interface Target {
-  valuePut(keys: readonly string[], from: number, to: number): void;
-  valueGet(keys: readonly string[], order: Uint32Array, from: number, to: number): number;
-  valueUpdate(keys: readonly string[], order: Uint32Array, from: number, to: number): number;
-  listAdd(keys: readonly string[], from: number, to: number): void;
-  listGet(keys: readonly string[], order: Uint32Array, from: number, to: number): number;
-  mapPut(keys: readonly string[], from: number, to: number): void;
-  mapGet(keys: readonly string[], keyOrder: Uint32Array, entryOrder: Uint32Array, from: number, to: number): number;
-  mapIterate(keys: readonly string[], order: Uint32Array, from: number, to: number): number;
-  close(): Promise<void>;
-}
-
-function backendTarget(backend: KeyedStateBackend): Target {
-  const value = backend.valueState({ name: 'value', key: serde.string, value: serde.f64 });
-  const list = backend.listState({ name: 'list', key: serde.string, value: serde.f64 });
-  const map = backend.mapState({ name: 'map', key: serde.string, mapKey: serde.i32, value: serde.f64 });
-  return {
-    valuePut(keys, from, to) {
-      for (let i = from; i < to; i++) value.put(keys[i] as string, initialValue(i));
-    },
-    valueGet(keys, order, from, to) {
-      let found = 0;
-      for (let j = from; j < to; j++) if (value.get(keys[order[j] as number] as string) !== undefined) found++;
-      return found;
-    },
-    valueUpdate(keys, order, from, to) {
-      let found = 0;
-      for (let j = from; j < to; j++) {
-        const key = keys[order[j] as number] as string;
-        const v = value.get(key);
-        if (v !== undefined) found++;
-        value.put(key, (v ?? 0) + 1);
-      }
-      return found;
-    },
-    listAdd(keys, from, to) {
-      const n = keys.length;
-      for (let j = from; j < to; j++) {
-        const i = j % n;
-        list.add(keys[i] as string, listElement(i, Math.floor(j / n)));
-      }
-    },
-    listGet(keys, order, from, to) {
-      let elements = 0;
-      for (let j = from; j < to; j++) elements += list.get(keys[order[j] as number] as string).length;
-      return elements;
-    },
-    mapPut(keys, from, to) {
-      const n = keys.length;
-      for (let j = from; j < to; j++) {
-        const i = j % n;
-        const e = Math.floor(j / n);
-        map.put(keys[i] as string, e, mapValue(i, e));
-      }
-    },
-    mapGet(keys, keyOrder, entryOrder, from, to) {
-      let found = 0;
-      for (let j = from; j < to; j++) if (map.get(keys[keyOrder[j] as number] as string, entryOrder[j] as number) !== undefined) found++;
-      return found;
-    },
-    mapIterate(keys, order, from, to) {
-      let entries = 0;
-      for (let j = from; j < to; j++) for (const _entry of map.entries(keys[order[j] as number] as string)) entries++;
-      return entries;
-    },
-    close: () => backend.close(),
-  };
-}
-
-function mapTarget(): Target {
-  const value = new Map<string, number>();
-  const list = new Map<string, number[]>();
-  const map = new Map<string, Map<number, number>>();
-  return {
-    valuePut(keys, from, to) {
-      for (let i = from; i < to; i++) value.set(keys[i] as string, initialValue(i));
-    },
-    valueGet(keys, order, from, to) {
-      let found = 0;
-      for (let j = from; j < to; j++) if (value.get(keys[order[j] as number] as string) !== undefined) found++;
-      return found;
-    },
-    valueUpdate(keys, order, from, to) {
-      let found = 0;
-      for (let j = from; j < to; j++) {
-        const key = keys[order[j] as number] as string;
-        const v = value.get(key);
-        if (v !== undefined) found++;
-        value.set(key, (v ?? 0) + 1);
-      }
-      return found;
-    },
-    listAdd(keys, from, to) {
-      const n = keys.length;
-      for (let j = from; j < to; j++) {
-        const i = j % n;
-        const key = keys[i] as string;
-        let elements = list.get(key);
-        if (elements === undefined) list.set(key, (elements = []));
-        elements.push(listElement(i, Math.floor(j / n)));
-      }
-    },
-    listGet(keys, order, from, to) {
-      let elements = 0;
-      for (let j = from; j < to; j++) elements += list.get(keys[order[j] as number] as string)?.length ?? 0;
-      return elements;
-    },
-    mapPut(keys, from, to) {
-      const n = keys.length;
-      for (let j = from; j < to; j++) {
-        const i = j % n;
-        const e = Math.floor(j / n);
-        const key = keys[i] as string;
-        let entries = map.get(key);
-        if (entries === undefined) map.set(key, (entries = new Map()));
-        entries.set(e, mapValue(i, e));
-      }
-    },
-    mapGet(keys, keyOrder, entryOrder, from, to) {
-      let found = 0;
-      for (let j = from; j < to; j++) if (map.get(keys[keyOrder[j] as number] as string)?.get(entryOrder[j] as number) !== undefined) found++;
-      return found;
-    },
-    mapIterate(keys, order, from, to) {
-      let entries = 0;
-      for (let j = from; j < to; j++) {
-        const m = map.get(keys[order[j] as number] as string);
-        if (m !== undefined) for (const _entry of m.entries()) entries++;
-      }
-      return entries;
-    },
-    close: () => Promise.resolve(),
-  };
-}
+import { createStateBackend } from '../../web/src/state/index.js';
+import { backendTarget, mapTarget, type StateTarget as Target } from '../browser/state/state-targets.js';
+import { StateWorkload } from '../browser/state/state-workload.js';
 
 /** bench/run-browser.mjs `stateSpecFor`. */
 const SPEC = {
   seed: 20_240_602,
+  // The rounds this entry runs come from its command line; the workload ignores this field.
+  rounds: 1,
   valueSmallKeys: 10_000,
   valueLargeKeys: 200_000,
   valueOps: 200_000,
