@@ -35,7 +35,13 @@ interface MapCell<UK, UV> extends CachedCell {
   sorted: boolean;
   /** Complete and sorted cells: the greatest key in `entries`. */
   last: UK | undefined;
-  /** Map keys whose entry the engine lacks. */
+  /**
+   * Whether the engine holds none of this map's entries (it was empty when the cell was made, or
+   * was cleared) and nothing was written back since: then every entry is a change and
+   * `changed` stays empty (one Set insert less per put while a map is being built).
+   */
+  fresh: boolean;
+  /** Map keys whose entry the engine lacks (unless `fresh`). */
   readonly changed: Set<UK>;
   /** Whether the engine still holds entries this map no longer has (after `clear`). */
   cleared: boolean;
@@ -154,6 +160,7 @@ export class LsmMapState<K, UK, UV, N> extends LsmState<K, N> implements MapStat
       complete,
       sorted: true,
       last: undefined,
+      fresh: complete,
       changed: new Set(),
       cleared: false,
       shared: false,
@@ -190,7 +197,7 @@ export class LsmMapState<K, UK, UV, N> extends LsmState<K, N> implements MapStat
         else cell.sorted = false;
       }
     }
-    cell.changed.add(mapKey);
+    if (!cell.fresh) cell.changed.add(mapKey);
     // Dirty first: growing may evict, and eviction writes every dirty cell out.
     cache.markDirty(cell);
     if (grew !== 0) cache.reweigh(cell, grew);
@@ -241,6 +248,10 @@ export class LsmMapState<K, UK, UV, N> extends LsmState<K, N> implements MapStat
     if (cache === undefined) return;
     for (const cell of cache.dirtyCells()) {
       if (cell.cleared) batch.deleteRange(cell.prefix, prefixEnd(cell.prefix)!, this.cf);
+      if (cell.fresh) {
+        for (const [mk, v] of cell.entries) batch.put(concat(cell.prefix, this.#mapKey.serialize(mk)), this.#value.serialize(v as UV), this.cf);
+        continue;
+      }
       for (const mk of cell.changed) {
         const v = cell.entries.get(mk);
         const k = concat(cell.prefix, this.#mapKey.serialize(mk));
@@ -255,6 +266,7 @@ export class LsmMapState<K, UK, UV, N> extends LsmState<K, N> implements MapStat
     if (cache === undefined) return;
     for (const cell of cache.dirtyCells()) {
       cell.cleared = false;
+      cell.fresh = false;
       cell.changed.clear();
     }
     super.pendingWritten();
@@ -362,6 +374,7 @@ export class LsmMapState<K, UK, UV, N> extends LsmState<K, N> implements MapStat
     cell.sorted = true;
     cell.last = undefined;
     cell.cleared = true;
+    cell.fresh = true;
     cache.markDirty(cell);
     cache.reweigh(cell, -before);
   }
