@@ -99,7 +99,7 @@ function stateSpecFor(subject) {
   return {
     subject,
     seed: 20_240_602,
-    rounds: 3,
+    rounds: 5,
     valueSmallKeys: 10_000,
     valueLargeKeys: 200_000,
     valueOps: 200_000,
