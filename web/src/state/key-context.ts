@@ -11,6 +11,7 @@
  * The cache compares keys with `===` and serializers by identity, so a key object (e.g. a
  * `Uint8Array` key) must not be mutated after it was used as a key — as with any map key.
  */
+import { InvalidArgumentError } from '../errors.js';
 import { KeyGroupOutOfRangeError, keyGroupOf, type KeyGroupRange } from './key-groups.js';
 import { isPrimitiveSerializer } from './serde/primitive.js';
 import type { Serializer } from './types.js';
@@ -42,6 +43,17 @@ export class KeyContext {
   constructor(maxParallelism: number, range: KeyGroupRange) {
     this.maxParallelism = maxParallelism;
     this.range = range;
+  }
+
+  /**
+   * Throws `InvalidArgumentError` unless `keyGroup` is an integer in this instance's range (the
+   * argument of `keysAndNamespaces(keyGroup)`).
+   */
+  checkKeyGroupArgument(keyGroup: number): void {
+    const range = this.range;
+    if (!Number.isInteger(keyGroup) || keyGroup < range.from || keyGroup > range.to) {
+      throw new InvalidArgumentError(`key group ${keyGroup} is outside this backend's range [${range.from}, ${range.to}]`, { keyGroup: String(keyGroup) });
+    }
   }
 
   /**

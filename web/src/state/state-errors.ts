@@ -35,6 +35,16 @@ export class StateBackendUnavailableError extends UnsupportedError {
   }
 }
 
+/** The error for a call on state `name` after it was dropped. */
+export function stateDropped(name: string): StateDroppedError {
+  return new StateDroppedError(`state "${name}" was dropped`, { state: name });
+}
+
+/** The error for a namespace given to state `name`, which has no namespace serializer. */
+export function noNamespaceSerializer(name: string): InvalidArgumentError {
+  return new InvalidArgumentError(`state "${name}" has no namespace serializer; call it without a namespace`, { state: name });
+}
+
 registerErrorClass(StateDroppedError);
 registerErrorClass(StateMemoryExceededError);
 registerErrorClass(StateBackendUnavailableError);

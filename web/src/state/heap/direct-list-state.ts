@@ -39,12 +39,12 @@
  * - A call that throws has changed nothing: inputs are checked and memory charged before `#map`
  *   or a record is touched.
  */
-import { CorruptionError, InvalidArgumentError } from '../../errors.js';
 import { listElements } from '../../engine/merge-values.js';
 import { frameListValue } from '../canonical/list-value.js';
+import { decodeRestoredKey } from '../canonical/restored-key.js';
 import { keyGroupOf } from '../key-groups.js';
-import { decodeStateKey, stateKey } from '../key-layout.js';
-import { StateDroppedError, StateMemoryExceededError } from '../state-errors.js';
+import { stateKey } from '../key-layout.js';
+import { noNamespaceSerializer, stateDropped, StateMemoryExceededError } from '../state-errors.js';
 import type { ListState, ListStateDescriptor, Serializer, StateMetrics } from '../types.js';
 import type { HeapContext, RegisteredHeapState } from './heap-state.js';
 import { isPrimitiveSerializer } from './identity.js';
@@ -193,12 +193,7 @@ export class DirectHeapListState<K, V> implements ListState<K, V, undefined>, Re
   keysAndNamespaces(keyGroup?: number): IterableIterator<readonly [K, undefined]> {
     this.#checkUsable();
     if (keyGroup === undefined) return this.#pairsIn(undefined);
-    const range = this.#ctx.keys.range;
-    if (!Number.isInteger(keyGroup) || keyGroup < range.from || keyGroup > range.to) {
-      throw new InvalidArgumentError(`key group ${keyGroup} is outside this backend's range [${range.from}, ${range.to}]`, {
-        keyGroup: String(keyGroup),
-      });
-    }
+    this.#ctx.keys.checkKeyGroupArgument(keyGroup);
     return this.#pairsIn(keyGroup);
   }
 
@@ -329,16 +324,7 @@ export class DirectHeapListState<K, V> implements ListState<K, V, undefined>, Re
    * does not own.
    */
   restoreCanonical(key: Uint8Array, value: Uint8Array): void {
-    const d = decodeStateKey(key);
-    if (d.namespace !== undefined) {
-      throw new CorruptionError(`state "${this.name}": a stored entry has a namespace but the state has no namespace serializer`, { state: this.name });
-    }
-    const k = this.#key.deserialize(d.key.slice());
-    // The key must hash to the group it was stored under, else its layout is not this one.
-    const group = keyGroupOf(d.key, this.#ctx.keys.maxParallelism);
-    if (group !== d.keyGroup) {
-      throw new CorruptionError(`state "${this.name}": a key stored in key group ${d.keyGroup} hashes to ${group}`, { state: this.name });
-    }
+    const k = decodeRestoredKey(this.name, key, this.#key, this.#ctx.keys.maxParallelism, false).key;
     const list: V[] = [];
     for (const element of listElements(value)) list.push(this.#value.deserialize(element.slice()));
     this.#enter(undefined);
@@ -360,10 +346,10 @@ export class DirectHeapListState<K, V> implements ListState<K, V, undefined>, Re
   #checkUsable(): void {
     this.#ctx.checkOpen();
     // Gone with the backend open: dropped.
-    if (this.#gone) throw new StateDroppedError(`state "${this.name}" was dropped`, { state: this.name });
+    if (this.#gone) throw stateDropped(this.name);
   }
 
   #refuseNamespace(): never {
-    throw new InvalidArgumentError(`state "${this.name}" has no namespace serializer; call it without a namespace`, { state: this.name });
+    throw noNamespaceSerializer(this.name);
   }
 }

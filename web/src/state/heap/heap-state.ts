@@ -30,11 +30,11 @@
  * - A call that throws has changed nothing: inputs are resolved and checked, and memory charged,
  *   before any mutation.
  */
-import { CorruptionError, InvalidArgumentError } from '../../errors.js';
 import type { KeyContext, ResolvedKey } from '../key-context.js';
+import { decodeRestoredKey } from '../canonical/restored-key.js';
 import { keyGroupOf } from '../key-groups.js';
-import { decodeStateKey, stateKey } from '../key-layout.js';
-import { StateDroppedError } from '../state-errors.js';
+import { stateKey } from '../key-layout.js';
+import { noNamespaceSerializer, stateDropped } from '../state-errors.js';
 import { TtlPolicy } from '../ttl.js';
 import type { Clock, Serializer, State, StateDescriptorBase, StateKind, StateMetrics } from '../types.js';
 import { bytesIdentity, isPrimitiveSerializer, VOID_NAMESPACE, type Identity } from './identity.js';
@@ -232,9 +232,7 @@ export abstract class HeapState<K, N, C extends Cell<N>> implements State<K, N>,
     }
     const ns = this.#nsSerializer;
     if (ns === undefined) {
-      throw new InvalidArgumentError(`state "${this.name}" has no namespace serializer; call it without a namespace`, {
-        state: this.name,
-      });
+      throw noNamespaceSerializer(this.name);
     }
     if (namespace !== this.#lastNamespace) {
       if (this.#nsPrimitive) {
@@ -451,12 +449,7 @@ export abstract class HeapState<K, N, C extends Cell<N>> implements State<K, N>,
   keysAndNamespaces(keyGroup?: number): IterableIterator<readonly [K, N | undefined]> {
     this.#checkUsable();
     if (keyGroup === undefined) return this.#pairsIn(undefined);
-    const range = this.ctx.keys.range;
-    if (!Number.isInteger(keyGroup) || keyGroup < range.from || keyGroup > range.to) {
-      throw new InvalidArgumentError(`key group ${keyGroup} is outside this backend's range [${range.from}, ${range.to}]`, {
-        keyGroup: String(keyGroup),
-      });
-    }
+    this.ctx.keys.checkKeyGroupArgument(keyGroup);
     return this.#pairsIn(keyGroup);
   }
 
@@ -512,20 +505,11 @@ export abstract class HeapState<K, N, C extends Cell<N>> implements State<K, N>,
    * bytes that do not decode, `KeyGroupOutOfRangeError` for a key this instance does not own.
    */
   restoreCanonical(key: Uint8Array, value: Uint8Array): void {
-    const d = decodeStateKey(key);
     const ns = this.#nsSerializer;
-    if (d.namespace !== undefined && ns === undefined) {
-      throw new CorruptionError(`state "${this.name}": a stored entry has a namespace but the state has no namespace serializer`, { state: this.name });
-    }
-    const k = this.#keySerializer.deserialize(d.key.slice());
+    const d = decodeRestoredKey(this.name, key, this.#keySerializer, this.ctx.keys.maxParallelism, ns !== undefined);
     const namespace = d.namespace === undefined ? undefined : ns!.deserialize(d.namespace.slice());
-    // The key must hash to the group it was stored under, else its layout is not this one.
-    const group = keyGroupOf(d.key, this.ctx.keys.maxParallelism);
-    if (group !== d.keyGroup) {
-      throw new CorruptionError(`state "${this.name}": a key stored in key group ${d.keyGroup} hashes to ${group}`, { state: this.name });
-    }
-    const loc = this.locate(k, namespace);
-    loc.keyGroup ??= group;
+    const loc = this.locate(d.key, namespace);
+    loc.keyGroup ??= d.keyGroup;
     this.decodeEntry(loc, d.mapKey, value);
   }
 
@@ -543,7 +527,7 @@ export abstract class HeapState<K, N, C extends Cell<N>> implements State<K, N>,
   #checkUsable(): void {
     this.ctx.checkOpen();
     // Gone with the backend open: dropped.
-    if (this.#gone) throw new StateDroppedError(`state "${this.name}" was dropped`, { state: this.name });
+    if (this.#gone) throw stateDropped(this.name);
   }
 
   /** The identity of `namespace` for lookups during iteration (validated, not cached). */
@@ -552,9 +536,7 @@ export abstract class HeapState<K, N, C extends Cell<N>> implements State<K, N>,
     if (namespace === undefined) return VOID_NAMESPACE;
     const ns = this.#nsSerializer;
     if (ns === undefined) {
-      throw new InvalidArgumentError(`state "${this.name}" has no namespace serializer; call it without a namespace`, {
-        state: this.name,
-      });
+      throw noNamespaceSerializer(this.name);
     }
     if (this.#nsPrimitive) {
       ns.check(namespace);

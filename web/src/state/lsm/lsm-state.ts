@@ -6,14 +6,14 @@
  * Invariant: a call that throws has changed nothing — keys, namespaces and values are serialized
  * and checked before the first engine write, and multi-entry writes go in one WriteBatch.
  */
-import { InvalidArgumentError, KeyTooLargeError } from '../../errors.js';
+import { KeyTooLargeError } from '../../errors.js';
 import type { ColumnFamily } from '../../engine/column-family.js';
 import { WriteBatch } from '../../engine/write-batch.js';
 import type { LsmDatabase } from '../../engine/lsm-database.js';
 import type { KeyContext } from '../key-context.js';
 import type { CachedCell, CellCache } from './cell-cache.js';
 import { decodeStateKey, keyGroupBounds, stateKey, type NamespaceBytes } from '../key-layout.js';
-import { StateDroppedError } from '../state-errors.js';
+import { noNamespaceSerializer, stateDropped } from '../state-errors.js';
 import { decodeTtlValue, encodeTtlValue, TtlPolicy } from '../ttl.js';
 import type { Clock, Serializer, State, StateDescriptorBase, StateKind, StateMetrics } from '../types.js';
 
@@ -90,14 +90,14 @@ export abstract class LsmState<K, N> implements State<K, N> {
   protected checkUsable(): void {
     // A closed backend says so first: its states are released, not dropped.
     this.ctx.checkOpen();
-    if (this.#dropped) throw new StateDroppedError(`state "${this.name}" was dropped`, { state: this.name });
+    if (this.#dropped) throw stateDropped(this.name);
   }
 
   #namespaceBytes(namespace: N | undefined): NamespaceBytes {
     if (namespace === undefined) return undefined;
     const ns = this.#nsSerializer;
     if (ns === undefined) {
-      throw new InvalidArgumentError(`state "${this.name}" has no namespace serializer; call it without a namespace`, { state: this.name });
+      throw noNamespaceSerializer(this.name);
     }
     if (namespace !== this.#lastNamespace) {
       this.#lastNsBytes = ns.serialize(namespace);
@@ -256,10 +256,7 @@ export abstract class LsmState<K, N> implements State<K, N> {
   keysAndNamespaces(keyGroup?: number): IterableIterator<readonly [K, N | undefined]> {
     if (this.writeBackCache() !== undefined) this.ctx.flushAll();
     this.checkUsable();
-    const range = this.ctx.keys.range;
-    if (keyGroup !== undefined && (!Number.isInteger(keyGroup) || keyGroup < range.from || keyGroup > range.to)) {
-      throw new InvalidArgumentError(`key group ${keyGroup} is outside this backend's range [${range.from}, ${range.to}]`, { keyGroup: String(keyGroup) });
-    }
+    if (keyGroup !== undefined) this.ctx.keys.checkKeyGroupArgument(keyGroup);
     return this.#pairs(keyGroup === undefined ? this.#rangeBounds() : this.#groupBounds(keyGroup, keyGroup));
   }
 
