@@ -15,18 +15,17 @@
  *   written (a failing flush), see {@link CellCache.admit}.
  * - A dirty cell is never dropped: eviction writes out every dirty cell of the backend first
  *   (one atomic batch, see lsm-backend.ts `flushAll`), so the engine always holds a consistent
- *   cut of the backend's state: every write made before some point and none after it.
+ *   cut of the backend's cached states: every write made before some point and none after it
+ *   (uncached states and timers write through).
  * - Eviction is in insertion order (FIFO): cheap (no reordering on hits) and good enough for
  *   keyed streams, whose hot keys come back soon after they leave.
  */
 import { StorageExhaustedError } from '../../errors.js';
+import { isPrimitiveSerializer } from '../serde/primitive.js';
 
-/** Serializers whose bytes are a function of the JS value's identity under SameValueZero. */
-const PRIMITIVE_SERIALIZERS = new Set(['string', 'f64', 'i32', 'i64', 'boolean']);
-
-/** Whether values of the serializer with this id may key the cache. */
-export function isCacheableSerializer(id: string | undefined): boolean {
-  return id === undefined || PRIMITIVE_SERIALIZERS.has(id);
+/** Whether values of `serializer` (none: no namespace) may key the cache. */
+export function isCacheableSerializer(serializer: { readonly id: string } | undefined): boolean {
+  return serializer === undefined || isPrimitiveSerializer(serializer);
 }
 
 /** What every cached cell has. */

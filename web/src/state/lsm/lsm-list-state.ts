@@ -44,7 +44,7 @@ export class LsmListState<K, V, N> extends LsmState<K, N> implements ListState<K
     super(ctx, cf, descriptor, onDrop);
     this.#value = descriptor.value;
     this.#cache =
-      ctx.cacheEntries > 0 && descriptor.ttl === undefined && isCacheableSerializer(descriptor.key.id) && isCacheableSerializer(descriptor.namespace?.id)
+      ctx.cacheEntries > 0 && descriptor.ttl === undefined && isCacheableSerializer(descriptor.key) && isCacheableSerializer(descriptor.namespace)
         ? new CellCache<ListCell<V>>(ctx.cacheEntries, ctx)
         : undefined;
   }

@@ -95,10 +95,9 @@ export class LsmMapState<K, UK, UV, N> extends LsmState<K, N> implements MapStat
     this.#cache =
       ctx.cacheEntries > 0 &&
       descriptor.ttl === undefined &&
-      isCacheableSerializer(descriptor.key.id) &&
-      isCacheableSerializer(descriptor.namespace?.id) &&
-      descriptor.mapKey.id !== undefined &&
-      isCacheableSerializer(descriptor.mapKey.id)
+      isCacheableSerializer(descriptor.key) &&
+      isCacheableSerializer(descriptor.namespace) &&
+      isCacheableSerializer(descriptor.mapKey)
         ? new CellCache<MapCell<UK, UV>>(ctx.cacheEntries, ctx)
         : undefined;
   }

@@ -48,7 +48,7 @@ abstract class SingleValueLsmState<K, N, S> extends LsmState<K, N> {
     this.#viewSafe = VIEW_SAFE_SERIALIZERS.has(stored.id);
     const capacity = ctx.cacheEntries;
     this.#cache =
-      capacity > 0 && descriptor.ttl === undefined && isCacheableSerializer(descriptor.key.id) && isCacheableSerializer(descriptor.namespace?.id)
+      capacity > 0 && descriptor.ttl === undefined && isCacheableSerializer(descriptor.key) && isCacheableSerializer(descriptor.namespace)
         ? new CellCache<ValueCell<S>>(capacity, ctx)
         : undefined;
   }

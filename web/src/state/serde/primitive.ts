@@ -4,11 +4,9 @@
  * for their bytes as Map keys and memo keys. Their ids are reserved: a hand-written serializer
  * must not reuse them.
  */
-import type { Serializer } from '../types.js';
-
 const PRIMITIVE_IDS: ReadonlySet<string> = new Set(['string', 'f64', 'i32', 'i64', 'boolean']);
 
 /** Whether values of `serializer` can be their own identity. */
-export function isPrimitiveSerializer(serializer: Serializer<unknown>): boolean {
+export function isPrimitiveSerializer(serializer: { readonly id: string }): boolean {
   return PRIMITIVE_IDS.has(serializer.id);
 }
