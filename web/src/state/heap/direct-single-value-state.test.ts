@@ -1,36 +1,20 @@
-import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadEngine } from '../../engine/wasm-module.js';
 import { DatabaseClosedError, InvalidArgumentError } from '../../errors.js';
 import { memoryStorage } from '../../storage/memory.js';
 import { createStateBackend } from '../create.js';
-import { KeyGroupOutOfRangeError, keyGroupOf, type KeyGroupRange } from '../key-groups.js';
+import { KeyGroupOutOfRangeError, keyGroupOf } from '../key-groups.js';
 import { serde } from '../serde/index.js';
 import { StateDroppedError, StateMemoryExceededError } from '../state-errors.js';
-import type { RestoreSource } from '../lsm/lsm-checkpoints.js';
 import type { KeyedStateBackend, Serializer } from '../types.js';
 import { DirectHeapAggregatingState, DirectHeapReducingState } from './direct-reducing-state.js';
 import { DirectHeapValueState } from './direct-value-state.js';
-
-const wasm = readFileSync(new URL('../../../../wasm/pkg/edgestate_lsm_bg.wasm', import.meta.url));
+import { heap, keyIn, wasm } from './direct-state-test-support.js';
 
 beforeAll(async () => {
   await loadEngine(wasm);
 });
-
-/** A string key of key group `group` out of 128 (the `n`-th such key). */
-function keyIn(group: number, n = 0): string {
-  for (let i = 0, found = 0; ; i++) {
-    if (keyGroupOf(new TextEncoder().encode(`k${i}`), 128) === group && found++ === n) return `k${i}`;
-  }
-}
-
-function heap(
-  options: { keyGroups?: KeyGroupRange; memoryBudget?: number; onMemoryPressure?: () => void; restoreFrom?: RestoreSource } = {},
-): Promise<KeyedStateBackend> {
-  return createStateBackend({ kind: 'heap', maxParallelism: 128, wasm, ...options });
-}
 
 const SUM = { name: 'sum', key: serde.string, value: serde.i32, reduce: (a: number, b: number) => a + b } as const;
 const COUNT = {
