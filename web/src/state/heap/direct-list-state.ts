@@ -88,6 +88,9 @@ export class DirectHeapListState<K, V> implements ListState<K, V, undefined>, Re
   readonly #onDrop: (name: string) => void;
   /** Whether the backend owns every key group (then no key is foreign). */
   readonly #ownsAll: boolean;
+  /** See {@link RegisteredHeapState.reads}. */
+  reads = 0;
+  writes = 0;
   #map = new Map<K, ListRecord<V>>();
   #bytes = 0;
   /** Dropped, or the backend closed: every call goes to `#checkUsable`, which throws. */
@@ -125,7 +128,7 @@ export class DirectHeapListState<K, V> implements ListState<K, V, undefined>, Re
     this.#enter(namespace);
     const record = this.#map.get(key);
     if (record === undefined) this.#admit(key);
-    this.#ctx.stats.reads++;
+    this.reads++;
     if (record === undefined) return EMPTY;
     record.shared = true;
     return record.values;
@@ -143,7 +146,7 @@ export class DirectHeapListState<K, V> implements ListState<K, V, undefined>, Re
       record.used = used;
       (record.shared ? this.#unshare(record) : record.values).push(value);
     }
-    this.#ctx.stats.writes++;
+    this.writes++;
   }
 
   addAll(key: K, values: Iterable<V>, namespace?: undefined): void {
@@ -162,7 +165,7 @@ export class DirectHeapListState<K, V> implements ListState<K, V, undefined>, Re
       const stored = record.shared ? this.#unshare(record) : record.values;
       for (const v of list) stored.push(v);
     }
-    this.#ctx.stats.writes++;
+    this.writes++;
   }
 
   update(key: K, values: Iterable<V>, namespace?: undefined): void {
@@ -171,7 +174,7 @@ export class DirectHeapListState<K, V> implements ListState<K, V, undefined>, Re
     const size = this.#sizeOf(list);
     const record = this.#map.get(key);
     if (record === undefined) this.#admit(key);
-    this.#ctx.stats.writes++;
+    this.writes++;
     this.#replace(key, record, list, size);
   }
 
@@ -179,7 +182,7 @@ export class DirectHeapListState<K, V> implements ListState<K, V, undefined>, Re
     this.#enter(namespace);
     const record = this.#map.get(key);
     if (record === undefined) this.#admit(key);
-    this.#ctx.stats.writes++;
+    this.writes++;
     if (record !== undefined) this.#remove(key, record);
   }
 
@@ -208,7 +211,7 @@ export class DirectHeapListState<K, V> implements ListState<K, V, undefined>, Re
 
   clearAll(): void {
     this.#checkUsable();
-    this.#ctx.stats.writes++;
+    this.writes++;
     this.#charge(-this.#bytes);
     this.#map = new Map();
   }

@@ -122,14 +122,14 @@ export class DirectHeapMapState<K, UK, UV, N> extends HeapState<K, N, DirectMapC
     const value = this.#cellOf(key, namespace)?.map.get(mapKey);
     // A hit needs no check: only checked map keys are stored.
     if (value === undefined) this.#mapKey.check(mapKey);
-    this.ctx.stats.reads++;
+    this.reads++;
     return value;
   }
 
   contains(key: K, mapKey: UK, namespace?: N): boolean {
     const found = this.#cellOf(key, namespace)?.map.has(mapKey) === true;
     if (!found) this.#mapKey.check(mapKey);
-    this.ctx.stats.reads++;
+    this.reads++;
     return found;
   }
 
@@ -147,7 +147,7 @@ export class DirectHeapMapState<K, UK, UV, N> extends HeapState<K, N, DirectMapC
       if (cell === undefined) this.insert(loc, this.#newCell(loc.namespace, loc.nsSize, mapKey, value, size));
       else this.#set(cell, mapKey, value, size);
     }
-    this.ctx.stats.writes++;
+    this.writes++;
   }
 
   putAll(key: K, entries: Iterable<readonly [UK, UV]>, namespace?: N): void {
@@ -160,7 +160,7 @@ export class DirectHeapMapState<K, UK, UV, N> extends HeapState<K, N, DirectMapC
       batch.set(mapKey, value);
     }
     if (batch.size === 0) return;
-    this.ctx.stats.writes++;
+    this.writes++;
     const cell = this.lookup(loc);
     let delta = 0;
     for (const [mapKey, value] of batch) {
@@ -179,7 +179,7 @@ export class DirectHeapMapState<K, UK, UV, N> extends HeapState<K, N, DirectMapC
   remove(key: K, mapKey: UK, namespace?: N): void {
     const loc = this.locate(key, namespace);
     this.#mapKey.check(mapKey);
-    this.ctx.stats.writes++;
+    this.writes++;
     const cell = this.lookup(loc);
     const old = cell?.map.get(mapKey);
     if (cell === undefined || old === undefined) return;
@@ -209,7 +209,7 @@ export class DirectHeapMapState<K, UK, UV, N> extends HeapState<K, N, DirectMapC
   /** The Map of (`key`, `namespace`) to iterate, marked shared; {@link NO_ENTRIES} when absent. */
   #shared(key: K, namespace: N | undefined): ReadonlyMap<UK, UV> {
     const cell = this.#cellOf(key, namespace);
-    this.ctx.stats.reads++;
+    this.reads++;
     if (cell === undefined) return NO_ENTRIES;
     cell.shared = true;
     return cell.map;
@@ -217,7 +217,7 @@ export class DirectHeapMapState<K, UK, UV, N> extends HeapState<K, N, DirectMapC
 
   isEmpty(key: K, namespace?: N): boolean {
     const cell = this.#cellOf(key, namespace);
-    this.ctx.stats.reads++;
+    this.reads++;
     return cell === undefined;
   }
 

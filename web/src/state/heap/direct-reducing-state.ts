@@ -24,7 +24,7 @@ export class DirectHeapReducingState<K, V> extends DirectSingleValueState<K, V> 
   get(key: K, namespace?: undefined): V | undefined {
     this.enter(namespace);
     const value = this.lookup(key);
-    this.ctx.stats.reads++;
+    this.reads++;
     return value;
   }
 
@@ -38,7 +38,7 @@ export class DirectHeapReducingState<K, V> extends DirectSingleValueState<K, V> 
       size = this.stored.check(next);
     }
     this.store(key, current, next, size);
-    this.ctx.stats.writes++;
+    this.writes++;
   }
 }
 
@@ -57,7 +57,7 @@ export class DirectHeapAggregatingState<K, IN, ACC, OUT>
   get(key: K, namespace?: undefined): OUT | undefined {
     this.enter(namespace);
     const acc = this.lookup(key);
-    this.ctx.stats.reads++;
+    this.reads++;
     return acc === undefined ? undefined : this.#descriptor.result(acc);
   }
 
@@ -67,6 +67,6 @@ export class DirectHeapAggregatingState<K, IN, ACC, OUT>
     const next = this.#descriptor.add(current ?? this.#descriptor.create(), value);
     const size = this.stored.check(next);
     this.store(key, current, next, size);
-    this.ctx.stats.writes++;
+    this.writes++;
   }
 }

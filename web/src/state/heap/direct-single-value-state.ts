@@ -57,6 +57,9 @@ export abstract class DirectSingleValueState<K, V> implements State<K, undefined
   readonly #ownsAll: boolean;
   /** Whether every stored value has one size (see {@link hasFixedSize}). */
   readonly #fixedSize: boolean;
+  /** See {@link RegisteredHeapState.reads}. */
+  reads = 0;
+  writes = 0;
   #map = new Map<K, V>();
   #bytes = 0;
   /** Dropped, or the backend closed: every call goes to `#checkUsable`, which throws. */
@@ -172,7 +175,7 @@ export abstract class DirectSingleValueState<K, V> implements State<K, undefined
   clear(key: K, namespace?: undefined): void {
     this.enter(namespace);
     const old = this.lookup(key);
-    this.ctx.stats.writes++;
+    this.writes++;
     if (old === undefined) return;
     this.#charge(-(ENTRY_OVERHEAD + this.#key.check(key) + this.stored.check(old)));
     this.#map.delete(key);
@@ -203,7 +206,7 @@ export abstract class DirectSingleValueState<K, V> implements State<K, undefined
 
   clearAll(): void {
     this.#checkUsable();
-    this.ctx.stats.writes++;
+    this.writes++;
     this.#charge(-this.#bytes);
     this.#map = new Map();
   }

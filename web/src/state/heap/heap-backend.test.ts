@@ -25,6 +25,34 @@ describe('heap backend', () => {
     expect([...m.entries('k')]).toEqual([['z', 4], ['a', 2], ['m', 3]]);
   });
 
+  it('counts reads and writes of every state kind in metrics, keeping those of dropped states', async () => {
+    const b = await createStateBackend({ kind: 'heap' });
+    // Direct classes (primitive key, no namespace) and the general ones (namespaces) alike.
+    const v = b.valueState({ name: 'v', key: serde.string, value: serde.f64 });
+    const vn = b.valueState({ name: 'vn', key: serde.string, namespace: serde.i32, value: serde.f64 });
+    const l = b.listState({ name: 'l', key: serde.string, value: serde.f64 });
+    const m = b.mapState({ name: 'm', key: serde.string, mapKey: serde.i32, value: serde.f64 });
+    const r = b.reducingState({ name: 'r', key: serde.string, value: serde.f64, reduce: (x, y) => x + y });
+    v.put('a', 1);
+    v.put('b', 2);
+    v.get('a');
+    vn.put('a', 3, 1);
+    vn.get('a', 1);
+    vn.get('a', 2);
+    l.add('a', 1);
+    l.get('a');
+    m.put('a', 1, 1);
+    m.get('a', 1);
+    r.add('a', 1);
+    r.get('a');
+    expect(b.metrics()).toMatchObject({ reads: 6, writes: 6 });
+    b.dropState('v');
+    // Dropping clears the state: one write more, and the counts stay after it is gone.
+    expect(b.metrics()).toMatchObject({ reads: 6, writes: 7 });
+    vn.get('a', 1);
+    expect(b.metrics()).toMatchObject({ reads: 7, writes: 7 });
+  });
+
   it('stores values as given, without copying', async () => {
     const b = await createStateBackend({ kind: 'heap' });
     const v = b.valueState({ name: 'v', key: serde.string, value: serde.json });

@@ -196,7 +196,7 @@ export class HeapStateBackend implements KeyedStateBackend {
         requested: signature,
       });
     }
-    const state = make((n) => this.#states.delete(n));
+    const state = make((n) => this.#forget(n));
     const heapState = state as unknown as RegisteredHeapState;
     if (stored !== undefined) {
       try {
@@ -269,6 +269,15 @@ export class HeapStateBackend implements KeyedStateBackend {
     return service;
   }
 
+  /** Unregisters dropped state `name`, keeping its access counts for `metrics()`. */
+  #forget(name: string): void {
+    const registered = this.#states.get(name);
+    if (registered === undefined) return;
+    this.#stats.reads += registered.state.reads;
+    this.#stats.writes += registered.state.writes;
+    this.#states.delete(name);
+  }
+
   stateNames(): string[] {
     this.#ctx.checkOpen();
     return [...this.#states.keys()];
@@ -285,10 +294,14 @@ export class HeapStateBackend implements KeyedStateBackend {
     this.#ctx.checkOpen();
     const states: Record<string, StateMetrics> = {};
     let stateBytes = 0;
+    let reads = this.#stats.reads;
+    let writes = this.#stats.writes;
     for (const [name, { state }] of this.#states) {
       const m = state.metrics();
       states[name] = m;
       stateBytes += m.estimatedBytes;
+      reads += state.reads;
+      writes += state.writes;
     }
     let timers = 0;
     for (const service of this.#timers.values()) timers += service.size('event') + service.size('processing');
@@ -298,8 +311,8 @@ export class HeapStateBackend implements KeyedStateBackend {
       timers,
       estimatedBytes: this.#ctx.memory.used,
       memoryBudget: this.#ctx.memory.budget,
-      reads: this.#stats.reads,
-      writes: this.#stats.writes,
+      reads,
+      writes,
       expiredRemoved: this.#stats.expiredRemoved,
       cacheHitRate: 1,
     };

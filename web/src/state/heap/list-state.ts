@@ -51,7 +51,7 @@ export class HeapListState<K, V, N> extends HeapState<K, N, ListCell<N, V>> impl
     if (namespace === undefined && this.fast) {
       this.checkFast();
       const cell = this.fastCell(key);
-      this.ctx.stats.reads++;
+      this.reads++;
       if (cell === undefined) {
         this.checkFastKey(key);
         return EMPTY;
@@ -60,7 +60,7 @@ export class HeapListState<K, V, N> extends HeapState<K, N, ListCell<N, V>> impl
       return cell.values;
     }
     const loc = this.locate(key, namespace);
-    this.ctx.stats.reads++;
+    this.reads++;
     const cell = this.lookup(loc);
     let out: readonly V[] = EMPTY;
     if (cell !== undefined) {
@@ -105,7 +105,7 @@ export class HeapListState<K, V, N> extends HeapState<K, N, ListCell<N, V>> impl
         this.resize(cell, cell.size + size + ELEMENT_OVERHEAD);
         this.#writable(cell).push(value);
       }
-      this.ctx.stats.writes++;
+      this.writes++;
       return;
     }
     const loc = this.locate(key, namespace);
@@ -116,7 +116,7 @@ export class HeapListState<K, V, N> extends HeapState<K, N, ListCell<N, V>> impl
       return;
     }
     // The common case, appending to an existing list, without the batch path's arrays.
-    this.ctx.stats.writes++;
+    this.writes++;
     this.resize(cell, cell.size + size + ELEMENT_OVERHEAD);
     this.#writable(cell).push(value);
     if (this.ttl !== undefined) {
@@ -145,7 +145,7 @@ export class HeapListState<K, V, N> extends HeapState<K, N, ListCell<N, V>> impl
     const loc = this.locate(key, namespace);
     const list = [...values];
     const sizes = list.map((v) => this.#value.check(v));
-    this.ctx.stats.writes++;
+    this.writes++;
     const cell = this.lookup(loc);
     if (list.length === 0) {
       this.removeAt(loc);
@@ -168,7 +168,7 @@ export class HeapListState<K, V, N> extends HeapState<K, N, ListCell<N, V>> impl
   #append(loc: Location<K, N>, values: V[], sizes: number[]): void {
     const cell = this.lookup(loc);
     if (values.length === 0) return;
-    this.ctx.stats.writes++;
+    this.writes++;
     if (cell === undefined) {
       this.insert(loc, this.#cell(loc, values, sizes));
     } else {

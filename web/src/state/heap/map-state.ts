@@ -72,7 +72,7 @@ export class HeapMapState<K, UK, UV, N> extends HeapState<K, N, MapCell<N, UK, U
   get(key: K, mapKey: UK, namespace?: N): UV | undefined {
     const loc = this.locate(key, namespace);
     const [id] = this.#resolveMapKey(mapKey);
-    this.ctx.stats.reads++;
+    this.reads++;
     const entry = this.#read(loc, id);
     this.afterAccess();
     return entry?.value;
@@ -81,7 +81,7 @@ export class HeapMapState<K, UK, UV, N> extends HeapState<K, N, MapCell<N, UK, U
   contains(key: K, mapKey: UK, namespace?: N): boolean {
     const loc = this.locate(key, namespace);
     const [id] = this.#resolveMapKey(mapKey);
-    this.ctx.stats.reads++;
+    this.reads++;
     const found = this.#read(loc, id) !== undefined;
     this.afterAccess();
     return found;
@@ -107,7 +107,7 @@ export class HeapMapState<K, UK, UV, N> extends HeapState<K, N, MapCell<N, UK, U
   /** Writes checked entries: charges the net size change once, then applies them in order. */
   #write(loc: Location<K, N>, batch: readonly (readonly [Identity, UK, UV, number])[]): void {
     if (batch.length === 0) return;
-    this.ctx.stats.writes++;
+    this.writes++;
     const now = this.ttl === undefined ? 0 : this.ctx.clock.now();
     let cell = this.lookup(loc);
     // Net growth, counting a map key repeated in the batch once (its last value wins).
@@ -137,7 +137,7 @@ export class HeapMapState<K, UK, UV, N> extends HeapState<K, N, MapCell<N, UK, U
   remove(key: K, mapKey: UK, namespace?: N): void {
     const loc = this.locate(key, namespace);
     const [id] = this.#resolveMapKey(mapKey);
-    this.ctx.stats.writes++;
+    this.writes++;
     const cell = this.lookup(loc);
     const entry = cell?.map.get(id);
     if (cell !== undefined && entry !== undefined) this.#removeEntry(loc, cell, id, entry);
@@ -158,7 +158,7 @@ export class HeapMapState<K, UK, UV, N> extends HeapState<K, N, MapCell<N, UK, U
 
   isEmpty(key: K, namespace?: N): boolean {
     const loc = this.locate(key, namespace);
-    this.ctx.stats.reads++;
+    this.reads++;
     const cell = this.lookup(loc);
     let empty = cell === undefined;
     if (cell !== undefined && this.ttl !== undefined) {
@@ -175,7 +175,7 @@ export class HeapMapState<K, UK, UV, N> extends HeapState<K, N, MapCell<N, UK, U
   /** The live entries at call time, mapped; expired ones are cleaned up (and shown only under returnExpired). */
   #snapshot<T>(key: K, namespace: N | undefined, pick: (e: MapEntry<UK, UV>) => T): IterableIterator<T> {
     const loc = this.locate(key, namespace);
-    this.ctx.stats.reads++;
+    this.reads++;
     const cell = this.lookup(loc);
     const out: T[] = [];
     if (cell !== undefined) {

@@ -19,7 +19,7 @@ export class HeapReducingState<K, V, N> extends SingleValueHeapState<K, N, V> im
 
   get(key: K, namespace?: N): V | undefined {
     const loc = this.locate(key, namespace);
-    this.ctx.stats.reads++;
+    this.reads++;
     const value = this.readCell(loc, false);
     this.afterAccess();
     return value;
@@ -34,7 +34,7 @@ export class HeapReducingState<K, V, N> extends SingleValueHeapState<K, N, V> im
       next = this.#reduce(current, value);
       size = this.stored.check(next);
     }
-    this.ctx.stats.writes++;
+    this.writes++;
     this.writeCell(loc, next, size);
     this.afterAccess();
   }
@@ -54,7 +54,7 @@ export class HeapAggregatingState<K, IN, ACC, OUT, N>
 
   get(key: K, namespace?: N): OUT | undefined {
     const loc = this.locate(key, namespace);
-    this.ctx.stats.reads++;
+    this.reads++;
     const acc = this.readCell(loc, false);
     this.afterAccess();
     return acc === undefined ? undefined : this.#descriptor.result(acc);
@@ -65,7 +65,7 @@ export class HeapAggregatingState<K, IN, ACC, OUT, N>
     const current = this.readCell(loc, true) ?? this.#descriptor.create();
     const next = this.#descriptor.add(current, value);
     const size = this.stored.check(next);
-    this.ctx.stats.writes++;
+    this.writes++;
     this.writeCell(loc, next, size);
     this.afterAccess();
   }

@@ -16,11 +16,11 @@ export class HeapValueState<K, V, N> extends SingleValueHeapState<K, N, V> imple
       this.checkFast();
       const cell = this.fastCell(key);
       if (cell === undefined) this.checkFastKey(key);
-      this.ctx.stats.reads++;
+      this.reads++;
       return cell?.value;
     }
     const loc = this.locate(key, namespace);
-    this.ctx.stats.reads++;
+    this.reads++;
     const value = this.readCell(loc, false);
     this.afterAccess();
     return value;
@@ -38,12 +38,12 @@ export class HeapValueState<K, V, N> extends SingleValueHeapState<K, N, V> imple
         if (size !== cell.size) this.resize(cell, size);
         cell.value = value;
       }
-      this.ctx.stats.writes++;
+      this.writes++;
       return;
     }
     const loc = this.locate(key, namespace);
     const size = this.stored.check(value);
-    this.ctx.stats.writes++;
+    this.writes++;
     this.writeCell(loc, value, size);
     this.afterAccess();
   }
