@@ -135,18 +135,25 @@ export class DirectHeapListState<K, V> implements ListState<K, V, undefined>, Re
   }
 
   add(key: K, value: V, namespace?: undefined): void {
-    this.#enter(namespace);
+    if (this.#gone || namespace !== undefined) this.#refuse(namespace);
     const size = this.#value.check(value) + ELEMENT_OVERHEAD;
     const record = this.#map.get(key);
-    if (record === undefined) {
-      this.#insert(key, [value], size);
+    if (record !== undefined && !record.shared && record.used + size <= record.charged) {
+      record.used += size;
+      record.values.push(value);
     } else {
-      const used = record.used + size;
-      if (used > record.charged) this.#grow(record, used);
-      record.used = used;
-      (record.shared ? this.#unshare(record) : record.values).push(value);
+      this.#addSlowly(key, record, value, size);
     }
     this.writes++;
+  }
+
+  /** `add` of a checked `value` of `size` bytes when the key is new, its array shared or its charge outgrown. */
+  #addSlowly(key: K, record: ListRecord<V> | undefined, value: V, size: number): void {
+    if (record === undefined) return this.#insert(key, [value], size);
+    const used = record.used + size;
+    if (used > record.charged) this.#grow(record, used);
+    record.used = used;
+    (record.shared ? this.#unshare(record) : record.values).push(value);
   }
 
   addAll(key: K, values: Iterable<V>, namespace?: undefined): void {
@@ -224,6 +231,12 @@ export class DirectHeapListState<K, V> implements ListState<K, V, undefined>, Re
   }
 
   // -- storage --------------------------------------------------------------------------------
+
+  /** Throws: the state is unusable, or `namespace` is given (there is no namespace serializer). */
+  #refuse(namespace: unknown): never {
+    this.#checkUsable();
+    this.#refuseNamespace();
+  }
 
   /** Throws unless the state is usable and `namespace` is absent (there is no namespace serializer). */
   #enter(namespace: unknown): void {
