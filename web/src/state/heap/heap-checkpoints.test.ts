@@ -89,6 +89,11 @@ function fill({ backend, clock }: Opened, keys = 300): void {
     avg.add(`k${i % 25}`, i);
     session.put(`s${i % 30}`, `early${i}`);
   }
+  // Lone surrogates (stored as WTF-8) in keys, namespaces, map keys and string values.
+  value.put('lone\uD800', { lone: true });
+  list.addAll('\uDC00', ['\uDBFF', 'pair\uD83D\uDE00 then lone\uDE00']);
+  map.putAll('\uD83D', [['\uDFFF', 1], ['\uD800\uD800', 2]], 'ns\uDC00');
+  session.put('\uDBFFs', '\uD800');
   const timers = backend.timers('t', TIMERS);
   timers.registerEventTime('k1', 50);
   timers.registerEventTime('k2', 50, 3);

@@ -14,6 +14,7 @@ import type { ColumnFamily } from '../../engine/column-family.js';
 import { WriteBatch } from '../../engine/write-batch.js';
 import { decodeStateKey } from '../key-layout.js';
 import type { MapState, MapStateDescriptor, Serializer } from '../types.js';
+import { compareCodePoints } from '../serde/unicode.js';
 import { CellCache, isCacheableSerializer, type CachedCell } from './cell-cache.js';
 import { LsmState, prefixEnd, type LsmContext } from './lsm-state.js';
 
@@ -55,22 +56,9 @@ function keyOrder(id: string): (a: unknown, b: unknown) => number {
     // Numbers (sign-flipped big-endian), bigints and booleans serialize in natural order.
     return (a, b) => ((a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0);
   }
-  // UTF-8 byte order is code point order; JS `<` compares UTF-16 units, which puts U+E000..U+FFFF
-  // after surrogate pairs. Moving the surrogates above them restores code point order.
-  return (a, b) => {
-    const x = a as string;
-    const y = b as string;
-    const n = Math.min(x.length, y.length);
-    for (let i = 0; i < n; i++) {
-      let cx = x.charCodeAt(i);
-      let cy = y.charCodeAt(i);
-      if (cx === cy) continue;
-      if (cx >= 0xd800) cx = cx >= 0xe000 ? cx - 0x800 : cx + 0x2000;
-      if (cy >= 0xd800) cy = cy >= 0xe000 ? cy - 0x800 : cy + 0x2000;
-      return cx - cy;
-    }
-    return x.length - y.length;
-  };
+  // WTF-8 byte order is code point order (a lone surrogate its own code point), which is not
+  // JavaScript's `<` on UTF-16 units.
+  return (a, b) => compareCodePoints(a as string, b as string);
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {

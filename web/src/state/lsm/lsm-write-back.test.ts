@@ -31,8 +31,9 @@ describe('write-back caches of the LSM backend', () => {
   it('a cached map iterates in the byte order of its serialized map keys, as the engine does', async () => {
     const storage = memoryStorage();
     let backend = await open(storage);
-    // Code point order differs from JS string order for U+E000..U+FFFF vs astral characters.
-    const words = ['b', 'a', '\uffff', '😀', '\ue000', 'ab', '', 'z'];
+    // Code point order differs from JS string order for U+E000..U+FFFF vs astral characters; a
+    // lone surrogate is its own code point, between U+D7FF and U+E000.
+    const words = ['b', 'a', '\uffff', '😀', '\ue000', 'ab', '', 'z', '\udc00', '\ud83dz', '\ud800', '\ud7ff'];
     let s = backend.mapState({ name: 's', key: serde.string, mapKey: serde.string, value: serde.i32 });
     words.forEach((w, i) => s.put('k', w, i));
     const cached = [...s.mapKeys('k')];
@@ -44,7 +45,7 @@ describe('write-back caches of the LSM backend', () => {
     backend = await open(storage);
     s = backend.mapState({ name: 's', key: serde.string, mapKey: serde.string, value: serde.i32 });
     expect([...s.mapKeys('k')]).toEqual(cached); // scanned from the engine this time
-    expect(cached).toEqual(['', 'a', 'ab', 'b', 'z', '\ue000', '\uffff', '😀']);
+    expect(cached).toEqual(['', 'a', 'ab', 'b', 'z', '\ud7ff', '\ud800', '\ud83dz', '\udc00', '\ue000', '\uffff', '😀']);
     await backend.close();
   });
 

@@ -20,7 +20,7 @@ export { DEFAULT_MAX_SERIALIZED_BYTES } from './limits.js';
 
 /** The built-in serializers with default limits (64 MiB per value). */
 export const serde = Object.freeze({
-  /** UTF-8; order-preserving (code point order). */
+  /** Any string, as UTF-8 (lone surrogates as WTF-8); order-preserving (code point order). */
   string: stringSerializer(),
   /** IEEE 754 doubles, NaN rejected; order-preserving. */
   f64,

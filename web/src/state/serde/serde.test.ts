@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CorruptionError, InvalidArgumentError, ValueTooLargeError } from '../../errors.js';
 import type { Serializer } from '../types.js';
 import { bytesSerializer, customSerializer, jsonSerializer, msgpackSerializer, serde, stringSerializer } from './index.js';
-import { isWellFormed, isWellFormedByPattern } from './unicode.js';
+import { compareCodePoints, decodeWtf8, encodeWtf8, isWellFormed, isWellFormedByPattern, wtf8Length } from './unicode.js';
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);
@@ -30,12 +30,24 @@ function keepsOrder<T>(s: Serializer<T>, arb: fc.Arbitrary<T>, cmp: (a: T, b: T)
 
 const num = (a: number, b: number): number => (a < b ? -1 : a > b ? 1 : 0);
 const big = (a: bigint, b: bigint): number => (a < b ? -1 : a > b ? 1 : 0);
+/** The model of code point order: a string's iterator yields a lone surrogate as its own code point. */
 const codePoints = (a: string, b: string): number => {
   const x = [...a].map((c) => c.codePointAt(0)!);
   const y = [...b].map((c) => c.codePointAt(0)!);
   for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
   return x.length - y.length;
 };
+/** Any UTF-16 string: code points with surrogate units spliced in anywhere (lone, splitting a pair, or pairing up). */
+const anyString: fc.Arbitrary<string> = fc
+  .tuple(fc.string({ unit: 'binary' }), fc.array(fc.tuple(fc.nat(), fc.constantFrom('\uD800', '\uDBFF', '\uDC00', '\uDFFF', '\uD83D', '\uDE00')), { maxLength: 4 }))
+  .map(([s, inserts]) => inserts.reduce((out, [at, unit]) => out.slice(0, at % (out.length + 1)) + unit + out.slice(at % (out.length + 1)), s));
+/** Strings over a few units around the surrogates, so that two of them often share a prefix. */
+const nearSurrogates: fc.Arbitrary<string> = fc.string({
+  unit: fc.constantFrom('a', '\uD7FF', '\uD800', '\uDBFF', '\uDC00', '\uDFFF', '\uE000', '\uFFFF', '\u{10000}', '\u{10FFFF}'),
+  maxLength: 6,
+});
+const someString = fc.oneof(anyString, nearSurrogates);
+const utf8 = new TextEncoder();
 const noNegZero = fc.double({ noNaN: true }).map((d) => (d === 0 ? 0 : d));
 
 describe('fixed-width serializers', () => {
@@ -82,8 +94,7 @@ describe('string and bytes serializers', () => {
     keepsOrder(serde.bytes, fc.uint8Array(), compareBytes);
   });
 
-  it('reject lone surrogates, wrong types and oversized values', () => {
-    expect(() => serde.string.check('a\uD800b')).toThrow(InvalidArgumentError);
+  it('reject wrong types and oversized values', () => {
     expect(() => serde.string.check(42)).toThrow(InvalidArgumentError);
     expect(() => serde.bytes.check([1, 2])).toThrow(InvalidArgumentError);
     expect(() => stringSerializer({ maxBytes: 4 }).serialize('ééé')).toThrow(ValueTooLargeError);
@@ -94,6 +105,114 @@ describe('string and bytes serializers', () => {
 
   it('reject invalid UTF-8 on read with CorruptionError', () => {
     expect(() => serde.string.deserialize(Uint8Array.of(0xff))).toThrow(CorruptionError);
+  });
+});
+
+describe('string serializer: any JavaScript string as WTF-8', () => {
+  it('round-trips any UTF-16 string, lone surrogates included', () => {
+    fc.assert(
+      fc.property(someString, (s) => {
+        expect(serde.string.deserialize(serde.string.serialize(s))).toBe(s);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('encodes a well-formed string exactly as TextEncoder does, so data written before stays valid', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (s) => {
+        const expected = utf8.encode(s);
+        expect(serde.string.serialize(s)).toEqual(expected);
+        expect(encodeWtf8(s)).toEqual(expected);
+      }),
+    );
+  });
+
+  it('encodes a lone surrogate as the 3 bytes of its unit and a pair as the 4 bytes of its code point', () => {
+    const bytes = (s: string): number[] => [...serde.string.serialize(s)];
+    expect(bytes('\uD800')).toEqual([0xed, 0xa0, 0x80]);
+    expect(bytes('\uDFFF')).toEqual([0xed, 0xbf, 0xbf]);
+    expect(bytes('\uD83D\uDE00')).toEqual([0xf0, 0x9f, 0x98, 0x80]);
+    // A low surrogate before a high one is two lone surrogates, not a pair.
+    expect(bytes('a\uDC00\uD800b')).toEqual([0x61, 0xed, 0xb0, 0x80, 0xed, 0xa0, 0x80, 0x62]);
+    expect(bytes('\uD800\uD83D\uDE00')).toEqual([0xed, 0xa0, 0x80, 0xf0, 0x9f, 0x98, 0x80]);
+  });
+
+  it('sorts encodings as compareCodePoints sorts the strings: by code point, a lone surrogate its own', () => {
+    fc.assert(
+      fc.property(someString, someString, (a, b) => {
+        const order = Math.sign(compareCodePoints(a, b));
+        expect(order).toBe(Math.sign(codePoints(a, b)));
+        expect(Math.sign(compareBytes(serde.string.serialize(a), serde.string.serialize(b)))).toBe(order);
+      }),
+      { numRuns: 5000 },
+    );
+    // A lone surrogate sorts between U+D7FF and U+E000, and below every pair.
+    expect(compareCodePoints('\uD7FF', '\uD800')).toBeLessThan(0);
+    expect(compareCodePoints('\uDFFF', '\uE000')).toBeLessThan(0);
+    expect(compareCodePoints('\uDBFF', '\u{10000}')).toBeLessThan(0);
+    // The first difference on the low half of a pair against a lone high surrogate's successor.
+    expect(compareCodePoints('\uD800\uDC00', '\uD800\uE000')).toBeGreaterThan(0);
+    expect(compareCodePoints('\uD800a', '\uD800\uDC00')).toBeLessThan(0);
+    expect(compareCodePoints('\uD800', '\uD800\uDC00')).toBeLessThan(0);
+    expect(compareCodePoints('\u{10001}', '\u{10000}')).toBeGreaterThan(0);
+  });
+
+  it('refuses on read, with CorruptionError, every byte string that is not the one encoding of a string', () => {
+    const refused = {
+      'a CESU-8 pair (high and low surrogate as 3 bytes each)': [0xed, 0xa0, 0xbd, 0xed, 0xb8, 0x80],
+      'an overlong ASCII character': [0xc0, 0x80],
+      'an overlong 3-byte sequence': [0xe0, 0x80, 0x80],
+      'an overlong 4-byte surrogate': [0xf0, 0x8d, 0xa0, 0x80],
+      'a code point above U+10FFFF': [0xf4, 0x90, 0x80, 0x80],
+      'a lead byte past F4': [0xf5, 0x80, 0x80, 0x80],
+      'a truncated surrogate': [0xed, 0xa0],
+      'a truncated 4-byte sequence after a lone surrogate': [0xed, 0xa0, 0x80, 0xf0, 0x9f, 0x98],
+      'a stray continuation byte after a lone surrogate': [0xed, 0xa0, 0x80, 0x80],
+      'a 3-byte lead followed by ASCII': [0xed, 0x41, 0x41],
+    };
+    for (const [what, bytes] of Object.entries(refused)) {
+      expect(() => serde.string.deserialize(Uint8Array.from(bytes)), what).toThrow(CorruptionError);
+      expect(decodeWtf8(Uint8Array.from(bytes)), what).toBeUndefined();
+    }
+    // Whatever bytes are read, what is accepted serializes back to exactly those bytes.
+    const fragments = [
+      [0x61], [0xc3, 0xa9], [0xef, 0xbf, 0xbf], [0xed, 0x9f, 0xbf], [0xed, 0xa0, 0x80], [0xed, 0xaf, 0xbf], [0xed, 0xb0, 0x80], [0xed, 0xbf, 0xbf],
+      [0xf0, 0x90, 0x80, 0x80], [0xf4, 0x8f, 0xbf, 0xbf], [0x80], [0xbf], [0xc0], [0xc1, 0xbf], [0xe0, 0x9f], [0xed], [0xf0, 0x8f], [0xf4, 0x90], [0xf8], [0xff],
+    ];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...fragments), { maxLength: 8 }), (parts) => {
+        const bytes = Uint8Array.from(parts.flat());
+        let value: string;
+        try {
+          value = serde.string.deserialize(bytes);
+        } catch (e) {
+          expect(e).toBeInstanceOf(CorruptionError);
+          return;
+        }
+        expect(serde.string.serialize(value)).toEqual(bytes);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('checks only the type and the size: a lone surrogate is accepted, counted as 3 bytes', () => {
+    expect(serde.string.check('a\uD800b')).toBe(6);
+    expect(serde.string.check('\uDC00')).toBe(2);
+    expect(() => serde.string.check(7)).toThrow(InvalidArgumentError);
+    expect(() => stringSerializer({ maxBytes: 5 }).check('\uDC00\uD800')).toThrow(ValueTooLargeError);
+    expect(stringSerializer({ maxBytes: 6 }).serialize('\uDC00\uD800')).toHaveLength(6);
+    expect(stringSerializer({ maxBytes: 4 }).serialize('\uD83D\uDE00')).toHaveLength(4);
+    fc.assert(
+      fc.property(someString, (s) => {
+        expect(wtf8Length(s)).toBe(serde.string.serialize(s).length);
+        expect(wtf8Length(s)).toBe(utf8.encode(s).length);
+      }),
+    );
+  });
+
+  it('keeps a leading U+FEFF: it is part of the string, not a byte order mark', () => {
+    for (const s of ['\uFEFF', '\uFEFFa', '\uFEFF\uD800']) expect(serde.string.deserialize(serde.string.serialize(s))).toBe(s);
   });
 });
 

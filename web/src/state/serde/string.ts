@@ -1,35 +1,40 @@
 /**
- * Strings as UTF-8. Byte order equals Unicode code point order (which differs from JavaScript's
- * `<` on strings only for characters above U+FFFF versus U+E000–U+FFFF). Strings with lone
- * surrogates are rejected: UTF-8 cannot hold them, and replacing them would change the key.
+ * Strings as WTF-8 (see unicode.ts): UTF-8, and a lone surrogate as the 3 bytes of its code unit.
+ * Every JavaScript string is accepted, as JS Maps, IndexedDB keys and Flink's StringSerializer
+ * accept any UTF-16 string. What must stay true:
+ * - A well-formed string's bytes are its UTF-8, so data and checkpoints written when lone
+ *   surrogates were refused read back unchanged, byte for byte.
+ * - Each string has one encoding, and `deserialize` accepts exactly the encodings (anything else is
+ *   `CorruptionError`): equal strings are equal keys, and a restored key re-serializes to the bytes
+ *   it was stored as.
+ * - Byte order is code point order, a lone surrogate counting as its own code point (which differs
+ *   from JavaScript's `<` for characters above U+FFFF versus U+E000–U+FFFF): `compareCodePoints`.
+ * - `check` never looks at the characters. It runs on every new key on the heap backend's hot
+ *   path, where a per-character test cost ~15% of a first put and, by flattening V8's rope
+ *   strings, slowed later lookups.
  */
-import { isWellFormed } from './unicode.js';
+import { decodeWtf8, encodeWtf8, isWellFormed, wtf8Length } from './unicode.js';
 import { CorruptionError } from '../../errors.js';
 import type { Serializer } from '../types.js';
 import { checkMaxBytes, checkSerializedSize, DEFAULT_MAX_SERIALIZED_BYTES, wrongType } from './limits.js';
-import { InvalidArgumentError } from '../../errors.js';
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a leading U+FEFF is part of the string, not a byte order mark to drop.
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Options of {@link stringSerializer}. */
 export interface StringSerializerOptions {
-  /** Largest UTF-8 length accepted. Default 64 MiB. */
+  /** Largest encoded length accepted. Default 64 MiB. */
   readonly maxBytes?: number;
 }
 
-/** UTF-8 strings; see the module comment for order and rejected strings. */
+/** Any string, as WTF-8; see the module comment for order and what is accepted. */
 export function stringSerializer(options: StringSerializerOptions = {}): Serializer<string> {
   const maxBytes = checkMaxBytes(options.maxBytes ?? DEFAULT_MAX_SERIALIZED_BYTES);
   const check = (value: unknown): number => {
     if (typeof value !== 'string') throw wrongType('string', 'a string', value);
-    if (!isWellFormed(value)) {
-      throw new InvalidArgumentError('string serializer: the string has a lone surrogate (not valid Unicode)', {
-        serializer: 'string',
-      });
-    }
-    // UTF-8 takes at most 3 bytes per UTF-16 unit: measure exactly only near the limit.
-    if (value.length * 3 > maxBytes) checkSerializedSize('string', encoder.encode(value).length, maxBytes);
+    // WTF-8 takes at most 3 bytes per UTF-16 unit: measure exactly only near the limit.
+    if (value.length * 3 > maxBytes) checkSerializedSize('string', wtf8Length(value), maxBytes);
     return value.length * 2;
   };
   return {
@@ -38,14 +43,19 @@ export function stringSerializer(options: StringSerializerOptions = {}): Seriali
     check,
     serialize(value: string): Uint8Array {
       check(value);
-      return encoder.encode(value);
+      return isWellFormed(value) ? encoder.encode(value) : encodeWtf8(value);
     },
     deserialize(bytes: Uint8Array): string {
       try {
         return decoder.decode(bytes);
       } catch {
-        throw new CorruptionError('string serializer: bytes are not valid UTF-8', { serializer: 'string', length: bytes.length });
+        // Not UTF-8: a string with lone surrogates, or damaged bytes.
       }
+      const value = decodeWtf8(bytes);
+      if (value === undefined) {
+        throw new CorruptionError('string serializer: bytes are not valid WTF-8 (UTF-8 with lone surrogates)', { serializer: 'string', length: bytes.length });
+      }
+      return value;
     },
   };
 }
