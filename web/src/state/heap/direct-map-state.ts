@@ -92,24 +92,44 @@ export class DirectHeapMapState<K, UK, UV, N> extends HeapState<K, N, DirectMapC
     return { namespace, size, map, shared: false };
   }
 
-  /** Sets a checked entry of estimated `size` bytes in `cell`, charging the difference first. */
+  /**
+   * Sets a checked entry of estimated `size` bytes in `cell`, charging the difference first.
+   * The common case — fixed-size entries, a Map not handed out — is one lookup, as a
+   * hand-written `map.set`: an overwrite changes no size, so the old value is not needed; a new
+   * map key shows as growth of the Map and is charged then (`#charged`). The rest is in
+   * `#setSlowly`, so that V8 inlines this (and `put`) whole into the caller's loop (see
+   * DirectHeapListState.add).
+   */
   #set(cell: DirectMapCell<N, UK, UV>, mapKey: UK, value: UV, size: number): void {
+    if (!this.#fixedSize || cell.shared) return this.#setSlowly(cell, mapKey, value, size);
+    const map = cell.map;
+    const entries = map.size;
+    map.set(mapKey, value);
+    if (map.size !== entries) this.#charged(cell, map, mapKey, size);
+  }
+
+  /**
+   * Charges `cell` for the entry of `size` bytes just added to `map` under `mapKey`, undoing the
+   * set if the budget refuses it (nothing runs in between: the budget's listener runs on a
+   * microtask).
+   */
+  #charged(cell: DirectMapCell<N, UK, UV>, map: Map<UK, UV>, mapKey: UK, size: number): void {
+    try {
+      this.resize(cell, cell.size + size);
+    } catch (e) {
+      map.delete(mapKey);
+      throw e;
+    }
+  }
+
+  /** `#set` of entries of varying size, or into a Map an iterator holds (copied first). */
+  #setSlowly(cell: DirectMapCell<N, UK, UV>, mapKey: UK, value: UV, size: number): void {
     if (this.#fixedSize) {
-      // One lookup, as a hand-written `map.set`: an overwrite changes no size, so the old value
-      // is not needed; a new map key shows as growth of the Map and is charged then, the set
-      // undone if the budget refuses it (nothing runs in between: the budget's listener runs on
-      // a microtask). A copy made for the write, if the Map was shared, holds what it held.
+      // A copy made for the write holds what the Map held: growth is still the sign of a new key.
       const map = this.#writable(cell);
       const entries = map.size;
       map.set(mapKey, value);
-      if (map.size !== entries) {
-        try {
-          this.resize(cell, cell.size + size);
-        } catch (e) {
-          map.delete(mapKey);
-          throw e;
-        }
-      }
+      if (map.size !== entries) this.#charged(cell, map, mapKey, size);
       return;
     }
     const old = cell.map.get(mapKey);
@@ -134,19 +154,22 @@ export class DirectHeapMapState<K, UK, UV, N> extends HeapState<K, N, DirectMapC
   }
 
   put(key: K, mapKey: UK, value: UV, namespace?: N): void {
-    if (namespace === undefined && this.fast) {
-      this.checkFast();
-      const size = this.#entrySize(mapKey, value);
-      const cell = this.fastCell(key);
-      if (cell === undefined) this.insertFast(key, this.#newCell(undefined, 0, mapKey, value, size));
-      else this.#set(cell, mapKey, value, size);
-    } else {
-      const loc = this.locate(key, namespace);
-      const size = this.#entrySize(mapKey, value);
-      const cell = this.lookup(loc);
-      if (cell === undefined) this.insert(loc, this.#newCell(loc.namespace, loc.nsSize, mapKey, value, size));
-      else this.#set(cell, mapKey, value, size);
-    }
+    if (namespace !== undefined || !this.fast) return this.#putLocated(key, mapKey, value, namespace);
+    this.checkFast();
+    const size = this.#entrySize(mapKey, value);
+    const cell = this.fastCell(key);
+    if (cell === undefined) this.insertFast(key, this.#newCell(undefined, 0, mapKey, value, size));
+    else this.#set(cell, mapKey, value, size);
+    this.writes++;
+  }
+
+  /** `put` on the general path (a namespace, or a key that is not primitive). */
+  #putLocated(key: K, mapKey: UK, value: UV, namespace: N | undefined): void {
+    const loc = this.locate(key, namespace);
+    const size = this.#entrySize(mapKey, value);
+    const cell = this.lookup(loc);
+    if (cell === undefined) this.insert(loc, this.#newCell(loc.namespace, loc.nsSize, mapKey, value, size));
+    else this.#set(cell, mapKey, value, size);
     this.writes++;
   }
 
