@@ -6,6 +6,7 @@ import { memoryStorage } from '../storage/memory.js';
 import { ManualClock } from './clock.js';
 import { createStateBackend, resolveCommonOptions } from './create.js';
 import { serde } from './serde/index.js';
+import type { KeyedStateBackend } from './types.js';
 
 describe('createStateBackend', () => {
   it('opens a heap backend owning every key group by default', async () => {
@@ -22,6 +23,37 @@ describe('createStateBackend', () => {
     );
     await expect(createStateBackend({ kind: 'heap', clock: {} as never })).rejects.toBeInstanceOf(InvalidArgumentError);
     await expect(createStateBackend({ kind: 'heap', memoryBudget: -1 })).rejects.toBeInstanceOf(InvalidArgumentError);
+  });
+
+  it('reports state reads and writes only with statistics on, the same counts on both backends', async () => {
+    await expect(createStateBackend({ kind: 'heap', statistics: 'yes' as never })).rejects.toBeInstanceOf(InvalidArgumentError);
+    const wasm = readFileSync(new URL('../../../wasm/pkg/edgestate_lsm_bg.wasm', import.meta.url));
+    const exercise = (b: KeyedStateBackend): void => {
+      const v = b.valueState({ name: 'v', key: serde.string, value: serde.f64 });
+      const l = b.listState({ name: 'l', key: serde.string, value: serde.f64 });
+      const m = b.mapState({ name: 'm', key: serde.string, mapKey: serde.i32, value: serde.f64 });
+      v.put('a', 1);
+      v.get('a');
+      v.get('b');
+      l.add('a', 1);
+      l.get('a');
+      m.put('a', 1, 1);
+      m.get('a', 1);
+    };
+    for (const open of [
+      (statistics: boolean) => createStateBackend({ kind: 'heap', statistics }),
+      (statistics: boolean) => createStateBackend({ kind: 'lsm', storage: memoryStorage(), wasm, statistics }),
+    ]) {
+      const counted = await open(true);
+      exercise(counted);
+      expect(counted.metrics()).toMatchObject({ reads: 4, writes: 3 });
+      await counted.close();
+      const plain = await open(false);
+      exercise(plain);
+      const metrics = plain.metrics();
+      expect([metrics.reads, metrics.writes]).toEqual([undefined, undefined]);
+      await plain.close();
+    }
   });
 
   it("validates kind 'lsm' options, then opens the engine", async () => {

@@ -23,6 +23,15 @@ export interface CommonStateBackendOptions {
   readonly keyGroups?: KeyGroupRange;
   /** Processing time for TTL and processing-time timers; default the system clock (monotonic). */
   readonly clock?: Clock;
+  /**
+   * Count state reads and writes, reported by `metrics()` as `reads` and `writes` (default
+   * false). Off by default because a count on every call is a cost on the fastest paths (an
+   * increment took 5–10% of a heap ListState add, ~20 ns): with it on, the heap backend serves
+   * every state through its general classes, which count (ValueState get ~0.6× a raw Map
+   * rather than ~0.9×). RocksDB's `statistics` and Flink's state latency tracking are off by
+   * default for the same reason.
+   */
+  readonly statistics?: boolean;
 }
 
 /** Options of the heap backend. */
@@ -83,6 +92,7 @@ export interface ResolvedCommonOptions {
   readonly maxParallelism: number;
   readonly keyGroups: KeyGroupRange;
   readonly clock: Clock;
+  readonly statistics: boolean;
 }
 
 /** Validates and defaults the options every backend shares. */
@@ -94,7 +104,9 @@ export function resolveCommonOptions(options: CommonStateBackendOptions): Resolv
   if (typeof clock !== 'object' || clock === null || typeof clock.now !== 'function') {
     throw new InvalidArgumentError('clock must have a now() method');
   }
-  return { maxParallelism, keyGroups, clock };
+  const statistics = options.statistics ?? false;
+  if (typeof statistics !== 'boolean') throw new InvalidArgumentError('statistics must be a boolean', { statistics: String(statistics) });
+  return { maxParallelism, keyGroups, clock, statistics };
 }
 
 /** Everything the LSM backend needs to open, validated and defaulted. */

@@ -330,10 +330,10 @@ export interface StateBackendMetrics {
   readonly estimatedBytes: number;
   /** The memory budget in bytes; `Infinity` when none. */
   readonly memoryBudget: number;
-  /** State reads since opening. */
-  readonly reads: number;
-  /** State writes since opening. */
-  readonly writes: number;
+  /** State reads since opening; only with the backend option `statistics: true`. */
+  readonly reads?: number;
+  /** State writes since opening; only with the backend option `statistics: true`. */
+  readonly writes?: number;
   /** Entries removed because their TTL expired. */
   readonly expiredRemoved: number;
   /** LSM: block cache hit rate in [0, 1]; heap: 1 (everything is in memory). */

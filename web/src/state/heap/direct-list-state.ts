@@ -88,9 +88,13 @@ export class DirectHeapListState<K, V> implements ListState<K, V, undefined>, Re
   readonly #onDrop: (name: string) => void;
   /** Whether the backend owns every key group (then no key is foreign). */
   readonly #ownsAll: boolean;
-  /** See {@link RegisteredHeapState.reads}. */
-  reads = 0;
-  writes = 0;
+  /** Not counted: this class serves only backends without `statistics` (see RegisteredHeapState.reads). */
+  get reads(): number {
+    return 0;
+  }
+  get writes(): number {
+    return 0;
+  }
   #map = new Map<K, ListRecord<V>>();
   #bytes = 0;
   /** Dropped, or the backend closed: every call goes to `#checkUsable`, which throws. */
@@ -128,7 +132,6 @@ export class DirectHeapListState<K, V> implements ListState<K, V, undefined>, Re
     this.#enter(namespace);
     const record = this.#map.get(key);
     if (record === undefined) this.#admit(key);
-    this.reads++;
     if (record === undefined) return EMPTY;
     record.shared = true;
     return record.values;
@@ -144,7 +147,6 @@ export class DirectHeapListState<K, V> implements ListState<K, V, undefined>, Re
     } else {
       this.#addSlowly(key, record, value, size);
     }
-    this.writes++;
   }
 
   /** `add` of a checked `value` of `size` bytes when the key is new, its array shared or its charge outgrown. */
@@ -172,7 +174,6 @@ export class DirectHeapListState<K, V> implements ListState<K, V, undefined>, Re
       const stored = record.shared ? this.#unshare(record) : record.values;
       for (const v of list) stored.push(v);
     }
-    this.writes++;
   }
 
   update(key: K, values: Iterable<V>, namespace?: undefined): void {
@@ -181,7 +182,6 @@ export class DirectHeapListState<K, V> implements ListState<K, V, undefined>, Re
     const size = this.#sizeOf(list);
     const record = this.#map.get(key);
     if (record === undefined) this.#admit(key);
-    this.writes++;
     this.#replace(key, record, list, size);
   }
 
@@ -189,7 +189,6 @@ export class DirectHeapListState<K, V> implements ListState<K, V, undefined>, Re
     this.#enter(namespace);
     const record = this.#map.get(key);
     if (record === undefined) this.#admit(key);
-    this.writes++;
     if (record !== undefined) this.#remove(key, record);
   }
 
@@ -218,7 +217,6 @@ export class DirectHeapListState<K, V> implements ListState<K, V, undefined>, Re
 
   clearAll(): void {
     this.#checkUsable();
-    this.writes++;
     this.#charge(-this.#bytes);
     this.#map = new Map();
   }

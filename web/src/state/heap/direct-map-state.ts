@@ -142,14 +142,12 @@ export class DirectHeapMapState<K, UK, UV, N> extends HeapState<K, N, DirectMapC
     const value = this.#cellOf(key, namespace)?.map.get(mapKey);
     // A hit needs no check: only checked map keys are stored.
     if (value === undefined) this.#mapKey.check(mapKey);
-    this.reads++;
     return value;
   }
 
   contains(key: K, mapKey: UK, namespace?: N): boolean {
     const found = this.#cellOf(key, namespace)?.map.has(mapKey) === true;
     if (!found) this.#mapKey.check(mapKey);
-    this.reads++;
     return found;
   }
 
@@ -160,7 +158,6 @@ export class DirectHeapMapState<K, UK, UV, N> extends HeapState<K, N, DirectMapC
     const cell = this.fastCell(key);
     if (cell === undefined) this.insertFast(key, this.#newCell(undefined, 0, mapKey, value, size));
     else this.#set(cell, mapKey, value, size);
-    this.writes++;
   }
 
   /** `put` on the general path (a namespace, or a key that is not primitive). */
@@ -170,7 +167,6 @@ export class DirectHeapMapState<K, UK, UV, N> extends HeapState<K, N, DirectMapC
     const cell = this.lookup(loc);
     if (cell === undefined) this.insert(loc, this.#newCell(loc.namespace, loc.nsSize, mapKey, value, size));
     else this.#set(cell, mapKey, value, size);
-    this.writes++;
   }
 
   putAll(key: K, entries: Iterable<readonly [UK, UV]>, namespace?: N): void {
@@ -183,7 +179,6 @@ export class DirectHeapMapState<K, UK, UV, N> extends HeapState<K, N, DirectMapC
       batch.set(mapKey, value);
     }
     if (batch.size === 0) return;
-    this.writes++;
     const cell = this.lookup(loc);
     let delta = 0;
     for (const [mapKey, value] of batch) {
@@ -202,7 +197,6 @@ export class DirectHeapMapState<K, UK, UV, N> extends HeapState<K, N, DirectMapC
   remove(key: K, mapKey: UK, namespace?: N): void {
     const loc = this.locate(key, namespace);
     this.#mapKey.check(mapKey);
-    this.writes++;
     const cell = this.lookup(loc);
     const old = cell?.map.get(mapKey);
     if (cell === undefined || old === undefined) return;
@@ -232,7 +226,6 @@ export class DirectHeapMapState<K, UK, UV, N> extends HeapState<K, N, DirectMapC
   /** The Map of (`key`, `namespace`) to iterate, marked shared; {@link NO_ENTRIES} when absent. */
   #shared(key: K, namespace: N | undefined): ReadonlyMap<UK, UV> {
     const cell = this.#cellOf(key, namespace);
-    this.reads++;
     if (cell === undefined) return NO_ENTRIES;
     cell.shared = true;
     return cell.map;
@@ -240,7 +233,6 @@ export class DirectHeapMapState<K, UK, UV, N> extends HeapState<K, N, DirectMapC
 
   isEmpty(key: K, namespace?: N): boolean {
     const cell = this.#cellOf(key, namespace);
-    this.reads++;
     return cell === undefined;
   }
 

@@ -24,7 +24,6 @@ export class DirectHeapReducingState<K, V> extends DirectSingleValueState<K, V> 
   get(key: K, namespace?: undefined): V | undefined {
     this.enter(namespace);
     const value = this.lookup(key);
-    this.reads++;
     return value;
   }
 
@@ -38,7 +37,6 @@ export class DirectHeapReducingState<K, V> extends DirectSingleValueState<K, V> 
       size = this.stored.check(next);
     }
     this.store(key, current, next, size);
-    this.writes++;
   }
 }
 
@@ -57,7 +55,6 @@ export class DirectHeapAggregatingState<K, IN, ACC, OUT>
   get(key: K, namespace?: undefined): OUT | undefined {
     this.enter(namespace);
     const acc = this.lookup(key);
-    this.reads++;
     return acc === undefined ? undefined : this.#descriptor.result(acc);
   }
 
@@ -67,6 +64,5 @@ export class DirectHeapAggregatingState<K, IN, ACC, OUT>
     const next = this.#descriptor.add(current ?? this.#descriptor.create(), value);
     const size = this.stored.check(next);
     this.store(key, current, next, size);
-    this.writes++;
   }
 }

@@ -57,9 +57,13 @@ export abstract class DirectSingleValueState<K, V> implements State<K, undefined
   readonly #ownsAll: boolean;
   /** Whether every stored value has one size (see {@link hasFixedSize}). */
   readonly #fixedSize: boolean;
-  /** See {@link RegisteredHeapState.reads}. */
-  reads = 0;
-  writes = 0;
+  /** Not counted: this class serves only backends without `statistics` (see RegisteredHeapState.reads). */
+  get reads(): number {
+    return 0;
+  }
+  get writes(): number {
+    return 0;
+  }
   #map = new Map<K, V>();
   #bytes = 0;
   /** Dropped, or the backend closed: every call goes to `#checkUsable`, which throws. */
@@ -175,7 +179,6 @@ export abstract class DirectSingleValueState<K, V> implements State<K, undefined
   clear(key: K, namespace?: undefined): void {
     this.enter(namespace);
     const old = this.lookup(key);
-    this.writes++;
     if (old === undefined) return;
     this.#charge(-(ENTRY_OVERHEAD + this.#key.check(key) + this.stored.check(old)));
     this.#map.delete(key);
@@ -206,7 +209,6 @@ export abstract class DirectSingleValueState<K, V> implements State<K, undefined
 
   clearAll(): void {
     this.#checkUsable();
-    this.writes++;
     this.#charge(-this.#bytes);
     this.#map = new Map();
   }

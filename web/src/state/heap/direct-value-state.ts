@@ -16,7 +16,6 @@ export class DirectHeapValueState<K, V> extends DirectSingleValueState<K, V> imp
   get(key: K, namespace?: undefined): V | undefined {
     this.enter(namespace);
     const value = this.lookup(key);
-    this.reads++;
     return value;
   }
 
@@ -24,7 +23,6 @@ export class DirectHeapValueState<K, V> extends DirectSingleValueState<K, V> imp
     this.enter(namespace);
     const size = this.stored.check(value);
     this.set(key, value, size);
-    this.writes++;
   }
 
   delete(key: K, namespace?: undefined): void {

@@ -78,6 +78,8 @@ export interface HeapBackendSettings {
   readonly maxParallelism: number;
   readonly keyGroups: KeyGroupRange;
   readonly clock: Clock;
+  /** Count reads and writes for `metrics()`; the states served directly do not count, so it turns them off. */
+  readonly statistics?: boolean;
   readonly memoryBudget?: number;
   readonly memoryPressureThreshold?: number;
   readonly onMemoryPressure?: (event: MemoryPressureEvent) => void;
@@ -114,6 +116,9 @@ export class HeapStateBackend implements KeyedStateBackend {
   readonly #states = new Map<string, Registered>();
   readonly #timers = new Map<string, HeapTimers<unknown, unknown>>();
   readonly #stats: HeapStats = { reads: 0, writes: 0, expiredRemoved: 0 };
+  /** Whether states of the shapes the direct classes serve go to them: only without `statistics` (they count nothing). */
+  readonly #direct: boolean;
+  readonly #statistics: boolean;
   readonly #store: CheckpointStore;
   readonly #retain: number;
   readonly #wasm: EngineSource | undefined;
@@ -150,6 +155,8 @@ export class HeapStateBackend implements KeyedStateBackend {
     this.maxParallelism = settings.maxParallelism;
     this.keyGroupRange = settings.keyGroups;
     this.clock = settings.clock;
+    this.#statistics = settings.statistics === true;
+    this.#direct = !this.#statistics;
     const memory = new MemoryBudget({
       ...(settings.memoryBudget !== undefined && { budget: settings.memoryBudget }),
       ...(settings.memoryPressureThreshold !== undefined && { pressureThreshold: settings.memoryPressureThreshold }),
@@ -212,7 +219,7 @@ export class HeapStateBackend implements KeyedStateBackend {
 
   valueState<K, V, N = undefined>(descriptor: ValueStateDescriptor<K, V, N>): ValueState<K, V, N> {
     return this.#state('value', descriptor, (onDrop) =>
-      DirectSingleValueState.fits(descriptor, descriptor.value)
+      this.#direct && DirectSingleValueState.fits(descriptor, descriptor.value)
         ? (new DirectHeapValueState(this.#ctx, descriptor, onDrop) as unknown as ValueState<K, V, N>)
         : new HeapValueState(this.#ctx, descriptor, onDrop),
     );
@@ -220,7 +227,7 @@ export class HeapStateBackend implements KeyedStateBackend {
 
   listState<K, V, N = undefined>(descriptor: ListStateDescriptor<K, V, N>): ListState<K, V, N> {
     return this.#state('list', descriptor, (onDrop) =>
-      DirectHeapListState.fits(descriptor as ListStateDescriptor<unknown, unknown, unknown>)
+      this.#direct && DirectHeapListState.fits(descriptor as ListStateDescriptor<unknown, unknown, unknown>)
         ? (new DirectHeapListState(this.#ctx, descriptor, onDrop) as unknown as ListState<K, V, N>)
         : new HeapListState(this.#ctx, descriptor, onDrop),
     );
@@ -228,7 +235,7 @@ export class HeapStateBackend implements KeyedStateBackend {
 
   mapState<K, UK, UV, N = undefined>(descriptor: MapStateDescriptor<K, UK, UV, N>): MapState<K, UK, UV, N> {
     return this.#state('map', descriptor, (onDrop) =>
-      DirectHeapMapState.fits(descriptor as MapStateDescriptor<unknown, unknown, unknown, unknown>)
+      this.#direct && DirectHeapMapState.fits(descriptor as MapStateDescriptor<unknown, unknown, unknown, unknown>)
         ? new DirectHeapMapState(this.#ctx, descriptor, onDrop)
         : new HeapMapState(this.#ctx, descriptor, onDrop),
     );
@@ -236,7 +243,7 @@ export class HeapStateBackend implements KeyedStateBackend {
 
   reducingState<K, V, N = undefined>(descriptor: ReducingStateDescriptor<K, V, N>): ReducingState<K, V, N> {
     return this.#state('reducing', descriptor, (onDrop) =>
-      DirectSingleValueState.fits(descriptor, descriptor.value)
+      this.#direct && DirectSingleValueState.fits(descriptor, descriptor.value)
         ? (new DirectHeapReducingState(this.#ctx, descriptor, onDrop) as unknown as ReducingState<K, V, N>)
         : new HeapReducingState(this.#ctx, descriptor, onDrop),
     );
@@ -246,7 +253,7 @@ export class HeapStateBackend implements KeyedStateBackend {
     descriptor: AggregatingStateDescriptor<K, IN, ACC, OUT, N>,
   ): AggregatingState<K, IN, OUT, N> {
     return this.#state('aggregating', descriptor, (onDrop) =>
-      DirectSingleValueState.fits(descriptor, descriptor.accumulator)
+      this.#direct && DirectSingleValueState.fits(descriptor, descriptor.accumulator)
         ? (new DirectHeapAggregatingState(this.#ctx, descriptor, onDrop) as unknown as AggregatingState<K, IN, OUT, N>)
         : new HeapAggregatingState(this.#ctx, descriptor, onDrop),
     );
@@ -311,8 +318,7 @@ export class HeapStateBackend implements KeyedStateBackend {
       timers,
       estimatedBytes: this.#ctx.memory.used,
       memoryBudget: this.#ctx.memory.budget,
-      reads,
-      writes,
+      ...(this.#statistics && { reads, writes }),
       expiredRemoved: this.#stats.expiredRemoved,
       cacheHitRate: 1,
     };

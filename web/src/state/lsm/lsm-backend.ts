@@ -57,6 +57,8 @@ export interface LsmBackendSettings {
   readonly maxParallelism: number;
   readonly keyGroups: KeyGroupRange;
   readonly clock: Clock;
+  /** Report reads and writes in `metrics()` (default false). */
+  readonly statistics?: boolean;
   readonly storage: StorageAdapter;
   readonly lsm: LsmOptions;
   /** The engine's `.wasm` (Node); browsers resolve it through the bundler. */
@@ -113,6 +115,8 @@ export class LsmStateBackend implements KeyedStateBackend {
   readonly #heapTimers = new Map<string, HeapTimers<unknown, unknown>>();
   readonly #timerMemory = new MemoryBudget({});
   readonly #stats: LsmStats = { reads: 0, writes: 0, expiredRemoved: 0 };
+  /** Whether `metrics()` reports reads and writes (the `statistics` option). */
+  readonly #statistics: boolean;
   readonly #memoryBudget: number;
   #closed = false;
   #lastTick = Number.NaN;
@@ -178,6 +182,7 @@ export class LsmStateBackend implements KeyedStateBackend {
     this.maxParallelism = settings.maxParallelism;
     this.keyGroupRange = settings.keyGroups;
     this.clock = settings.clock;
+    this.#statistics = settings.statistics === true;
     this.#memoryBudget = settings.lsm.memoryBudget;
     this.#timerStore = settings.timers ?? 'lsm';
     if (this.#timerStore !== 'lsm' && this.#timerStore !== 'heap') {
@@ -343,8 +348,9 @@ export class LsmStateBackend implements KeyedStateBackend {
       timers,
       estimatedBytes: bytes + this.#timerMemory.used,
       memoryBudget: this.#memoryBudget,
-      reads: this.#stats.reads,
-      writes: this.#stats.writes,
+      // Counted always (an increment is small beside an LSM state's work), reported as the heap
+      // backend reports them: with `statistics` only, so metrics have one shape per option.
+      ...(this.#statistics && { reads: this.#stats.reads, writes: this.#stats.writes }),
       expiredRemoved: this.#stats.expiredRemoved,
       cacheHitRate: lookups === 0 ? 1 : cache.hits / lookups,
     };
