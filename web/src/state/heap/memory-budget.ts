@@ -91,6 +91,11 @@ export class MemoryBudget {
     return this.#used;
   }
 
+  /** Whether charging `delta` more bytes stays within the budget (`charge` would not throw). */
+  allows(delta: number): boolean {
+    return this.#used + delta <= this.budget;
+  }
+
   /**
    * Accounts `delta` bytes (negative frees). A positive delta past the budget throws
    * `StateMemoryExceededError` and accounts nothing: call it before changing state. Called on

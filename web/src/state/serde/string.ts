@@ -31,11 +31,16 @@ export interface StringSerializerOptions {
 /** Any string, as WTF-8; see the module comment for order and what is accepted. */
 export function stringSerializer(options: StringSerializerOptions = {}): Serializer<string> {
   const maxBytes = checkMaxBytes(options.maxBytes ?? DEFAULT_MAX_SERIALIZED_BYTES);
-  const check = (value: unknown): number => {
+  // WTF-8 takes at most 3 bytes per UTF-16 unit: measured exactly only near the limit.
+  const checkRare = (value: unknown): void => {
     if (typeof value !== 'string') throw wrongType('string', 'a string', value);
-    // WTF-8 takes at most 3 bytes per UTF-16 unit: measure exactly only near the limit.
-    if (value.length * 3 > maxBytes) checkSerializedSize('string', wtf8Length(value), maxBytes);
-    return value.length * 2;
+    checkSerializedSize('string', wtf8Length(value), maxBytes);
+  };
+  // Inlined into every state write with a string key: the rare cases are in `checkRare`, so that
+  // this stays a few bytecodes (see numbers.ts on TurboFan's inlining budget).
+  const check = (value: unknown): number => {
+    if (typeof value !== 'string' || value.length * 3 > maxBytes) checkRare(value);
+    return (value as string).length * 2;
   };
   return {
     id: 'string',
