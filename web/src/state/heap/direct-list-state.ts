@@ -48,7 +48,7 @@ import { noNamespaceSerializer, stateDropped } from '../state-errors.js';
 import type { ListState, ListStateDescriptor, Serializer, StateMetrics } from '../types.js';
 import type { HeapContext, RegisteredHeapState } from './heap-state.js';
 import { isPrimitiveSerializer } from './identity.js';
-import { CELL_OVERHEAD, ELEMENT_OVERHEAD, KEY_OVERHEAD } from './memory-budget.js';
+import { CELL_OVERHEAD, ELEMENT_OVERHEAD, KEY_OVERHEAD, reserve } from './memory-budget.js';
 
 /** Estimated bytes of one key's list besides its key and elements: HeapState's key entry plus cell. */
 const ENTRY_OVERHEAD = KEY_OVERHEAD + CELL_OVERHEAD;
@@ -68,16 +68,6 @@ interface ListRecord<V> {
 /** What `get` returns for an absent list: one frozen array, so no caller can fill it. */
 const EMPTY: readonly never[] = Object.freeze([]);
 
-/** The most a list reserves beyond its exact estimate (bytes). */
-const MAX_RESERVE = 64 * 1024;
-
-/**
- * The bytes to charge for elements of `used` bytes when a list outgrows its charge: half as much
- * again, at most {@link MAX_RESERVE} more.
- */
-export function reserve(used: number): number {
-  return used + (used < 2 * MAX_RESERVE ? Math.floor(used / 2) : MAX_RESERVE);
-}
 
 export class DirectHeapListState<K, V> implements ListState<K, V, undefined>, RegisteredHeapState {
   readonly kind = 'list' as const;

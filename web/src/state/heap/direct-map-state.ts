@@ -15,13 +15,21 @@
  * at the call, as {@link HeapMapState}'s snapshots do. Removing the last entry drops the cell
  * without touching its Map.
  *
+ * Memory: entries of varying size are charged exactly. Entries of one size (fixed-size map key
+ * and value serializers) are charged by capacity, as V8 grows a Map's table in steps: a put past
+ * the capacity charges for half as much again as the entries then need (see `reserve`; exactly
+ * what they need when the budget refuses that), so most puts of a new map key charge nothing
+ * (a charge per put, through cell, state and budget, cost ~7% of MapState put in Chromium).
+ * `estimatedBytes` is then the exact estimate plus that reserve.
+ *
  * Invariants (beside HeapState's): a cell's Map is never empty; `cell.size` is `CELL_OVERHEAD`
- * plus the namespace's size plus the sum of `#entrySize` over its entries.
+ * plus the namespace's size plus the sum of `#entrySize` over its entries (varying sizes), or
+ * plus `cell.capacity` times the one entry size (fixed sizes), with `capacity >= map.size`.
  */
 import type { MapState, MapStateDescriptor, Serializer } from '../types.js';
 import { HeapState, type Cell, type HeapContext, type Location, type PurgeResult } from './heap-state.js';
 import { isPrimitiveSerializer } from './identity.js';
-import { CELL_OVERHEAD, hasFixedSize, MAP_ENTRY_OVERHEAD } from './memory-budget.js';
+import { CELL_OVERHEAD, hasFixedSize, MAP_ENTRY_OVERHEAD, reserve } from './memory-budget.js';
 
 /** What absent maps iterate: empty forever (this module never writes to it). */
 const NO_ENTRIES: ReadonlyMap<never, never> = new Map<never, never>();
@@ -31,6 +39,8 @@ interface DirectMapCell<N, UK, UV> extends Cell<N> {
   map: Map<UK, UV>;
   /** Whether an iterator over `map` was handed out since it was last copied. */
   shared: boolean;
+  /** Fixed-size entries: the entries charged for (at least `map.size`); 0 for varying sizes. */
+  capacity: number;
 }
 
 export class DirectHeapMapState<K, UK, UV, N> extends HeapState<K, N, DirectMapCell<N, UK, UV>> implements MapState<K, UK, UV, N> {
@@ -53,9 +63,10 @@ export class DirectHeapMapState<K, UK, UV, N> extends HeapState<K, N, DirectMapC
     // `shared` and `map` change after a cell is made (iteration, copy-on-write): written once on
     // a throwaway cell of the same shape, so V8 compiles nothing on them as constants (see
     // HeapState's constructor).
-    const cell = this.#cell(undefined, 0, new Map());
+    const cell = this.#cell(undefined, 0, new Map(), 0);
     cell.shared = true;
     cell.map = new Map();
+    cell.capacity = 1;
   }
 
   /** The cell of (`key`, `namespace`), or undefined; checks the state and (on a miss) the key. */
@@ -84,38 +95,62 @@ export class DirectHeapMapState<K, UK, UV, N> extends HeapState<K, N, DirectMapC
   }
 
   #newCell(namespace: N | undefined, nsSize: number, mapKey: UK, value: UV, size: number): DirectMapCell<N, UK, UV> {
-    return this.#cell(namespace, CELL_OVERHEAD + nsSize + size, new Map<UK, UV>().set(mapKey, value));
+    return this.#cell(namespace, CELL_OVERHEAD + nsSize + size, new Map<UK, UV>().set(mapKey, value), this.#fixedSize ? 1 : 0);
   }
 
   /** Every cell is made here, so that all have one shape (the constructor's throwaway one too). */
-  #cell(namespace: N | undefined, size: number, map: Map<UK, UV>): DirectMapCell<N, UK, UV> {
-    return { namespace, size, map, shared: false };
+  #cell(namespace: N | undefined, size: number, map: Map<UK, UV>, capacity: number): DirectMapCell<N, UK, UV> {
+    return { namespace, size, map, shared: false, capacity };
   }
 
   /**
-   * Sets a checked entry of estimated `size` bytes in `cell`, charging the difference first.
-   * The common case — fixed-size entries, a Map not handed out, room in the budget for one more
-   * entry — is one lookup, as a hand-written `map.set`: an overwrite changes no size, so the old
-   * value is not needed; a new map key shows as growth of the Map and is charged then (the budget
-   * allowed it: the charge cannot throw). The rest is in `#setSlowly`. Kept small, with no
-   * try/catch, so that V8 inlines `put` whole into the caller's loop: TurboFan inlines a
-   * function only while its bytecode plus all it inlines stays under a cumulative budget (920
-   * bytecodes); past it, recompiles of the caller called `put` (0.75× a raw Map, not 0.8×).
+   * Sets a checked entry of estimated `size` bytes in `cell`, charging first what it needs. The
+   * common case — fixed-size entries, a Map not handed out — is one lookup, as a hand-written
+   * `map.set`: an overwrite changes no size, so the old value is not needed, and a new map key
+   * shows as growth of the Map, charged only past the capacity (`#grow`). Kept small, with the
+   * rest in `#setSlowly`, so that V8 inlines `put` whole into the caller's loop: TurboFan
+   * inlines a function only while its bytecode plus all it inlines stays under a cumulative
+   * budget (920 bytecodes); past it, recompiles of the caller called `put` (0.75× a raw Map).
    */
   #set(cell: DirectMapCell<N, UK, UV>, mapKey: UK, value: UV, size: number): void {
-    if (!this.#fixedSize || cell.shared || !this.ctx.memory.allows(size)) return this.#setSlowly(cell, mapKey, value, size);
+    if (!this.#fixedSize || cell.shared) return this.#setSlowly(cell, mapKey, value, size);
     const map = cell.map;
-    const entries = map.size;
     map.set(mapKey, value);
-    if (map.size !== entries) this.resize(cell, cell.size + size);
+    if (map.size > cell.capacity) this.#grow(cell, map, mapKey, size);
   }
 
-  /** `#set` of entries of varying size, into a Map an iterator holds (copied first), or near the budget. */
+  /** `#set` of entries of varying size, or into a Map an iterator holds (copied first). */
   #setSlowly(cell: DirectMapCell<N, UK, UV>, mapKey: UK, value: UV, size: number): void {
+    if (this.#fixedSize) {
+      // The copy holds what the Map held: growth past the capacity is still a new map key.
+      const map = this.#writable(cell);
+      map.set(mapKey, value);
+      if (map.size > cell.capacity) this.#grow(cell, map, mapKey, size);
+      return;
+    }
     const old = cell.map.get(mapKey);
     const delta = old === undefined ? size : size - this.#entrySize(mapKey, old);
     if (delta !== 0) this.resize(cell, cell.size + delta);
     this.#writable(cell).set(mapKey, value);
+  }
+
+  /**
+   * Raises the capacity of `cell` (fixed-size entries of `size` bytes) to cover `map`, which has
+   * just grown past it by the new `mapKey`: with the reserve if the budget allows it, else
+   * exactly; undoes the set if even that does not fit (the budget's listener runs on a
+   * microtask: nothing else runs in between).
+   */
+  #grow(cell: DirectMapCell<N, UK, UV>, map: Map<UK, UV>, mapKey: UK, size: number): void {
+    const needed = map.size;
+    const wanted = Math.floor(reserve(needed * size) / size);
+    const capacity = this.ctx.memory.allows((wanted - cell.capacity) * size) ? wanted : needed;
+    try {
+      this.resize(cell, cell.size + (capacity - cell.capacity) * size);
+    } catch (e) {
+      map.delete(mapKey);
+      throw e;
+    }
+    cell.capacity = capacity;
   }
 
   get(key: K, mapKey: UK, namespace?: N): UV | undefined {
@@ -161,17 +196,28 @@ export class DirectHeapMapState<K, UK, UV, N> extends HeapState<K, N, DirectMapC
     if (batch.size === 0) return;
     const cell = this.lookup(loc);
     let delta = 0;
+    let added = 0;
+    let entryBytes = 0;
     for (const [mapKey, value] of batch) {
       const old = cell?.map.get(mapKey);
-      delta += this.#entrySize(mapKey, value) - (old === undefined ? 0 : this.#entrySize(mapKey, old));
+      if (old === undefined) added++;
+      entryBytes = this.#entrySize(mapKey, value);
+      delta += entryBytes - (old === undefined ? 0 : this.#entrySize(mapKey, old));
     }
     if (cell === undefined) {
-      this.insert(loc, this.#cell(loc.namespace, CELL_OVERHEAD + loc.nsSize + delta, batch));
+      this.insert(loc, this.#cell(loc.namespace, CELL_OVERHEAD + loc.nsSize + delta, batch, this.#fixedSize ? batch.size : 0));
+      return;
+    }
+    if (this.#fixedSize) {
+      // Every entry is `entryBytes`: new map keys past the capacity are charged exactly.
+      const capacity = Math.max(cell.capacity, cell.map.size + added);
+      if (capacity > cell.capacity) this.resize(cell, cell.size + (capacity - cell.capacity) * entryBytes);
+      cell.capacity = capacity;
     } else {
       this.resize(cell, cell.size + delta);
-      const map = this.#writable(cell);
-      for (const [mapKey, value] of batch) map.set(mapKey, value);
     }
+    const map = this.#writable(cell);
+    for (const [mapKey, value] of batch) map.set(mapKey, value);
   }
 
   remove(key: K, mapKey: UK, namespace?: N): void {
@@ -183,7 +229,9 @@ export class DirectHeapMapState<K, UK, UV, N> extends HeapState<K, N, DirectMapC
     if (cell.map.size === 1) {
       this.removeAt(loc);
     } else {
+      // Fixed sizes: the capacity falls with the entry, so the reserve stays as it was.
       this.resize(cell, cell.size - this.#entrySize(mapKey, old));
+      if (this.#fixedSize) cell.capacity--;
       this.#writable(cell).delete(mapKey);
     }
   }

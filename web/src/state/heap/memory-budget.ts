@@ -33,6 +33,18 @@ export function hasFixedSize(serializer: Serializer<unknown>): boolean {
   return FIXED_SIZE_SERIALIZERS.has(serializer.id);
 }
 
+/** The most a list or map reserves beyond its exact estimate (bytes). */
+const MAX_RESERVE = 64 * 1024;
+
+/**
+ * The bytes to charge for a list's elements or a map's entries of `used` bytes when they outgrow
+ * their charge: half as much again, at most {@link MAX_RESERVE} more — as V8 grows an array's or
+ * a Map's backing store in steps, not per element, so that most additions charge nothing.
+ */
+export function reserve(used: number): number {
+  return used + (used < 2 * MAX_RESERVE ? Math.floor(used / 2) : MAX_RESERVE);
+}
+
 /** What `onMemoryPressure` receives. */
 export interface MemoryPressureEvent {
   /** Estimated bytes in use after the write that crossed the threshold. */
