@@ -99,8 +99,13 @@ export abstract class DirectSingleValueState<K, V> implements State<K, undefined
 
   /** Throws unless the state is usable and `namespace` is absent (there is no namespace serializer). */
   protected enter(namespace: unknown): void {
-    if (this.#gone) this.#checkUsable();
-    if (namespace !== undefined) this.#refuseNamespace();
+    if (this.#gone || namespace !== undefined) this.#refuse(namespace);
+  }
+
+  /** Throws: the state is unusable, or `namespace` is given (there is no namespace serializer). */
+  #refuse(namespace: unknown): never {
+    this.#checkUsable();
+    this.#refuseNamespace();
   }
 
   /**
