@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { StateMemoryExceededError } from '../state-errors.js';
-import { MemoryBudget, type MemoryPressureEvent } from './memory-budget.js';
+import { serde } from '../serde/index.js';
+import type { Serializer } from '../types.js';
+import { fixedSizeOf, MemoryBudget, type MemoryPressureEvent } from './memory-budget.js';
 
 /** A budget of 1,000 bytes, pressure at 800 (re-armed below 720), and the events it delivered. */
 function budget(): { memory: MemoryBudget; events: MemoryPressureEvent[] } {
@@ -56,5 +58,20 @@ describe('MemoryBudget', () => {
     memory.charge(Number.MAX_SAFE_INTEGER, 's');
     await Promise.resolve();
     expect(events).toEqual([]);
+  });
+});
+
+describe('fixedSizeOf', () => {
+  it("gives the size every value's check gives for the fixed-size serializers, and 0 where sizes vary", () => {
+    const samples: [Serializer<unknown>, unknown[]][] = [
+      [serde.f64 as Serializer<unknown>, [0, -1.5, 1e300]],
+      [serde.i32 as Serializer<unknown>, [0, -5, 2 ** 31 - 1]],
+      [serde.i64 as Serializer<unknown>, [0n, -(2n ** 63n)]],
+      [serde.boolean as Serializer<unknown>, [true, false]],
+    ];
+    for (const [serializer, values] of samples) {
+      for (const v of values) expect(fixedSizeOf(serializer)).toBe(serializer.check(v));
+    }
+    expect(fixedSizeOf(serde.string as Serializer<unknown>)).toBe(0);
   });
 });

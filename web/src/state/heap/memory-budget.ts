@@ -19,10 +19,15 @@ export const MAP_ENTRY_OVERHEAD = 64;
 export const TIMER_OVERHEAD = 96;
 
 /**
- * The built-in serializers whose `check` gives one size for every value (serde/numbers.ts,
- * serde/boolean.ts; their ids are reserved, see serde/primitive.ts).
+ * The built-in serializers whose `check` gives one size for every value, and that size
+ * (serde/numbers.ts, serde/boolean.ts; their ids are reserved, see serde/primitive.ts).
  */
-const FIXED_SIZE_SERIALIZERS: ReadonlySet<string> = new Set(['f64', 'i32', 'i64', 'boolean']);
+const FIXED_SIZES: ReadonlyMap<string, number> = new Map([
+  ['f64', 8],
+  ['i32', 4],
+  ['i64', 8],
+  ['boolean', 1],
+]);
 
 /**
  * Whether every value of `serializer` has one estimated size, so that overwriting a value never
@@ -30,7 +35,12 @@ const FIXED_SIZE_SERIALIZERS: ReadonlySet<string> = new Set(['f64', 'i32', 'i64'
  * spoofed; see `isPrimitiveSerializer`).
  */
 export function hasFixedSize(serializer: Serializer<unknown>): boolean {
-  return FIXED_SIZE_SERIALIZERS.has(serializer.id);
+  return FIXED_SIZES.has(serializer.id);
+}
+
+/** The one size `check` gives for every value of `serializer`, or 0 when sizes vary (REQUIRES: as {@link hasFixedSize}). */
+export function fixedSizeOf(serializer: Serializer<unknown>): number {
+  return FIXED_SIZES.get(serializer.id) ?? 0;
 }
 
 /** The most a list or map reserves beyond its exact estimate (bytes). */
