@@ -52,7 +52,7 @@ const MAX_RESERVE = 64 * 1024;
  * a Map's backing store in steps, not per element, so that most additions charge nothing.
  */
 export function reserve(used: number): number {
-  return used + (used < 2 * MAX_RESERVE ? Math.floor(used / 2) : MAX_RESERVE);
+  return used + (used < 2 * MAX_RESERVE ? used >>> 1 : MAX_RESERVE);
 }
 
 /** What `onMemoryPressure` receives. */
