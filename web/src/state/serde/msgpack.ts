@@ -7,7 +7,8 @@
  * floats hold them), strings, `bigint` in [-2^63, 2^64 - 1], `Date`, typed arrays, `Set`,
  * arrays and plain objects of those. Rejected before packing, since msgpackr would silently
  * change them or overflow the stack: functions (packed as nil), symbols, `Map` (decoded as a plain
- * object), other class instances, cycles, nesting deeper than `maxDepth`. `-0` comes back as `0`
+ * object), other class instances, an own `__proto__` key (renamed on unpacking), cycles, nesting
+ * deeper than `maxDepth`. `-0` comes back as `0`
  * (msgpackr packs integral numbers as integers). Byte order is not a useful order.
  */
 import { Packr } from 'msgpackr';
@@ -60,6 +61,8 @@ function walk(value: unknown, path: string, depth: number, maxDepth: number, see
         const proto = Object.getPrototypeOf(value) as unknown;
         if (proto !== Object.prototype && proto !== null) reject(path, 'an object that is not plain (or a Map)', value);
         for (const k of Object.keys(value)) {
+          // msgpackr unpacks this key under another name (it guards against prototype pollution).
+          if (k === '__proto__') reject(path, 'an own "__proto__" key (it would not unpack under that name)', value);
           size += k.length * 3 + 5 + walk((value as Record<string, unknown>)[k], `${path}.${k}`, depth + 1, maxDepth, seen);
         }
       }

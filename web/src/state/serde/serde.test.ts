@@ -249,16 +249,24 @@ describe('msgpack serializer', () => {
     const value = { a: 1, b: [1, 'x', null, undefined], c: 5n, d: new Date(5), e: new Set([1, 2]), f: Uint8Array.of(1, 2), g: Number.NaN };
     expect(serde.msgpack.deserialize(serde.msgpack.serialize(value))).toEqual(value);
     // -0 packs as the integer 0 (documented); JSON normalizes it the same way.
-    roundTrips(serde.msgpack, fc.jsonValue().map((v) => JSON.parse(JSON.stringify(v)) as unknown));
+    // Without own "__proto__" keys, which the serializer refuses (see the next test).
+    roundTrips(
+      serde.msgpack,
+      fc
+        .jsonValue()
+        .map((v) => JSON.parse(JSON.stringify(v)) as unknown)
+        .filter((v) => !JSON.stringify(v).includes('"__proto__"')),
+    );
   });
 
-  it('rejects functions, symbols, Maps, class instances, cycles and huge bigints', () => {
+  it('rejects functions, symbols, Maps, class instances, cycles, huge bigints and own "__proto__" keys', () => {
     class Point {
       x = 1;
     }
     const cyclic: unknown[] = [];
     cyclic.push(cyclic);
-    for (const bad of [() => 1, Symbol('s'), new Map([[1, 2]]), new Point(), cyclic, 1n << 64n, { f: () => 1 }]) {
+    const protoKey = JSON.parse('{"a": {"__proto__": 1}}') as unknown;
+    for (const bad of [() => 1, Symbol('s'), new Map([[1, 2]]), new Point(), cyclic, 1n << 64n, { f: () => 1 }, protoKey]) {
       expect(() => serde.msgpack.check(bad)).toThrow(InvalidArgumentError);
       expect(() => serde.msgpack.serialize(bad)).toThrow(InvalidArgumentError);
     }
