@@ -1,8 +1,10 @@
 /**
- * {@link MapState} on the heap for the common shape — map keys and values of built-in primitive
- * serializers, no TTL — where a (key, namespace)'s Map holds the values themselves: map key →
- * value, as a hand-written `Map<K, Map<UK, UV>>` would. {@link HeapMapState} serves every other
- * descriptor with an entry object per map key (its identity, write time and size).
+ * {@link MapState} on the heap for map keys and values of built-in primitive serializers and no
+ * TTL, with a namespace serializer or a key that is not primitive (without either,
+ * direct-keyed-map-state.ts keeps one Map of key → map), where a (key, namespace)'s Map holds
+ * the values themselves: map key → value, as a hand-written `Map<K, Map<UK, UV>>` would.
+ * {@link HeapMapState} serves every other descriptor with an entry object per map key (its
+ * identity, write time and size).
  *
  * Why it is sound without per-entry records:
  * - Primitive map keys are their own identity (see identity.ts), so the Map key is the map key.

@@ -12,17 +12,19 @@
  * | ---------------------------- | ---------------------------------------------------------- | ---------------------------------------- |
  * | value, reducing, aggregating | key and stored value primitive, no namespace serializer, no TTL | direct-single-value-state.ts: key → value |
  * | list                         | key primitive, no namespace serializer, no TTL             | direct-list-state.ts: key → list record → array |
- * | map                          | map key and value primitive, no TTL                        | direct-map-state.ts: HeapState entries and cells, each cell a Map of map key → value |
+ * | map                          | key, map key and value primitive, no namespace serializer, no TTL | direct-keyed-map-state.ts: key → map record → Map of map key → value |
+ * | map                          | map key and value primitive, no TTL (a namespace serializer, or a key not primitive) | direct-map-state.ts: HeapState entries and cells, each cell a Map of map key → value |
  * | any other shape              |                                                            | HeapState (heap-state.ts): key entry → cell → value |
  *
  * "Primitive" is a built-in serializer of string, f64, i32, i64 or boolean (serde/primitive.ts).
  *
  * Fast, and bounded only by `memoryBudget` (estimated): past it, writes throw
  * `StateMemoryExceededError` and change nothing; `onMemoryPressure` fires when the estimate
- * first crosses `memoryPressureThreshold` of the budget. A list stored directly is charged for
- * its growth in steps (direct-list-state.ts), so its estimate runs up to half its elements'
- * bytes (at most 64 KiB) above the exact one, as V8's own array capacity does; an add is still
- * refused only when its exact estimate does not fit.
+ * first crosses `memoryPressureThreshold` of the budget. A list stored directly, and a map of
+ * fixed-size entries, is charged for its growth in steps (direct-list-state.ts,
+ * direct-keyed-map-state.ts, direct-map-state.ts), so its estimate runs up to half its elements'
+ * bytes (at most 64 KiB) above the exact one, as V8's own array and Map capacity does; an add or
+ * put is still refused only when its exact estimate does not fit.
  *
  * Checkpoints are full snapshots in the canonical form (docs/checkpoints.md): every state and
  * timer is serialized into a fresh engine database in memory, which is then stored like an LSM
@@ -61,6 +63,7 @@ import type {
 } from '../types.js';
 import type { HeapContext, HeapStats, RegisteredHeapState } from './heap-state.js';
 import { HeapListState } from './list-state.js';
+import { DirectKeyedHeapMapState } from './direct-keyed-map-state.js';
 import { DirectHeapListState } from './direct-list-state.js';
 import { DirectHeapMapState } from './direct-map-state.js';
 import { DirectHeapAggregatingState, DirectHeapReducingState } from './direct-reducing-state.js';
@@ -234,10 +237,13 @@ export class HeapStateBackend implements KeyedStateBackend {
   }
 
   mapState<K, UK, UV, N = undefined>(descriptor: MapStateDescriptor<K, UK, UV, N>): MapState<K, UK, UV, N> {
+    const shape = descriptor as MapStateDescriptor<unknown, unknown, unknown, unknown>;
     return this.#state('map', descriptor, (onDrop) =>
-      this.#direct && DirectHeapMapState.fits(descriptor as MapStateDescriptor<unknown, unknown, unknown, unknown>)
-        ? new DirectHeapMapState(this.#ctx, descriptor, onDrop)
-        : new HeapMapState(this.#ctx, descriptor, onDrop),
+      this.#direct && DirectKeyedHeapMapState.fits(shape)
+        ? (new DirectKeyedHeapMapState(this.#ctx, descriptor, onDrop) as unknown as MapState<K, UK, UV, N>)
+        : this.#direct && DirectHeapMapState.fits(shape)
+          ? new DirectHeapMapState(this.#ctx, descriptor, onDrop)
+          : new HeapMapState(this.#ctx, descriptor, onDrop),
     );
   }
 

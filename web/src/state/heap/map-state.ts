@@ -2,8 +2,9 @@
  * {@link MapState} on the heap: a JavaScript Map per (key, namespace), so iteration is in
  * insertion order (a re-put map key keeps its place). With TTL every entry has its own time.
  * `entries`/`mapKeys`/`values` iterate a snapshot taken at the call. Serves the descriptors that
- * direct-map-state.ts does not (TTL, or a map key or value serializer that is not a built-in
- * primitive one): each map key's entry records its key, value, write time and size.
+ * direct-keyed-map-state.ts and direct-map-state.ts do not (TTL, or a map key or value serializer
+ * that is not a built-in primitive one), and every map state of a backend with `statistics`:
+ * each map key's entry records its key, value, write time and size.
  */
 import { decodeTtlValue, encodeTtlValue } from '../ttl.js';
 import type { MapState, MapStateDescriptor, Serializer } from '../types.js';
