@@ -306,13 +306,11 @@ export class HeapStateBackend implements KeyedStateBackend {
   metrics(): StateBackendMetrics {
     this.#ctx.checkOpen();
     const states: Record<string, StateMetrics> = {};
-    let stateBytes = 0;
     let reads = this.#stats.reads;
     let writes = this.#stats.writes;
     for (const [name, { state }] of this.#states) {
       const m = state.metrics();
       states[name] = m;
-      stateBytes += m.estimatedBytes;
       reads += state.reads;
       writes += state.writes;
     }
