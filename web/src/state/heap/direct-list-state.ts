@@ -39,7 +39,10 @@
  * - A record's array is never empty (an empty update removes the key).
  * - `used <= charged`; `#bytes` is the sum over records of `ENTRY_OVERHEAD + key size +
  *   charged`, and has been charged to the backend's MemoryBudget before the change.
- * - `#gone` is set once the state is dropped or its backend closed.
+ * - `#gone` is set once the state is dropped or its backend closed, and `#map` is then
+ *   {@link GONE}: `get` and `add` find no record there and take their miss path, which checks
+ *   `#gone` — so their common path tests nothing else (a load and a branch less per call: in
+ *   Chromium ~5% of a ListState add). Every write to `#map` follows such a check.
  * - A call that throws has changed nothing: inputs are checked and memory charged before `#map`
  *   or a record is touched.
  */
@@ -77,6 +80,9 @@ interface ListRecord<V> {
    */
   limit: number;
 }
+
+/** `#map` of every dropped or closed state: always empty (nothing writes to it, see the invariants). */
+const GONE: Map<never, never> = new Map<never, never>();
 
 /** What `get` returns for an absent list: one frozen array, so no caller can fill it. */
 const EMPTY: readonly never[] = Object.freeze([]);
@@ -137,17 +143,16 @@ export class DirectHeapListState<K, V> implements ListState<K, V, undefined>, Re
   // -- ListState ------------------------------------------------------------------------------
 
   get(key: K, namespace?: undefined): readonly V[] {
-    this.#enter(namespace);
+    if (namespace !== undefined) this.#refuse(namespace);
     const record = this.#map.get(key);
-    if (record === undefined) this.#admit(key);
-    if (record === undefined) return EMPTY;
+    if (record === undefined) return this.#missed(key);
     record.shared = true;
     record.limit = 0;
     return record.values;
   }
 
   add(key: K, value: V, namespace?: undefined): void {
-    if (this.#gone || namespace !== undefined) this.#refuse(namespace);
+    if (namespace !== undefined) this.#refuse(namespace);
     const size = this.#value.check(value) + ELEMENT_OVERHEAD;
     const record = this.#map.get(key);
     if (record !== undefined && record.values.length < record.limit) {
@@ -169,6 +174,7 @@ export class DirectHeapListState<K, V> implements ListState<K, V, undefined>, Re
    * Map when it did not, ~0.85× when it did).
    */
   #append(key: K, record: ListRecord<V> | undefined, list: V[], size: number): void {
+    if (this.#gone) this.#checkUsable();
     const elementBytes = this.#elementBytes;
     let used = size;
     let had = 0;
@@ -262,6 +268,7 @@ export class DirectHeapListState<K, V> implements ListState<K, V, undefined>, Re
   drop(): void {
     if (this.#gone) return;
     this.clearAll();
+    this.#map = GONE;
     this.#gone = true;
     this.#onDrop(this.name);
   }
@@ -377,8 +384,15 @@ export class DirectHeapListState<K, V> implements ListState<K, V, undefined>, Re
   }
 
   release(): void {
-    this.#map = new Map();
+    this.#map = GONE;
     this.#gone = true;
+  }
+
+  /** `get` of a key without a list: checks the state and the key (throwing for either), then the empty list. */
+  #missed(key: K): readonly V[] {
+    if (this.#gone) this.#checkUsable();
+    this.#admit(key);
+    return EMPTY;
   }
 
   #checkUsable(): void {
