@@ -44,7 +44,10 @@
  *   `map.size < capacity` means one more entry is charged for. `#bytes` is the sum over records
  *   of `ENTRY_OVERHEAD + key size + charged`, and has been charged to the backend's MemoryBudget
  *   before the change.
- * - `#gone` is set once the state is dropped or its backend closed.
+ * - `#gone` is set once the state is dropped or its backend closed, and `#map` is then
+ *   {@link GONE}: `get`, `contains` and `put` find no record there and take their miss path,
+ *   which checks `#gone` — so their common path tests nothing else (as in
+ *   DirectHeapListState). Every write to `#map` follows such a check.
  * - A call that throws has changed nothing: inputs are checked and memory charged before `#map`
  *   or a record is touched.
  */
@@ -58,6 +61,9 @@ import { isPrimitiveSerializer } from './identity.js';
 import { CELL_OVERHEAD, fixedSizeOf, hasFixedSize, KEY_OVERHEAD, MAP_ENTRY_OVERHEAD, reserve } from './memory-budget.js';
 
 /** Estimated bytes of one key's map besides its key and entries: HeapState's key entry plus cell. */
+/** `#map` of every dropped or closed state: always empty (nothing writes to it, see the invariants). */
+const GONE: Map<never, never> = new Map<never, never>();
+
 const ENTRY_OVERHEAD = KEY_OVERHEAD + CELL_OVERHEAD;
 
 /** One key's map. */
@@ -138,7 +144,7 @@ export class DirectKeyedHeapMapState<K, UK, UV> implements MapState<K, UK, UV, u
   // -- MapState -------------------------------------------------------------------------------
 
   get(key: K, mapKey: UK, namespace?: undefined): UV | undefined {
-    this.#enter(namespace);
+    if (namespace !== undefined) this.#refuse();
     const record = this.#map.get(key);
     const value = record?.map.get(mapKey);
     if (value === undefined) this.#missed(key, record, mapKey);
@@ -146,7 +152,7 @@ export class DirectKeyedHeapMapState<K, UK, UV> implements MapState<K, UK, UV, u
   }
 
   contains(key: K, mapKey: UK, namespace?: undefined): boolean {
-    this.#enter(namespace);
+    if (namespace !== undefined) this.#refuse();
     const record = this.#map.get(key);
     const found = record !== undefined && record.map.has(mapKey);
     if (!found) this.#missed(key, record, mapKey);
@@ -160,7 +166,7 @@ export class DirectKeyedHeapMapState<K, UK, UV> implements MapState<K, UK, UV, u
    * else is in `#putSlowly`.
    */
   put(key: K, mapKey: UK, value: UV, namespace?: undefined): void {
-    if (this.#gone || namespace !== undefined) this.#refuse();
+    if (namespace !== undefined) this.#refuse();
     const size = MAP_ENTRY_OVERHEAD + this.#mapKey.check(mapKey) + this.#value.check(value);
     const record = this.#map.get(key);
     if (record !== undefined && record.map.size < record.capacity) record.map.set(mapKey, value);
@@ -186,6 +192,7 @@ export class DirectKeyedHeapMapState<K, UK, UV> implements MapState<K, UK, UV, u
    * (Chromium, --trace-turbo-inlining).
    */
   #putSlowly(key: K, record: MapRecord<UK, UV> | undefined, mapKey: UK, value: UV, size: number): void {
+    if (this.#gone) this.#checkUsable();
     const entryBytes = this.#entryBytes;
     let delta = 0;
     let target = record;
@@ -367,6 +374,7 @@ export class DirectKeyedHeapMapState<K, UK, UV> implements MapState<K, UK, UV, u
   drop(): void {
     if (this.#gone) return;
     this.clearAll();
+    this.#map = GONE;
     this.#gone = true;
     this.#onDrop(this.name);
   }
@@ -386,6 +394,7 @@ export class DirectKeyedHeapMapState<K, UK, UV> implements MapState<K, UK, UV, u
 
   /** Validates what a hit needs not, after a `get` or `contains` of `key` (whose record is `record`) missed. */
   #missed(key: K, record: MapRecord<UK, UV> | undefined, mapKey: UK): void {
+    if (this.#gone) this.#checkUsable();
     // The map key first, as the general class checks it.
     this.#mapKey.check(mapKey);
     if (record === undefined) this.#admit(key);
@@ -495,7 +504,7 @@ export class DirectKeyedHeapMapState<K, UK, UV> implements MapState<K, UK, UV, u
   }
 
   release(): void {
-    this.#map = new Map();
+    this.#map = GONE;
     this.#gone = true;
   }
 
