@@ -34,7 +34,7 @@ const configFile = join(root, 'bench', 'vite.config.ts');
 const docPath = join(root, 'docs', 'benchmarks.md');
 
 /** Chromium's flags, the same as playwright.config.ts: no sandbox as root, nothing networked. */
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', ...(process.env.JSFLAGS ? [`--js-flags=${process.env.JSFLAGS}`] : [])];
 
 function log(text) {
   process.stderr.write(`bench: ${text}\n`);
