@@ -55,6 +55,7 @@ import { noNamespaceSerializer, stateDropped } from '../state-errors.js';
 import type { ListState, ListStateDescriptor, Serializer, StateMetrics } from '../types.js';
 import type { HeapContext, RegisteredHeapState } from './heap-state.js';
 import { isPrimitiveSerializer } from './identity.js';
+import { voidNamespacePairs } from './void-namespace-pairs.js';
 import { CELL_OVERHEAD, ELEMENT_OVERHEAD, fixedSizeOf, KEY_OVERHEAD, reserve } from './memory-budget.js';
 
 /** Estimated bytes of one key's list besides its key and elements: HeapState's key entry plus cell. */
@@ -245,18 +246,9 @@ export class DirectHeapListState<K, V> implements ListState<K, V, undefined>, Re
 
   keysAndNamespaces(keyGroup?: number): IterableIterator<readonly [K, undefined]> {
     this.#checkUsable();
-    if (keyGroup === undefined) return this.#pairsIn(undefined);
+    if (keyGroup === undefined) return voidNamespacePairs(() => this.#map.keys(), this.#key, this.#ctx.keys.maxParallelism, undefined);
     this.#ctx.keys.checkKeyGroupArgument(keyGroup);
-    return this.#pairsIn(keyGroup);
-  }
-
-  /** Pairs of every key group, or of `keyGroup` only (each key's group computed from its bytes). */
-  *#pairsIn(keyGroup: number | undefined): IterableIterator<readonly [K, undefined]> {
-    const maxParallelism = this.#ctx.keys.maxParallelism;
-    for (const key of this.#map.keys()) {
-      if (keyGroup !== undefined && keyGroupOf(this.#key.serialize(key), maxParallelism) !== keyGroup) continue;
-      yield [key, undefined] as const;
-    }
+    return voidNamespacePairs(() => this.#map.keys(), this.#key, this.#ctx.keys.maxParallelism, keyGroup);
   }
 
   clearAll(): void {
