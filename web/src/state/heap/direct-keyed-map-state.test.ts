@@ -3,13 +3,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadEngine } from '../../engine/wasm-module.js';
 import { DatabaseClosedError, InvalidArgumentError } from '../../errors.js';
 import { createStateBackend } from '../create.js';
-import { KeyGroupOutOfRangeError, keyGroupOf, type KeyGroupRange } from '../key-groups.js';
+import { KeyGroupOutOfRangeError, type KeyGroupRange } from '../key-groups.js';
 import { serde } from '../serde/index.js';
 import { StateDroppedError, StateMemoryExceededError } from '../state-errors.js';
 import type { KeyedStateBackend, MapState, Serializer } from '../types.js';
 import { DirectKeyedHeapMapState } from './direct-keyed-map-state.js';
 import { DirectHeapMapState } from './direct-map-state.js';
-import { expectHalvesRestore, expectRoundTrips, heap, keyIn, wasm } from './direct-state-test-support.js';
+import { expectHalvesRestore, expectKeyGroupsOnDemand, expectRoundTrips, heap, keyIn, wasm } from './direct-state-test-support.js';
 import { HeapMapState } from './map-state.js';
 import { CELL_OVERHEAD, KEY_OVERHEAD, MAP_ENTRY_OVERHEAD, reserve } from './memory-budget.js';
 
@@ -291,24 +291,11 @@ describe('heap map state stored directly by key', () => {
     for (const call of calls(other)) expect(call).toThrow(DatabaseClosedError);
   });
 
-  it('computes key groups on demand, the same whether it owns every key group or part', async () => {
-    const all = await heap();
-    const half = await heap({ keyGroups: { from: 0, to: 63 } });
-    const keys = Array.from({ length: 300 }, (_, i) => `user-${i}`);
-    const group = (k: string): number => keyGroupOf(new TextEncoder().encode(k), 128);
-    for (const b of [all, half]) {
+  it('computes key groups on demand, the same whether it owns every key group or part', () =>
+    expectKeyGroupsOnDemand((b) => {
       const m = b.mapState(M);
-      const owned = keys.filter((k) => group(k) <= b.keyGroupRange.to);
-      for (const k of owned) m.put(k, k.length, 1);
-      for (let g = 0; g <= b.keyGroupRange.to; g++) {
-        expect([...m.keysAndNamespaces(g)]).toEqual(owned.filter((k) => group(k) === g).map((k) => [k, undefined]));
-      }
-      expect(() => m.keysAndNamespaces(b.keyGroupRange.to + 1)).toThrow(InvalidArgumentError);
-      expect(() => m.keysAndNamespaces(1.5)).toThrow(InvalidArgumentError);
-      expect([...m.keysAndNamespaces()]).toHaveLength(owned.length);
-      await b.close();
-    }
-  });
+      return { state: m, write: (k) => m.put(k, k.length, 1) };
+    }));
 
   describe('behaves as the general heap map state for the same calls', () => {
     type Op =

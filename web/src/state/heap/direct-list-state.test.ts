@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadEngine } from '../../engine/wasm-module.js';
 import { DatabaseClosedError, InvalidArgumentError } from '../../errors.js';
-import { KeyGroupOutOfRangeError, keyGroupOf } from '../key-groups.js';
+import { KeyGroupOutOfRangeError } from '../key-groups.js';
 import { serde } from '../serde/index.js';
 import { StateDroppedError, StateMemoryExceededError } from '../state-errors.js';
 import type { KeyedStateBackend, ListState } from '../types.js';
@@ -10,7 +10,7 @@ import { DirectHeapListState } from './direct-list-state.js';
 import { reserve } from './memory-budget.js';
 import { HeapListState } from './list-state.js';
 import { CELL_OVERHEAD, ELEMENT_OVERHEAD, KEY_OVERHEAD } from './memory-budget.js';
-import { expectHalvesRestore, expectRoundTrips, heap, keyIn, wasm } from './direct-state-test-support.js';
+import { expectHalvesRestore, expectKeyGroupsOnDemand, expectRoundTrips, heap, keyIn, wasm } from './direct-state-test-support.js';
 
 beforeAll(async () => {
   await loadEngine(wasm);
@@ -204,24 +204,11 @@ describe('heap list state stored directly', () => {
     for (const call of calls(other)) expect(call).toThrow(DatabaseClosedError);
   });
 
-  it('computes key groups on demand, the same whether it owns every key group or part', async () => {
-    const all = await heap();
-    const half = await heap({ keyGroups: { from: 0, to: 63 } });
-    const keys = Array.from({ length: 300 }, (_, i) => `user-${i}`);
-    const group = (k: string): number => keyGroupOf(new TextEncoder().encode(k), 128);
-    for (const b of [all, half]) {
+  it('computes key groups on demand, the same whether it owns every key group or part', () =>
+    expectKeyGroupsOnDemand((b) => {
       const l = b.listState(L);
-      const owned = keys.filter((k) => group(k) <= b.keyGroupRange.to);
-      for (const k of owned) l.add(k, k.length);
-      for (let g = 0; g <= b.keyGroupRange.to; g++) {
-        expect([...l.keysAndNamespaces(g)]).toEqual(owned.filter((k) => group(k) === g).map((k) => [k, undefined]));
-      }
-      expect(() => l.keysAndNamespaces(b.keyGroupRange.to + 1)).toThrow(InvalidArgumentError);
-      expect(() => l.keysAndNamespaces(1.5)).toThrow(InvalidArgumentError);
-      expect([...l.keysAndNamespaces()]).toHaveLength(owned.length);
-      await b.close();
-    }
-  });
+      return { state: l, write: (k) => l.add(k, k.length) };
+    }));
 
   describe('behaves as the general heap list state for the same calls, accounting its elements plus a reserve', () => {
     type Op =

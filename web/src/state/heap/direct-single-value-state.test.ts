@@ -2,13 +2,13 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadEngine } from '../../engine/wasm-module.js';
 import { DatabaseClosedError, InvalidArgumentError } from '../../errors.js';
-import { KeyGroupOutOfRangeError, keyGroupOf } from '../key-groups.js';
+import { KeyGroupOutOfRangeError } from '../key-groups.js';
 import { serde } from '../serde/index.js';
 import { StateDroppedError, StateMemoryExceededError } from '../state-errors.js';
 import type { KeyedStateBackend, Serializer } from '../types.js';
 import { DirectHeapAggregatingState, DirectHeapReducingState } from './direct-reducing-state.js';
 import { DirectHeapValueState } from './direct-value-state.js';
-import { expectHalvesRestore, expectRoundTrips, heap, keyIn, wasm } from './direct-state-test-support.js';
+import { expectHalvesRestore, expectKeyGroupsOnDemand, expectRoundTrips, heap, keyIn, wasm } from './direct-state-test-support.js';
 
 beforeAll(async () => {
   await loadEngine(wasm);
@@ -168,23 +168,11 @@ describe('heap state with values stored directly', () => {
     }
   });
 
-  it('computes key groups on demand, the same whether it owns every key group or part', async () => {
-    const all = await heap();
-    const half = await heap({ keyGroups: { from: 0, to: 63 } });
-    const keys = Array.from({ length: 400 }, (_, i) => `user-${i}`);
-    const group = (k: string): number => keyGroupOf(new TextEncoder().encode(k), 128);
-    for (const b of [all, half]) {
+  it('computes key groups on demand, the same whether it owns every key group or part', () =>
+    expectKeyGroupsOnDemand((b) => {
       const v = b.valueState({ name: 'v', key: serde.string, value: serde.f64 });
-      const owned = keys.filter((k) => group(k) <= b.keyGroupRange.to);
-      for (const k of owned) v.put(k, k.length);
-      for (let g = 0; g <= b.keyGroupRange.to; g++) {
-        expect([...v.keysAndNamespaces(g)]).toEqual(owned.filter((k) => group(k) === g).map((k) => [k, undefined]));
-      }
-      expect(() => v.keysAndNamespaces(b.keyGroupRange.to + 1)).toThrow(InvalidArgumentError);
-      expect(() => v.keysAndNamespaces(1.5)).toThrow(InvalidArgumentError);
-      expect([...v.keysAndNamespaces()]).toHaveLength(owned.length);
-    }
-  });
+      return { state: v, write: (k) => v.put(k, k.length) };
+    }));
 
   it('skips keys cleared during keys() iteration and sees values written during it', async () => {
     const b = await heap();

@@ -9,7 +9,8 @@ import { memoryStorage } from '../../storage/memory.js';
 import { createStateBackend } from '../create.js';
 import { keyGroupOf, type KeyGroupRange } from '../key-groups.js';
 import type { RestoreSource } from '../lsm/lsm-checkpoints.js';
-import type { KeyedStateBackend } from '../types.js';
+import { InvalidArgumentError } from '../../errors.js';
+import type { KeyedStateBackend, State } from '../types.js';
 
 /** The engine's wasm, for `loadEngine` and for backends that checkpoint or restore. */
 export const wasm = readFileSync(new URL('../../../../wasm/pkg/edgestate_lsm_bg.wasm', import.meta.url));
@@ -79,4 +80,29 @@ export async function expectHalvesRestore(
     }
   }
   await Promise.all(halves.map((b) => b.close()));
+}
+
+/**
+ * A state's `keysAndNamespaces` on a backend owning every key group and on one owning 0–63 (the
+ * direct states compute a key's group only when asked): `open` gives the state and a way to
+ * write a key to it. Each group lists exactly its keys, a group outside the range or not an
+ * integer is `InvalidArgumentError`, and all groups together list every key.
+ */
+export async function expectKeyGroupsOnDemand(
+  open: (b: KeyedStateBackend) => { state: State<string, undefined>; write: (key: string) => void },
+): Promise<void> {
+  const keys = Array.from({ length: 300 }, (_, i) => `user-${i}`);
+  const group = (k: string): number => keyGroupOf(new TextEncoder().encode(k), 128);
+  for (const b of [await heap(), await heap({ keyGroups: { from: 0, to: 63 } })]) {
+    const { state, write } = open(b);
+    const owned = keys.filter((k) => group(k) <= b.keyGroupRange.to);
+    for (const k of owned) write(k);
+    for (let g = 0; g <= b.keyGroupRange.to; g++) {
+      expect([...state.keysAndNamespaces(g)]).toEqual(owned.filter((k) => group(k) === g).map((k) => [k, undefined]));
+    }
+    expect(() => state.keysAndNamespaces(b.keyGroupRange.to + 1)).toThrow(InvalidArgumentError);
+    expect(() => state.keysAndNamespaces(1.5)).toThrow(InvalidArgumentError);
+    expect([...state.keysAndNamespaces()]).toHaveLength(owned.length);
+    await b.close();
+  }
 }
