@@ -122,12 +122,11 @@ export interface PurgeResult {
  */
 export interface RegisteredHeapState {
   /**
-   * Reads and writes of this state since it was created, for the backend's `metrics()` (which
-   * adds them up, and keeps them when the state is dropped). Counted on the state itself, not
-   * in the backend's HeapStats: one increment of a field of the object already in hand. A
-   * shared counter (`ctx.stats.reads++`, two more dependent loads) cost 20% of a ValueState get
-   * at 200k keys in Chromium — the get misses the CPU cache, and the longer chain leaves less
-   * room to overlap the next get's misses.
+   * Reads and writes of this state since it was created, for the backend's `metrics()` with
+   * `statistics` on (it adds them up, and keeps them when the state is dropped). Counted on the
+   * state itself, not in the backend's HeapStats: a shared counter (`ctx.stats.reads++`, two
+   * more dependent loads) cost 20% of a ValueState get at 200k keys in Chromium. The direct
+   * classes, used only with statistics off, count nothing and report 0.
    */
   readonly reads: number;
   readonly writes: number;
