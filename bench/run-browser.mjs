@@ -32,6 +32,8 @@ import { stateInconsistencies, stateRatiosText, stateSection, stateTable } from 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const configFile = join(root, 'bench', 'vite.config.ts');
 const docPath = join(root, 'docs', 'benchmarks.md');
+/** The keyed-state workload's sizes, seed and rounds; bench/node/heap-vs-map.ts runs the same. */
+const STATE_SIZES = JSON.parse(await readFile(join(root, 'bench', 'browser', 'state', 'state-sizes.json'), 'utf8'));
 
 /** Chromium's flags, the same as playwright.config.ts: no sandbox as root, nothing networked. */
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', ...(process.env.JSFLAGS ? [`--js-flags=${process.env.JSFLAGS}`] : [])];
@@ -96,21 +98,7 @@ function specFor(contender, keys, options) {
  * elements; 1,000 maps of 100 entries.
  */
 function stateSpecFor(subject) {
-  return {
-    subject,
-    seed: 20_240_602,
-    rounds: 5,
-    valueSmallKeys: 10_000,
-    valueLargeKeys: 200_000,
-    valueOps: 200_000,
-    listKeys: 1_000,
-    listLength: 100,
-    listGets: 20_000,
-    mapKeys: 1_000,
-    mapEntries: 100,
-    mapGets: 100_000,
-    mapIterations: 5_000,
-  };
+  return { subject, ...STATE_SIZES };
 }
 
 /** The checkpoint workload (issue 6): the engine benchmark's keys and values, 1% changed. */

@@ -12,22 +12,13 @@
 import { createStateBackend } from '../../web/src/state/index.js';
 import { backendTarget, mapTarget, type StateTarget as Target } from '../browser/state/state-targets.js';
 import { StateWorkload } from '../browser/state/state-workload.js';
+import STATE_SIZES from '../browser/state/state-sizes.json';
 
-/** bench/run-browser.mjs `stateSpecFor`. */
+/** The workload of bench/run-browser.mjs (`stateSpecFor`): the same sizes file. */
 const SPEC = {
-  seed: 20_240_602,
+  ...STATE_SIZES,
   // The rounds this entry runs come from its command line; the workload ignores this field.
   rounds: 1,
-  valueSmallKeys: 10_000,
-  valueLargeKeys: 200_000,
-  valueOps: 200_000,
-  listKeys: 1_000,
-  listLength: 100,
-  listGets: 20_000,
-  mapKeys: 1_000,
-  mapEntries: 100,
-  mapGets: 100_000,
-  mapIterations: 5_000,
 };
 
 type Times = Record<string, number>;
