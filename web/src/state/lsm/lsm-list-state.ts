@@ -162,11 +162,12 @@ export class LsmListState<K, V, N> extends LsmState<K, N> implements ListState<K
       return;
     }
     this.#value.check(value);
+    this.checkUsable();
+    // Before the cell is looked up: a retried write-back evicts cells (see CellCache.admit).
+    cache.admit();
     const cached = cache.peek(key, namespace);
     if (cached !== undefined) {
       // The common case, appending to a cached list, without #cellFor's re-entry check.
-      this.checkUsable();
-      cache.admit();
       this.#appendable(cached).push(value);
       this.ctx.stats.writes++;
       cache.markDirty(cached);
@@ -174,7 +175,6 @@ export class LsmListState<K, V, N> extends LsmState<K, N> implements ListState<K
       return;
     }
     const cell = this.#cellFor(cache, key, namespace, true);
-    cache.admit();
     this.#appendable(cell).push(value);
     this.#changed(cache, cell, 1);
   }
@@ -193,9 +193,9 @@ export class LsmListState<K, V, N> extends LsmState<K, N> implements ListState<K
     }
     const list = [...values];
     for (const v of list) this.#value.check(v);
+    if (list.length > 0) cache.admit();
     const cell = this.#cellFor(cache, key, namespace, list.length > 0);
     if (list.length === 0) return;
-    cache.admit();
     const appendable = this.#appendable(cell);
     for (const v of list) appendable.push(v);
     this.#changed(cache, cell, list.length);
@@ -224,8 +224,8 @@ export class LsmListState<K, V, N> extends LsmState<K, N> implements ListState<K
   }
 
   #replace(cache: CellCache<ListCell<V>>, key: K, namespace: N | undefined, list: V[]): void {
-    const cell = this.#cellFor(cache, key, namespace, false);
     cache.admit();
+    const cell = this.#cellFor(cache, key, namespace, false);
     const before = cell.list.length;
     cell.list = list;
     cell.shared = false;

@@ -165,15 +165,20 @@ export class LsmMapState<K, UK, UV, N> extends LsmState<K, N> implements MapStat
     return cell.entries;
   }
 
-  /** Records `value` (`ABSENT`: a removal) for `mapKey` in `cell` as a change for the engine. */
-  #change(cache: CellCache<MapCell<UK, UV>>, cell: MapCell<UK, UV>, mapKey: UK, value: UV | typeof ABSENT): void {
+  /**
+   * Records `value` (`ABSENT`: a removal) for `mapKey` in `cell` as a change for the engine;
+   * returns how many entries the cell gained (-1, 0 or 1), for the caller to reweigh it once its
+   * changes are all made (reweighing may evict the cell: a change after that would go to a cell
+   * the cache no longer holds).
+   */
+  #change(cache: CellCache<MapCell<UK, UV>>, cell: MapCell<UK, UV>, mapKey: UK, value: UV | typeof ABSENT): number {
     this.ctx.stats.writes++;
     const entries = this.#writable(cell);
     const isNew = !entries.has(mapKey);
     let grew = 0;
     if (value === ABSENT && cell.complete) {
       // A complete map has no entry for a key it does not have; the engine may still have one.
-      if (isNew) return;
+      if (isNew) return 0;
       entries.delete(mapKey);
       grew = -1;
     } else {
@@ -187,7 +192,7 @@ export class LsmMapState<K, UK, UV, N> extends LsmState<K, N> implements MapStat
     if (!cell.fresh) cell.changed.add(mapKey);
     // Dirty first: growing may evict, and eviction writes every dirty cell out.
     cache.markDirty(cell);
-    if (grew !== 0) cache.reweigh(cell, grew);
+    return grew;
   }
 
   /**
@@ -298,10 +303,12 @@ export class LsmMapState<K, UK, UV, N> extends LsmState<K, N> implements MapStat
     }
     const size = this.#mapKey.check(mapKey);
     this.#value.check(value);
+    // Before the cell is looked up: a retried write-back evicts cells (see CellCache.admit).
+    cache.admit();
     const cell = this.#cell(cache, key, namespace, true);
     this.#checkEntryKey(cell, mapKey, size);
-    cache.admit();
-    this.#change(cache, cell, mapKey, value);
+    const grew = this.#change(cache, cell, mapKey, value);
+    if (grew !== 0) cache.reweigh(cell, grew);
   }
 
   putAll(key: K, entries: Iterable<readonly [UK, UV]>, namespace?: N): void {
@@ -323,11 +330,12 @@ export class LsmMapState<K, UK, UV, N> extends LsmState<K, N> implements MapStat
       this.#value.check(v);
       return this.#mapKey.check(mk);
     });
+    if (list.length > 0) cache.admit();
     const cell = this.#cell(cache, key, namespace, true);
     list.forEach(([mk], i) => this.#checkEntryKey(cell, mk, sizes[i]!));
-    if (list.length === 0) return;
-    cache.admit();
-    for (const [mk, v] of list) this.#change(cache, cell, mk, v);
+    let grew = 0;
+    for (const [mk, v] of list) grew += this.#change(cache, cell, mk, v);
+    if (grew !== 0) cache.reweigh(cell, grew);
   }
 
   remove(key: K, mapKey: UK, namespace?: N): void {
@@ -339,9 +347,10 @@ export class LsmMapState<K, UK, UV, N> extends LsmState<K, N> implements MapStat
       return;
     }
     this.#mapKey.check(mapKey);
-    const cell = this.#cell(cache, key, namespace, false);
     cache.admit();
-    this.#change(cache, cell, mapKey, ABSENT);
+    const cell = this.#cell(cache, key, namespace, false);
+    const grew = this.#change(cache, cell, mapKey, ABSENT);
+    if (grew !== 0) cache.reweigh(cell, grew);
   }
 
   override clear(key: K, namespace?: N): void {
@@ -350,8 +359,8 @@ export class LsmMapState<K, UK, UV, N> extends LsmState<K, N> implements MapStat
       super.clear(key, namespace);
       return;
     }
-    const cell = this.#cell(cache, key, namespace, false);
     cache.admit();
+    const cell = this.#cell(cache, key, namespace, false);
     this.ctx.stats.writes++;
     const before = cell.entries.size;
     cell.entries = new Map();

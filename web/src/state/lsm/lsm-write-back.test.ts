@@ -101,6 +101,20 @@ describe('write-back caches of the LSM backend', () => {
     await backend.close();
   });
 
+  it('a putAll larger than the cache writes its map back whole and reads it back, however far it overflows', async () => {
+    const b = await open(memoryStorage(), 10);
+    const m = b.mapState({ name: 'm', key: serde.string, mapKey: serde.i32, value: serde.i32 });
+    const entries = Array.from({ length: 25 }, (_, i) => [i, i * 10] as const);
+    m.putAll('a', entries);
+    expect(m.get('a', 14)).toBe(140);
+    expect(m.contains('a', 24)).toBe(true);
+    expect([...m.entries('a')]).toEqual(entries);
+    // Nothing is left behind in a cell the cache no longer holds: the cache keeps working.
+    m.put('b', 1, 1);
+    expect(m.get('b', 1)).toBe(1);
+    await b.close();
+  });
+
   it('a key too large for the engine is refused when written to a cache, not when written back', async () => {
     const backend = await open(memoryStorage());
     const v = backend.valueState({ name: 'v', key: serde.string, value: serde.i32 });
@@ -159,6 +173,8 @@ describe('write-back caches against a model', () => {
     fc.record({ t: fc.constant('lupdate' as const), k: key, vs: fc.array(small, { maxLength: 4 }) }),
     fc.record({ t: fc.constant('lget' as const), k: key }),
     fc.record({ t: fc.constant('mput' as const), k: key, mk: small, v: small }),
+    // Up to 15 entries: past the largest capacity, so one putAll may evict its own map.
+    fc.record({ t: fc.constant('mputAll' as const), k: key, es: fc.array(fc.tuple(small, small), { maxLength: 15 }) }),
     fc.record({ t: fc.constant('mremove' as const), k: key, mk: small }),
     fc.record({ t: fc.constant('mget' as const), k: key, mk: small }),
     fc.record({ t: fc.constant('mclear' as const), k: key }),
@@ -216,6 +232,15 @@ describe('write-back caches against a model', () => {
               m.put(o.k, o.mk, o.v);
               const mm = maps.get(o.k) ?? new Map<number, number>();
               maps.set(o.k, mm.set(o.mk, o.v));
+              break;
+            }
+            case 'mputAll': {
+              m.putAll(o.k, o.es);
+              if (o.es.length > 0) {
+                const mm = maps.get(o.k) ?? new Map<number, number>();
+                for (const [mk, mv] of o.es) mm.set(mk, mv);
+                maps.set(o.k, mm);
+              }
               break;
             }
             case 'mremove':
