@@ -4,7 +4,8 @@ import { CheckpointFormatError } from '../checkpoint/checkpoint-errors.js';
 import { InvalidArgumentError } from '../errors.js';
 import { memoryStorage } from '../storage/memory.js';
 import { ManualClock } from './clock.js';
-import { createStateBackend, resolveCommonOptions } from './create.js';
+import { createStateBackend, resolveCommonOptions, resolveLsmBackendOptions } from './create.js';
+import { LsmStateBackend } from './lsm/lsm-backend.js';
 import { serde } from './serde/index.js';
 import type { KeyedStateBackend } from './types.js';
 
@@ -28,6 +29,9 @@ describe('createStateBackend', () => {
   it('reports state reads and writes only with statistics on, the same counts on both backends', async () => {
     await expect(createStateBackend({ kind: 'heap', statistics: 'yes' as never })).rejects.toBeInstanceOf(InvalidArgumentError);
     const wasm = readFileSync(new URL('../../../wasm/pkg/edgestate_lsm_bg.wasm', import.meta.url));
+    // LsmStateBackend.open is public too, and checks it before opening anything.
+    const settings = { ...resolveLsmBackendOptions({ kind: 'lsm', storage: memoryStorage(), wasm }), statistics: 'yes' as never };
+    await expect(LsmStateBackend.open(settings)).rejects.toBeInstanceOf(InvalidArgumentError);
     const exercise = (b: KeyedStateBackend): void => {
       const v = b.valueState({ name: 'v', key: serde.string, value: serde.f64 });
       const l = b.listState({ name: 'l', key: serde.string, value: serde.f64 });

@@ -6,6 +6,7 @@ import { InvalidArgumentError } from '../errors.js';
 import type { EngineSource } from '../engine/wasm-module.js';
 import type { StorageAdapter } from '../storage/host-vfs.js';
 import { systemClock } from './clock.js';
+import { checkStatistics } from './check-statistics.js';
 import { HeapStateBackend } from './heap/heap-backend.js';
 import type { MemoryPressureEvent } from './heap/memory-budget.js';
 import { checkKeyGroupRange, checkMaxParallelism, DEFAULT_MAX_PARALLELISM, fullKeyGroupRange, type KeyGroupRange } from './key-groups.js';
@@ -104,9 +105,7 @@ export function resolveCommonOptions(options: CommonStateBackendOptions): Resolv
   if (typeof clock !== 'object' || clock === null || typeof clock.now !== 'function') {
     throw new InvalidArgumentError('clock must have a now() method');
   }
-  const statistics = options.statistics ?? false;
-  if (typeof statistics !== 'boolean') throw new InvalidArgumentError('statistics must be a boolean', { statistics: String(statistics) });
-  return { maxParallelism, keyGroups, clock, statistics };
+  return { maxParallelism, keyGroups, clock, statistics: checkStatistics(options.statistics) };
 }
 
 /** Everything the LSM backend needs to open, validated and defaulted. */

@@ -88,7 +88,6 @@ const GONE: Map<never, never> = new Map<never, never>();
 /** What `get` returns for an absent list: one frozen array, so no caller can fill it. */
 const EMPTY: readonly never[] = Object.freeze([]);
 
-
 export class DirectHeapListState<K, V> implements ListState<K, V, undefined>, RegisteredHeapState {
   readonly kind = 'list' as const;
   readonly name: string;

@@ -36,6 +36,7 @@ import { memoryCheckpointStore } from '../../checkpoint/memory-store.js';
 import type { CheckpointRecord, CheckpointStore } from '../../checkpoint/store.js';
 import type { EngineSource } from '../../engine/wasm-module.js';
 import { DatabaseClosedError, InvalidArgumentError } from '../../errors.js';
+import { checkStatistics } from '../check-statistics.js';
 import { CanonicalWriter } from '../canonical/canonical-writer.js';
 import { RestoredCheckpoint } from '../canonical/restored-checkpoint.js';
 import { checkDescriptor, checkSameSignature } from '../descriptors.js';
@@ -140,6 +141,7 @@ export class HeapStateBackend implements KeyedStateBackend {
   static async open(settings: HeapBackendSettings): Promise<HeapStateBackend> {
     const retain = settings.checkpoints?.retain ?? 3;
     if (!Number.isSafeInteger(retain) || retain < 1) throw new InvalidArgumentError('checkpoints.retain must be an integer >= 1', { retain: String(retain) });
+    checkStatistics(settings.statistics);
     const restored =
       settings.restoreFrom === undefined ? undefined : await RestoredCheckpoint.open(settings.restoreFrom, settings.maxParallelism, settings.keyGroups, settings.wasm);
     try {

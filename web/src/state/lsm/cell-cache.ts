@@ -152,7 +152,6 @@ export class CellCache<C extends CachedCell> {
     if (delta > 0) this.#evictToCapacity();
   }
 
-
   /** Forgets every cell, dirty or not (after the state's data was cleared or dropped). */
   clear(): void {
     this.#void.clear();

@@ -69,7 +69,6 @@ describe('the LSM backend', () => {
     await backend.close();
   });
 
-
   it('keeps state across close and reopen, with list appends as merges', async () => {
     const storage = memoryStorage();
     const clock = new ManualClock(0);

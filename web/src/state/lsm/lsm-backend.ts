@@ -10,6 +10,7 @@
  * misreading bytes.
  */
 import { DatabaseClosedError, InvalidArgumentError } from '../../errors.js';
+import { checkStatistics } from '../check-statistics.js';
 import type { ColumnFamily } from '../../engine/column-family.js';
 import { openLsm, type LsmDatabase } from '../../engine/lsm-database.js';
 import { WriteBatch } from '../../engine/write-batch.js';
@@ -133,6 +134,7 @@ export class LsmStateBackend implements KeyedStateBackend {
     if (!Number.isSafeInteger(cacheEntries) || cacheEntries < 0) {
       throw new InvalidArgumentError('cacheEntries must be an integer >= 0', { cacheEntries: String(settings.cacheEntries) });
     }
+    const statistics = checkStatistics(settings.statistics);
     let restored: ExportHeader | undefined;
     const sources: readonly RestoreSource[] =
       settings.restoreFrom === undefined ? [] : Array.isArray(settings.restoreFrom) ? settings.restoreFrom : [settings.restoreFrom as RestoreSource];
@@ -165,7 +167,7 @@ export class LsmStateBackend implements KeyedStateBackend {
       ...(settings.wasm === undefined ? {} : { wasm: settings.wasm }),
     });
     try {
-      const backend = new LsmStateBackend(db, settings, retain);
+      const backend = new LsmStateBackend(db, settings, retain, cacheEntries, statistics);
       if (restored !== undefined) backend.#adoptRestored();
       for (const extra of extras) await backend.#ingest(extra, settings.wasm);
       return backend;
@@ -175,14 +177,14 @@ export class LsmStateBackend implements KeyedStateBackend {
     }
   }
 
-  private constructor(db: LsmDatabase, settings: LsmBackendSettings, retain: number) {
+  private constructor(db: LsmDatabase, settings: LsmBackendSettings, retain: number, cacheEntries: number, statistics: boolean) {
     this.#db = db;
     this.#store = settings.checkpoints?.store ?? memoryCheckpointStore();
     this.#retain = retain;
     this.maxParallelism = settings.maxParallelism;
     this.keyGroupRange = settings.keyGroups;
     this.clock = settings.clock;
-    this.#statistics = settings.statistics === true;
+    this.#statistics = statistics;
     this.#memoryBudget = settings.lsm.memoryBudget;
     this.#timerStore = settings.timers ?? 'lsm';
     if (this.#timerStore !== 'lsm' && this.#timerStore !== 'heap') {
@@ -193,7 +195,7 @@ export class LsmStateBackend implements KeyedStateBackend {
       keys: new KeyContext(settings.maxParallelism, settings.keyGroups),
       clock: settings.clock,
       stats: this.#stats,
-      cacheEntries: settings.cacheEntries ?? 10_000,
+      cacheEntries,
       tick: (now) => {
         if (now !== this.#lastTick) {
           this.#lastTick = now;

@@ -30,7 +30,7 @@ export interface LsmContext {
   readonly keys: KeyContext;
   readonly clock: Clock;
   readonly stats: LsmStats;
-  /** Entries each single-value state may cache deserialized (0: no cache). */
+  /** Capacity of each cached state's write-back cache, in entries (a value, list element or map entry is one, each key one more; 0: no cache); see LsmBackendSettings.cacheEntries. */
   readonly cacheEntries: number;
   /** Tells the engine's TTL compaction filters the time (called with each TTL write's time). */
   tick(now: number): void;
@@ -323,8 +323,6 @@ export abstract class LsmState<K, N> implements State<K, N> {
     const rate = this.writeBackCache()?.hitRate;
     return { kind: this.kind, entries, estimatedBytes: bytes, ...(rate === undefined ? {} : { cacheHitRate: rate }) };
   }
-
-
 
   /**
    * Adds the changes this state holds back in memory (its write-back cache) to `batch`, changing

@@ -32,9 +32,9 @@ const SURROGATE = /[\uD800-\uDFFF]/;
 export const isWellFormed: (value: string) => boolean =
   typeof (String.prototype as MaybeWellFormed).isWellFormed === 'function'
     ? (value) => !SURROGATE.test(value) || (value as unknown as Required<MaybeWellFormed>).isWellFormed()
-    : (value) => !LONE_SURROGATE.test(value);
+    : isWellFormedByPattern;
 
-/** The fallback, exported for its test. */
+/** The fallback (where `isWellFormed` is missing), exported for its test. */
 export function isWellFormedByPattern(value: string): boolean {
   return !LONE_SURROGATE.test(value);
 }
