@@ -360,7 +360,8 @@ export class DirectKeyedHeapMapState<K, UK, UV> implements MapState<K, UK, UV, u
   clearAll(): void {
     this.#checkUsable();
     this.#charge(-this.#bytes);
-    this.#map = new Map();
+    // Emptied, not replaced: an iteration of keys already under way ends (see State.keys).
+    this.#map.clear();
   }
 
   drop(): void {

@@ -253,7 +253,8 @@ export class DirectHeapListState<K, V> implements ListState<K, V, undefined>, Re
   clearAll(): void {
     this.#checkUsable();
     this.#charge(-this.#bytes);
-    this.#map = new Map();
+    // Emptied, not replaced: an iteration of keys already under way ends (see State.keys).
+    this.#map.clear();
   }
 
   drop(): void {

@@ -207,7 +207,8 @@ export abstract class DirectSingleValueState<K, V> implements State<K, undefined
   clearAll(): void {
     this.#checkUsable();
     this.#charge(-this.#bytes);
-    this.#map = new Map();
+    // Emptied, not replaced: an iteration of keys already under way ends (see State.keys).
+    this.#map.clear();
   }
 
   drop(): void {

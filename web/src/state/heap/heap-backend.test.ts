@@ -65,6 +65,33 @@ describe('heap backend', () => {
     expect(b.metrics()).toMatchObject({ reads: 7, writes: 7 });
   });
 
+  it('an iteration of keys under way when the state is cleared or dropped visits nothing more', async () => {
+    for (const statistics of [false, true]) {
+      // Without statistics the direct classes serve these descriptors, with them the general ones.
+      const b = await createStateBackend({ kind: 'heap', statistics });
+      const v = b.valueState({ name: 'v', key: serde.string, value: serde.f64 });
+      const l = b.listState({ name: 'l', key: serde.string, value: serde.f64 });
+      const m = b.mapState({ name: 'm', key: serde.string, mapKey: serde.i32, value: serde.f64 });
+      for (const k of ['a', 'b', 'c']) {
+        v.put(k, 1);
+        l.add(k, 1);
+        m.put(k, 1, 1);
+      }
+      for (const s of [v, l, m]) {
+        const started = s.keys();
+        started.next();
+        const pending = s.keysAndNamespaces();
+        s.clearAll();
+        expect([...started, ...pending]).toEqual([]);
+      }
+      v.put('d', 1);
+      const pending = v.keys();
+      b.dropState('v');
+      expect([...pending]).toEqual([]);
+      await b.close();
+    }
+  });
+
   it('stores values as given, without copying', async () => {
     const b = await createStateBackend({ kind: 'heap' });
     const v = b.valueState({ name: 'v', key: serde.string, value: serde.json });

@@ -480,7 +480,8 @@ export abstract class HeapState<K, N, C extends Cell<N>> implements State<K, N>,
     this.#checkUsable();
     this.writes++;
     this.charge(-this.#bytes);
-    this.#table = new Map();
+    // Emptied, not replaced: an iteration of keys already under way ends (see State.keys).
+    this.#table.clear();
     this.#entries = 0;
     this.#cursor = undefined;
   }
