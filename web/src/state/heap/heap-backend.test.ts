@@ -315,9 +315,14 @@ describe('heap backend', () => {
     expect(bytes('records')).toBe(0);
   });
 
-  it('charges fixed-size map entries by capacity: at most half again as entry records, nothing left once removed', async () => {
+  // With a namespace serializer (calls still without one), DirectHeapMapState serves the map;
+  // without, DirectKeyedHeapMapState: both charge fixed-size entries by capacity.
+  it.each([
+    ['without', {}],
+    ['with', { namespace: serde.i32 }],
+  ] as const)('charges fixed-size map entries by capacity (%s a namespace serializer): at most half again as entry records, nothing left once removed', async (_, ns) => {
     const b = await createStateBackend({ kind: 'heap' });
-    const spec = { key: serde.string, mapKey: serde.i32, value: serde.f64 } as const;
+    const spec = { key: serde.string, mapKey: serde.i32, value: serde.f64, ...ns } as const;
     const direct = b.mapState({ name: 'direct', ...spec });
     // The TTL (never reached) makes this one keep entry records, charged exactly.
     const records = b.mapState({ name: 'records', ...spec, ttl: { ttl: 1e9 } });
@@ -342,9 +347,12 @@ describe('heap backend', () => {
     expect(b.metrics().estimatedBytes).toBe(0);
   });
 
-  it('refuses a new map key past the memory budget, changing nothing, also after an iterator shared the map', async () => {
+  it.each([
+    ['without', {}],
+    ['with', { namespace: serde.i32 }],
+  ] as const)('refuses a new map key past the memory budget, changing nothing, also after an iterator shared the map (%s a namespace serializer)', async (_, ns) => {
     const b = await createStateBackend({ kind: 'heap', memoryBudget: 4_000 });
-    const m = b.mapState({ name: 'm', key: serde.string, mapKey: serde.i32, value: serde.f64 });
+    const m = b.mapState({ name: 'm', key: serde.string, mapKey: serde.i32, value: serde.f64, ...ns });
     let n = 0;
     let error: unknown;
     try {
