@@ -29,6 +29,8 @@ export interface ResolvedKey {
 export class KeyContext {
   readonly maxParallelism: number;
   readonly range: KeyGroupRange;
+  /** Whether `range` is every key group (then no key is foreign). */
+  readonly ownsAll: boolean;
   #lastSerializer: Serializer<unknown> | undefined;
   #lastKey: unknown;
   #last: ResolvedKey | undefined;
@@ -43,6 +45,7 @@ export class KeyContext {
   constructor(maxParallelism: number, range: KeyGroupRange) {
     this.maxParallelism = maxParallelism;
     this.range = range;
+    this.ownsAll = range.from === 0 && range.to === maxParallelism - 1;
   }
 
   /**

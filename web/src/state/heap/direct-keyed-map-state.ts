@@ -58,14 +58,8 @@ import { noNamespaceSerializer, stateDropped } from '../state-errors.js';
 import type { MapState, MapStateDescriptor, Serializer, StateMetrics } from '../types.js';
 import type { HeapContext, RegisteredHeapState } from './heap-state.js';
 import { isPrimitiveSerializer } from './identity.js';
-import { voidNamespacePairs } from './void-namespace-pairs.js';
-import { CELL_OVERHEAD, fixedSizeOf, hasFixedSize, KEY_OVERHEAD, MAP_ENTRY_OVERHEAD, reserve } from './memory-budget.js';
-
-/** Estimated bytes of one key's map besides its key and entries: HeapState's key entry plus cell. */
-/** `#map` of every dropped or closed state: always empty (nothing writes to it, see the invariants). */
-const GONE: Map<never, never> = new Map<never, never>();
-
-const ENTRY_OVERHEAD = KEY_OVERHEAD + CELL_OVERHEAD;
+import { directKeysAndNamespaces, GONE, NO_ENTRIES } from './direct-state-parts.js';
+import { fixedSizeOf, hasFixedSize, KEY_AND_CELL_OVERHEAD as ENTRY_OVERHEAD, MAP_ENTRY_OVERHEAD, reserve } from './memory-budget.js';
 
 /** One key's map. */
 interface MapRecord<UK, UV> {
@@ -78,9 +72,6 @@ interface MapRecord<UK, UV> {
   /** How many entries `charged` covers: 0 while `shared`, and for entries of varying sizes. */
   capacity: number;
 }
-
-/** What absent maps iterate: empty forever (this module never writes to it). */
-const NO_ENTRIES: ReadonlyMap<never, never> = new Map<never, never>();
 
 export class DirectKeyedHeapMapState<K, UK, UV> implements MapState<K, UK, UV, undefined>, RegisteredHeapState {
   readonly kind = 'map' as const;
@@ -126,8 +117,7 @@ export class DirectKeyedHeapMapState<K, UK, UV> implements MapState<K, UK, UV, u
     this.#onDrop = onDrop;
     const fixed = hasFixedSize(descriptor.mapKey) && hasFixedSize(descriptor.value);
     this.#entryBytes = fixed ? MAP_ENTRY_OVERHEAD + fixedSizeOf(descriptor.mapKey) + fixedSizeOf(descriptor.value) : 0;
-    const range = ctx.keys.range;
-    this.#ownsAll = range.from === 0 && range.to === ctx.keys.maxParallelism - 1;
+    this.#ownsAll = ctx.keys.ownsAll;
     // Written a second time, and a throwaway record's changing fields too, so that V8 compiles
     // nothing on them as constants (see HeapState's constructor): clearAll, drop and close
     // replace the Map and the flag; iteration, copy-on-write and growth change a record's fields
@@ -352,9 +342,7 @@ export class DirectKeyedHeapMapState<K, UK, UV> implements MapState<K, UK, UV, u
 
   keysAndNamespaces(keyGroup?: number): IterableIterator<readonly [K, undefined]> {
     this.#checkUsable();
-    if (keyGroup === undefined) return voidNamespacePairs(() => this.#map.keys(), this.#key, this.#ctx.keys.maxParallelism, undefined);
-    this.#ctx.keys.checkKeyGroupArgument(keyGroup);
-    return voidNamespacePairs(() => this.#map.keys(), this.#key, this.#ctx.keys.maxParallelism, keyGroup);
+    return directKeysAndNamespaces(() => this.#map.keys(), this.#key, this.#ctx.keys, keyGroup);
   }
 
   clearAll(): void {

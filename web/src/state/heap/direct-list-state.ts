@@ -55,11 +55,8 @@ import { noNamespaceSerializer, stateDropped } from '../state-errors.js';
 import type { ListState, ListStateDescriptor, Serializer, StateMetrics } from '../types.js';
 import type { HeapContext, RegisteredHeapState } from './heap-state.js';
 import { isPrimitiveSerializer } from './identity.js';
-import { voidNamespacePairs } from './void-namespace-pairs.js';
-import { CELL_OVERHEAD, ELEMENT_OVERHEAD, fixedSizeOf, KEY_OVERHEAD, reserve } from './memory-budget.js';
-
-/** Estimated bytes of one key's list besides its key and elements: HeapState's key entry plus cell. */
-const ENTRY_OVERHEAD = KEY_OVERHEAD + CELL_OVERHEAD;
+import { directKeysAndNamespaces, EMPTY_LIST, GONE } from './direct-state-parts.js';
+import { ELEMENT_OVERHEAD, fixedSizeOf, KEY_AND_CELL_OVERHEAD as ENTRY_OVERHEAD, reserve } from './memory-budget.js';
 
 /** One key's list. */
 interface ListRecord<V> {
@@ -81,12 +78,6 @@ interface ListRecord<V> {
    */
   limit: number;
 }
-
-/** `#map` of every dropped or closed state: always empty (nothing writes to it, see the invariants). */
-const GONE: Map<never, never> = new Map<never, never>();
-
-/** What `get` returns for an absent list: one frozen array, so no caller can fill it. */
-const EMPTY: readonly never[] = Object.freeze([]);
 
 export class DirectHeapListState<K, V> implements ListState<K, V, undefined>, RegisteredHeapState {
   readonly kind = 'list' as const;
@@ -124,8 +115,7 @@ export class DirectHeapListState<K, V> implements ListState<K, V, undefined>, Re
     this.#onDrop = onDrop;
     const fixed = fixedSizeOf(descriptor.value);
     this.#elementBytes = fixed === 0 ? 0 : fixed + ELEMENT_OVERHEAD;
-    const range = ctx.keys.range;
-    this.#ownsAll = range.from === 0 && range.to === ctx.keys.maxParallelism - 1;
+    this.#ownsAll = ctx.keys.ownsAll;
     // Written a second time, and a throwaway record's changing fields too, so that V8 compiles
     // nothing on them as constants (see HeapState's constructor): clearAll, drop and close
     // replace the Map and the flag; get, copy-on-write and update change a record's fields.
@@ -245,9 +235,7 @@ export class DirectHeapListState<K, V> implements ListState<K, V, undefined>, Re
 
   keysAndNamespaces(keyGroup?: number): IterableIterator<readonly [K, undefined]> {
     this.#checkUsable();
-    if (keyGroup === undefined) return voidNamespacePairs(() => this.#map.keys(), this.#key, this.#ctx.keys.maxParallelism, undefined);
-    this.#ctx.keys.checkKeyGroupArgument(keyGroup);
-    return voidNamespacePairs(() => this.#map.keys(), this.#key, this.#ctx.keys.maxParallelism, keyGroup);
+    return directKeysAndNamespaces(() => this.#map.keys(), this.#key, this.#ctx.keys, keyGroup);
   }
 
   clearAll(): void {
@@ -384,7 +372,7 @@ export class DirectHeapListState<K, V> implements ListState<K, V, undefined>, Re
   #missed(key: K): readonly V[] {
     if (this.#gone) this.#checkUsable();
     this.#admit(key);
-    return EMPTY;
+    return EMPTY_LIST;
   }
 
   #checkUsable(): void {

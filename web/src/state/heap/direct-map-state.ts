@@ -32,9 +32,7 @@ import type { MapState, MapStateDescriptor, Serializer } from '../types.js';
 import { HeapState, type Cell, type HeapContext, type Location, type PurgeResult } from './heap-state.js';
 import { isPrimitiveSerializer } from './identity.js';
 import { CELL_OVERHEAD, hasFixedSize, MAP_ENTRY_OVERHEAD, reserve } from './memory-budget.js';
-
-/** What absent maps iterate: empty forever (this module never writes to it). */
-const NO_ENTRIES: ReadonlyMap<never, never> = new Map<never, never>();
+import { NO_ENTRIES } from './direct-state-parts.js';
 
 interface DirectMapCell<N, UK, UV> extends Cell<N> {
   /** Map key → value; never changed in place while `shared`. */

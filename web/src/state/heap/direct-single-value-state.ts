@@ -40,11 +40,8 @@ import { noNamespaceSerializer, stateDropped } from '../state-errors.js';
 import type { Serializer, State, StateDescriptorBase, StateKind, StateMetrics } from '../types.js';
 import type { HeapContext, RegisteredHeapState } from './heap-state.js';
 import { isPrimitiveSerializer } from './identity.js';
-import { voidNamespacePairs } from './void-namespace-pairs.js';
-import { CELL_OVERHEAD, hasFixedSize, KEY_OVERHEAD } from './memory-budget.js';
-
-/** Estimated bytes of one entry besides its key and value: HeapState's key entry plus cell. */
-const ENTRY_OVERHEAD = KEY_OVERHEAD + CELL_OVERHEAD;
+import { directKeysAndNamespaces } from './direct-state-parts.js';
+import { hasFixedSize, KEY_AND_CELL_OVERHEAD as ENTRY_OVERHEAD } from './memory-budget.js';
 
 export abstract class DirectSingleValueState<K, V> implements State<K, undefined>, RegisteredHeapState {
   abstract readonly kind: StateKind;
@@ -87,8 +84,7 @@ export abstract class DirectSingleValueState<K, V> implements State<K, undefined
     this.#key = descriptor.key;
     this.#onDrop = onDrop;
     this.#fixedSize = hasFixedSize(stored);
-    const range = ctx.keys.range;
-    this.#ownsAll = range.from === 0 && range.to === ctx.keys.maxParallelism - 1;
+    this.#ownsAll = ctx.keys.ownsAll;
     // Written a second time so that V8 compiles nothing on them as constants (see HeapState's
     // constructor): clearAll, drop and close replace them.
     this.#map = new Map();
@@ -199,9 +195,7 @@ export abstract class DirectSingleValueState<K, V> implements State<K, undefined
 
   keysAndNamespaces(keyGroup?: number): IterableIterator<readonly [K, undefined]> {
     this.#checkUsable();
-    if (keyGroup === undefined) return voidNamespacePairs(() => this.#map.keys(), this.#key, this.ctx.keys.maxParallelism, undefined);
-    this.ctx.keys.checkKeyGroupArgument(keyGroup);
-    return voidNamespacePairs(() => this.#map.keys(), this.#key, this.ctx.keys.maxParallelism, keyGroup);
+    return directKeysAndNamespaces(() => this.#map.keys(), this.#key, this.ctx.keys, keyGroup);
   }
 
   clearAll(): void {

@@ -187,8 +187,7 @@ export abstract class HeapState<K, N, C extends Cell<N>> implements State<K, N>,
     this.#nsPrimitive = descriptor.namespace !== undefined && isPrimitiveSerializer(descriptor.namespace as Serializer<unknown>);
     this.#onDrop = onDrop;
     this.fast = this.#keyPrimitive && this.ttl === undefined;
-    const range = ctx.keys.range;
-    this.#ownsAll = range.from === 0 && range.to === ctx.keys.maxParallelism - 1;
+    this.#ownsAll = ctx.keys.ownsAll;
     // The fields that clearAll, drop and close replace, written a second time now. V8 treats a
     // field written only at construction as constant for every object of its class and compiles
     // the hot paths on that assumption; the first later write (the first backend closed, or a

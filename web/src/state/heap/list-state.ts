@@ -17,6 +17,7 @@ import type { ListState, ListStateDescriptor, Serializer } from '../types.js';
 import { HeapState, type Cell, type HeapContext, type Location, type PurgeResult } from './heap-state.js';
 import { CELL_OVERHEAD, ELEMENT_OVERHEAD } from './memory-budget.js';
 import type { DirectHeapListState } from './direct-list-state.js';
+import { EMPTY_LIST } from './direct-state-parts.js';
 
 interface ListCell<N, V> extends Cell<N> {
   /** Never changed in place while `shared`: appends copy it first. */
@@ -28,9 +29,6 @@ interface ListCell<N, V> extends Cell<N> {
   /** Estimated sizes, parallel to `values`; empty without TTL. */
   sizes: number[];
 }
-
-/** What `get` returns for an absent list: one frozen array, so no caller can fill it. */
-const EMPTY: readonly never[] = Object.freeze([]);
 
 export class HeapListState<K, V, N> extends HeapState<K, N, ListCell<N, V>> implements ListState<K, V, N> {
   readonly kind = 'list' as const;
@@ -54,7 +52,7 @@ export class HeapListState<K, V, N> extends HeapState<K, N, ListCell<N, V>> impl
       this.reads++;
       if (cell === undefined) {
         this.checkFastKey(key);
-        return EMPTY;
+        return EMPTY_LIST;
       }
       cell.shared = true;
       return cell.values;
@@ -62,7 +60,7 @@ export class HeapListState<K, V, N> extends HeapState<K, N, ListCell<N, V>> impl
     const loc = this.locate(key, namespace);
     this.reads++;
     const cell = this.lookup(loc);
-    let out: readonly V[] = EMPTY;
+    let out: readonly V[] = EMPTY_LIST;
     if (cell !== undefined) {
       if (this.ttl === undefined) {
         cell.shared = true;

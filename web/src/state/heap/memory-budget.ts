@@ -13,6 +13,11 @@ export const KEY_OVERHEAD = 96;
 export const CELL_OVERHEAD = 48;
 /** Estimated bytes of one list element slot (pointer and timestamp). */
 export const ELEMENT_OVERHEAD = 16;
+/**
+ * Estimated bytes of one key of a state kept as one Map per key (the direct classes) besides its
+ * key and state: HeapState's key entry plus one cell, so that both account alike.
+ */
+export const KEY_AND_CELL_OVERHEAD = KEY_OVERHEAD + CELL_OVERHEAD;
 /** Estimated bytes of one map-state entry (Map slot and entry object). */
 export const MAP_ENTRY_OVERHEAD = 64;
 /** Estimated bytes of one pending timer. */
