@@ -1,8 +1,9 @@
 /**
- * What the five heap state kinds share (except the states that store values directly, see
- * direct-single-value-state.ts; both implement {@link RegisteredHeapState}): the table (one Map of keys, each entry holding its key
- * group and its cells by namespace), key and namespace resolution, memory accounting, TTL
- * incremental cleanup, iteration, clear and drop.
+ * What the five heap state kinds share, except the states kept as one Map per key
+ * (direct-single-value-state.ts, direct-list-state.ts, direct-keyed-map-state.ts; all implement
+ * {@link RegisteredHeapState}): the table (one Map of keys, each entry holding its key group and
+ * its cells by namespace), key and namespace resolution, memory accounting, TTL incremental
+ * cleanup, iteration, clear and drop. DirectHeapMapState extends it too.
  *
  * Why one Map and not one per key group: an access to a key already in the state is then one
  * Map lookup, with no hashing of the key into its group (only misses and inserts compute the
@@ -118,7 +119,7 @@ export interface PurgeResult {
 
 /**
  * What the backend needs of every state it registers, whichever class stores it: {@link HeapState}
- * (entries and cells) or a direct one (direct-single-value-state.ts).
+ * (entries and cells) or one kept as one Map per key (see the module comment).
  */
 export interface RegisteredHeapState {
   /**
@@ -126,7 +127,8 @@ export interface RegisteredHeapState {
    * `statistics` on (it adds them up, and keeps them when the state is dropped). Counted on the
    * state itself, not in the backend's HeapStats: a shared counter (`ctx.stats.reads++`, two
    * more dependent loads) cost 20% of a ValueState get at 200k keys in Chromium. The direct
-   * classes, used only with statistics off, count nothing and report 0.
+   * classes serve only backends with statistics off: those kept as one Map per key report 0;
+   * DirectHeapMapState counts only what it inherits (clear, clearAll).
    */
   readonly reads: number;
   readonly writes: number;
