@@ -41,6 +41,7 @@ export const inputCases: readonly ConformanceCase[] = [
         const v = b.valueState({ name: 'v', key: serde.string, value: serde.i32 });
         const l = b.listState({ name: 'l', key: serde.string, value: serde.i32 });
         const m = b.mapState({ name: 'm', key: serde.string, mapKey: serde.string, value: serde.i32 });
+        const mn = b.mapState({ name: 'mn', key: serde.string, namespace: serde.i32, mapKey: serde.i32, value: serde.i32 });
         for (const k of inside) v.put(k, 1);
         for (const k of outside) {
           const e = assertThrows(() => v.put(k, 1), KeyGroupOutOfRangeError, `put ${k}`);
@@ -48,6 +49,10 @@ export const inputCases: readonly ConformanceCase[] = [
           assertThrows(() => v.get(k), KeyGroupOutOfRangeError, `get ${k}`);
           assertThrows(() => l.add(k, 1), KeyGroupOutOfRangeError, `add ${k}`);
           assertThrows(() => m.put(k, 'a', 1), KeyGroupOutOfRangeError, `map put ${k}`);
+          // With nothing to write, the key is still checked.
+          assertThrows(() => l.addAll(k, []), KeyGroupOutOfRangeError, `addAll ${k} of nothing`);
+          assertThrows(() => m.putAll(k, []), KeyGroupOutOfRangeError, `putAll ${k} of nothing`);
+          assertThrows(() => mn.putAll(k, [], 1), KeyGroupOutOfRangeError, `putAll ${k} of nothing in a namespace`);
         }
         assertEqual(sorted(v.keys()), sorted(inside), 'only owned keys stored');
         assertEqual([...l.keys(), ...m.keys()], [], 'nothing written by refused calls');

@@ -231,6 +231,8 @@ export class DirectKeyedHeapMapState<K, UK, UV> implements MapState<K, UK, UV, u
       batch.set(mapKey, value);
     }
     if (batch.size !== 0) this.#putBatch(key, batch);
+    // Nothing to write, but the key is checked as by any call (a bad or foreign key throws).
+    else if (!this.#map.has(key)) this.#admit(key);
   }
 
   /**

@@ -193,8 +193,9 @@ export class DirectHeapMapState<K, UK, UV, N> extends HeapState<K, N, DirectMapC
       this.#entrySize(mapKey, value);
       batch.set(mapKey, value);
     }
-    if (batch.size === 0) return;
     const cell = this.lookup(loc);
+    // Nothing to write, but the key was checked (by the lookup) as by any call.
+    if (batch.size === 0) return;
     let delta = 0;
     let added = 0;
     let entryBytes = 0;

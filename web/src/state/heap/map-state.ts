@@ -107,7 +107,11 @@ export class HeapMapState<K, UK, UV, N> extends HeapState<K, N, MapCell<N, UK, U
 
   /** Writes checked entries: charges the net size change once, then applies them in order. */
   #write(loc: Location<K, N>, batch: readonly (readonly [Identity, UK, UV, number])[]): void {
-    if (batch.length === 0) return;
+    if (batch.length === 0) {
+      // Nothing to write, but the key is checked as by any call (a bad or foreign key throws).
+      this.lookup(loc);
+      return;
+    }
     this.writes++;
     const now = this.ttl === undefined ? 0 : this.ctx.clock.now();
     let cell = this.lookup(loc);
