@@ -2,7 +2,10 @@
  * ListState on LSM: the list of (key, namespace) is one engine value in the `listAppend` format
  * (`varint32 length ‖ element` per element), and `add` is a merge — the engine appends without
  * reading the list (Flink's RocksDB backend does the same; its JNI limit of 2 GiB per list value
- * failed silently, here `maxValueSize` fails the write with a typed error).
+ * failed silently). Here a merge operand past `maxValueSize` fails with `ValueTooLargeError`,
+ * but a list that grows past it by many appends is only refused when read (the merged value); and
+ * with the cache, one oversized operand fails its whole write-back batch — a known limit (see
+ * issue 5's notes), to be checked when an append is cached.
  *
  * With a write-back cache (no TTL, primitive keys and namespaces; see cell-cache.ts) a cell holds
  * either the whole list (`complete`, after a read or an `update`) or just the elements appended
