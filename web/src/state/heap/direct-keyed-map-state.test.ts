@@ -176,12 +176,12 @@ describe('heap map state stored directly by key', () => {
     m.put('k', 0, 1);
     expect(bytes()).toBe(keyBytes('k') + F);
     m.put('k', 1, 1);
-    expect(bytes()).toBe(keyBytes('k') + reserve(2 * F));
+    expect(bytes()).toBe(keyBytes('k') + reserve(2 * F, 0));
     m.put('k', 2, 2);
-    expect(bytes()).toBe(keyBytes('k') + reserve(2 * F));
+    expect(bytes()).toBe(keyBytes('k') + reserve(2 * F, 0));
     for (let i = 0; i < 100; i++) m.put('k', i, i);
     expect(bytes()).toBeGreaterThanOrEqual(keyBytes('k') + 100 * F);
-    expect(bytes()).toBeLessThanOrEqual(keyBytes('k') + reserve(100 * F));
+    expect(bytes()).toBeLessThanOrEqual(keyBytes('k') + reserve(100 * F, 0));
     expect(b.metrics().estimatedBytes).toBe(bytes());
     // Removals release their entries and keep the reserve; putAll charges what is past the charge.
     const reserved = bytes() - keyBytes('k') - 100 * F;

@@ -205,7 +205,7 @@ export class DirectKeyedHeapMapState<K, UK, UV> implements MapState<K, UK, UV, u
       // budget allows it.
       const needed = (map.size + 1) * entryBytes;
       if (needed > had) {
-        const wanted = reserve(needed);
+        const wanted = reserve(needed, 0);
         charged = record !== undefined && this.#ctx.memory.allows(wanted - had) ? wanted : needed;
       }
     }

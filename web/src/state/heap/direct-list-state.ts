@@ -20,10 +20,11 @@
  * Memory: a record charges capacity, not length. `charged` is what the record holds of the
  * budget for its elements; `used` is the exact estimate (the sum over elements of their
  * serializer size plus `ELEMENT_OVERHEAD`). An add that passes `charged` reserves half as much
- * again as it then needs, at most 64 KiB more (see {@link reserve}), so most adds only compare two numbers — as V8
- * itself grows an array's backing store by about 1.5× and not per push. `estimatedBytes` is
- * then the exact estimate plus that reserve (at most half the elements' bytes, and at most
- * 64 KiB per list): closer to what V8 holds for the array.
+ * again as it then needs plus 16 elements (LIST_GROWTH_STEP; their overhead only when sizes
+ * vary), at most 64 KiB more (see {@link reserve}), so most adds only compare two numbers — as
+ * V8 itself grows an array's backing store to `length × 1.5 + 16` and not per push.
+ * `estimatedBytes` is then the exact estimate plus that reserve (at most half the elements'
+ * bytes plus 16 elements, and at most 64 KiB per list): closer to what V8 holds for the array.
  * With elements of one size (f64, i32, i64, boolean values) a record keeps the length its charge
  * covers (`limit`), so an add is one comparison and a push; the exact estimate is then the
  * length times that size and is not kept (measured in Chromium: ListState add 0.78 → ~0.87× a raw
@@ -56,7 +57,7 @@ import type { ListState, ListStateDescriptor, Serializer, StateMetrics } from '.
 import type { HeapContext, RegisteredHeapState } from './heap-state.js';
 import { isPrimitiveSerializer } from './identity.js';
 import { directKeysAndNamespaces, EMPTY_LIST, GONE } from './direct-state-parts.js';
-import { ELEMENT_OVERHEAD, fixedSizeOf, KEY_AND_CELL_OVERHEAD as ENTRY_OVERHEAD, reserve } from './memory-budget.js';
+import { ELEMENT_OVERHEAD, fixedSizeOf, KEY_AND_CELL_OVERHEAD as ENTRY_OVERHEAD, LIST_GROWTH_STEP, reserve } from './memory-budget.js';
 
 /** One key's list. */
 interface ListRecord<V> {
@@ -88,6 +89,11 @@ export class DirectHeapListState<K, V> implements ListState<K, V, undefined>, Re
   readonly #onDrop: (name: string) => void;
   /** The estimated bytes of every element (value plus ELEMENT_OVERHEAD) when they have one size, else 0. */
   readonly #elementBytes: number;
+  /**
+   * What a growing list reserves beyond half again (see {@link reserve}): LIST_GROWTH_STEP
+   * elements' bytes, or their overhead when element sizes vary.
+   */
+  readonly #growthStep: number;
   /** Whether the backend owns every key group (then no key is foreign). */
   readonly #ownsAll: boolean;
   /** Not counted: this class serves only backends without `statistics` (see RegisteredHeapState.reads). */
@@ -115,6 +121,7 @@ export class DirectHeapListState<K, V> implements ListState<K, V, undefined>, Re
     this.#onDrop = onDrop;
     const fixed = fixedSizeOf(descriptor.value);
     this.#elementBytes = fixed === 0 ? 0 : fixed + ELEMENT_OVERHEAD;
+    this.#growthStep = LIST_GROWTH_STEP * (fixed === 0 ? ELEMENT_OVERHEAD : this.#elementBytes);
     this.#ownsAll = ctx.keys.ownsAll;
     // Written a second time, and a throwaway record's changing fields too, so that V8 compiles
     // nothing on them as constants (see HeapState's constructor): clearAll, drop and close
@@ -179,7 +186,7 @@ export class DirectHeapListState<K, V> implements ListState<K, V, undefined>, Re
     let charged = had;
     if (used > had) {
       charged = used;
-      const wanted = reserve(used);
+      const wanted = reserve(used, this.#growthStep);
       if (record !== undefined && this.#ctx.memory.allows(wanted - had)) charged = wanted;
     }
     delta += charged - had;

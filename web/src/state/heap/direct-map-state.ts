@@ -142,7 +142,7 @@ export class DirectHeapMapState<K, UK, UV, N> extends HeapState<K, N, DirectMapC
    */
   #grow(cell: DirectMapCell<N, UK, UV>, map: Map<UK, UV>, mapKey: UK, size: number): void {
     const needed = map.size;
-    const wanted = Math.floor(reserve(needed * size) / size);
+    const wanted = Math.floor(reserve(needed * size, 0) / size);
     const capacity = this.ctx.memory.allows((wanted - cell.capacity) * size) ? wanted : needed;
     try {
       this.resize(cell, cell.size + (capacity - cell.capacity) * size);
