@@ -17,6 +17,9 @@
  *   (one atomic batch, see lsm-backend.ts `flushAll`), so the engine always holds a consistent
  *   cut of the backend's cached states: every write made before some point and none after it
  *   (uncached states and timers write through).
+ * - What a dirty cell writes back fits the engine's limits: keys are checked when a write is
+ *   made (lsm-state.ts `locate`), and so are values against `maxValueSize` (value-size.ts), so
+ *   a write-back fails only when storage refuses it, never for one write's size.
  * - Eviction is in insertion order (FIFO): cheap (no reordering on hits) and good enough for
  *   keyed streams, whose hot keys come back soon after they leave.
  */

@@ -2,10 +2,26 @@
  * ListState on LSM: the list of (key, namespace) is one engine value in the `listAppend` format
  * (`varint32 length ‖ element` per element), and `add` is a merge — the engine appends without
  * reading the list (Flink's RocksDB backend does the same; its JNI limit of 2 GiB per list value
- * failed silently). Here a merge operand past `maxValueSize` fails with `ValueTooLargeError`,
- * but a list that grows past it by many appends is only refused when read (the merged value); and
- * with the cache, one oversized operand fails its whole write-back batch — a known limit (see
- * issue 5's notes), to be checked when an append is cached.
+ * failed silently).
+ *
+ * `maxValueSize` (the engine's limit on one value) and lists, as RocksDB has it for merges: the
+ * limit is checked on what a write writes — a merge operand or a put — when the call is made;
+ * the merged list exists only where the engine computes it (reads, flushes, compactions). So:
+ * - A write whose operand or put would pass the limit throws `ValueTooLargeError` and writes
+ *   nothing: an `add` of an element, an `addAll` (one operand per element without a cache), an
+ *   `update` (one put).
+ * - Through a write-back cache the check is the same on what write-back will write — the cell's
+ *   appends, as one operand, or its whole list after an `update`, as one put (see `#fits`) — and
+ *   stricter: the cache knows the engine's list size without an extra read (its one lookup when
+ *   a list enters the cache reads the length too), so an append that would make the merged list
+ *   pass the limit throws as well, and a cached list never grows past it.
+ * - Without a cache (TTL, or key or namespace serializers that are not primitive), appends do
+ *   not read the list, so a list can grow past the limit by separate appends, each within it.
+ *   Such a list is refused where it is merged: `get` throws `ValueTooLargeError` (`clear` and
+ *   `update` still work, they do not read it). The engine's flush and compaction merge too, and
+ *   today fail on it as well (wasm/src/merge.rs, `ListAppend` checks every merge against the
+ *   limit), which stops the memtable from being flushed: clear such a list promptly. To bound a
+ *   list, bound what is appended to it, or keep it cached.
  *
  * With a write-back cache (no TTL, primitive keys and namespaces; see cell-cache.ts) a cell holds
  * either the whole list (`complete`, after a read or an `update`) or just the elements appended
@@ -21,6 +37,7 @@ import { frameListValue } from '../canonical/list-value.js';
 import type { ListState, ListStateDescriptor, Serializer } from '../types.js';
 import { CellCache, isCacheableSerializer, type CachedCell } from './cell-cache.js';
 import { LsmState, type LsmContext } from './lsm-state.js';
+import { framedLength, ValueSize } from './value-size.js';
 
 /** A cached list (see the module comment). */
 interface ListCell<V> extends CachedCell {
@@ -36,12 +53,27 @@ interface ListCell<V> extends CachedCell {
   replace: boolean;
   /** Whether `get` handed `list` out: the next append copies it first (copy-on-write). */
   shared: boolean;
+  /**
+   * Bytes of the list value the engine holds at `k`, exactly: read when the cell was made (with
+   * `replace`, not needed, 0), then advanced by each write-back.
+   */
+  engineBytes: number;
+  /**
+   * An upper bound of the bytes the next write-back writes: the elements of `list` it writes
+   * (from `written` on; all of them when incomplete or `replace`), each with its varint32 frame —
+   * the merge operand, or with `replace` the put value. Exact from write-back to the next write.
+   */
+  pendingBytes: number;
+  /** Whether `pendingBytes` is exact (measured, or bounds that are exact). */
+  pendingExact: boolean;
 }
 
 export class LsmListState<K, V, N> extends LsmState<K, N> implements ListState<K, V, N> {
   readonly kind = 'list' as const;
   readonly #value: Serializer<V>;
   readonly #cache: CellCache<ListCell<V>> | undefined;
+  /** Element sizes against the engine's maxValueSize, for what the cache holds back. */
+  readonly #size: ValueSize<V>;
 
   constructor(ctx: LsmContext, cf: ColumnFamily, descriptor: ListStateDescriptor<K, V, N>, onDrop: (name: string) => void) {
     super(ctx, cf, descriptor, onDrop);
@@ -50,6 +82,7 @@ export class LsmListState<K, V, N> extends LsmState<K, N> implements ListState<K
       ctx.cacheEntries > 0 && descriptor.ttl === undefined && isCacheableSerializer(descriptor.key) && isCacheableSerializer(descriptor.namespace)
         ? new CellCache<ListCell<V>>(ctx.cacheEntries, ctx)
         : undefined;
+    this.#size = new ValueSize(descriptor.value, ctx.db.limits.maxValueSize, this.name);
   }
 
   protected override visible(stored: Uint8Array, now: number): boolean {
@@ -57,10 +90,10 @@ export class LsmListState<K, V, N> extends LsmState<K, N> implements ListState<K
     return listElements(stored).some((e) => !this.unstamp(e, now).expired);
   }
 
-  /** The elements stored in the engine at `k` (TTL not applied). */
-  #engineList(k: Uint8Array): V[] {
+  /** The elements stored in the engine at `k` (TTL not applied), and the bytes of that value. */
+  #engineList(k: Uint8Array): { readonly list: V[]; readonly bytes: number } {
     const raw = this.cf.get(k);
-    return raw === undefined ? [] : listElements(raw).map((e) => this.#value.deserialize(e));
+    return raw === undefined ? { list: [], bytes: 0 } : { list: listElements(raw).map((e) => this.#value.deserialize(e)), bytes: raw.length };
   }
 
   get(key: K, namespace?: N): readonly V[] {
@@ -71,12 +104,15 @@ export class LsmListState<K, V, N> extends LsmState<K, N> implements ListState<K
     let cell = cache.get(key, namespace);
     if (cell === undefined) {
       const k = this.locate(key, namespace);
-      const list = this.#engineList(k);
-      cell = { key, namespace, weight: 1 + list.length, dirty: false, k, list, complete: true, written: list.length, replace: false, shared: false };
+      const { list, bytes } = this.#engineList(k);
+      cell = this.#newCell(key, namespace, k, list, true, bytes);
+      cell.weight += list.length;
+      cell.written = list.length;
       cache.add(cell);
     } else if (!cell.complete) {
       const appended = cell.list;
-      const list = this.#engineList(cell.k);
+      const { list, bytes } = this.#engineList(cell.k);
+      cell.engineBytes = bytes;
       for (const v of appended) list.push(v);
       cell.list = list;
       cell.shared = false;
@@ -128,18 +164,64 @@ export class LsmListState<K, V, N> extends LsmState<K, N> implements ListState<K
     return out;
   }
 
+  /** A clean cell of weight 1 holding `list` (none of it written), the engine's list being `engineBytes` long. */
+  #newCell(key: K, namespace: N | undefined, k: Uint8Array, list: V[], complete: boolean, engineBytes: number): ListCell<V> {
+    return { key, namespace, weight: 1, dirty: false, k, list, complete, written: 0, replace: false, shared: false, engineBytes, pendingBytes: 0, pendingExact: true };
+  }
+
   /**
    * The cell of (key, namespace), created if the cache has none (validating the key): empty and,
    * with `probe`, complete when the engine has no list there (one lookup, so that a list built
-   * by appends is then read from memory), else incomplete.
+   * by appends is then read from memory, which also gives the list's size), else incomplete.
    */
   #cellFor(cache: CellCache<ListCell<V>>, key: K, namespace: N | undefined, probe: boolean): ListCell<V> {
     this.checkUsable();
     const cell = cache.peek(key, namespace);
     if (cell !== undefined) return cell;
     const k = this.locate(key, namespace);
-    const complete = probe && !this.cf.has(k);
-    return { key, namespace, weight: 1, dirty: false, k, list: [], complete, written: 0, replace: false, shared: false };
+    // Not probed: about to be replaced (`#replace`), so the engine's list does not matter.
+    if (!probe) return this.#newCell(key, namespace, k, [], false, 0);
+    // The length of the engine's view, not a copy: as cheap as asking whether it is there.
+    const engineBytes = this.cf.read(k, (value) => value.length);
+    return this.#newCell(key, namespace, k, [], engineBytes === undefined, engineBytes ?? 0);
+  }
+
+  /**
+   * Counts appended elements whose framed sizes add up to at most `bound` into `cell`'s
+   * write-back, if the bound shows they fit: that the write-back then writes, and the engine's
+   * merged list then holds, at most maxValueSize bytes. Returns false, counting nothing, when the
+   * bound does not show it (then `#reserveExactly` decides).
+   */
+  #fits(cell: ListCell<V>, bound: number): boolean {
+    const pending = cell.pendingBytes + bound;
+    if ((cell.replace ? 0 : cell.engineBytes) + pending > this.#size.limit) return false;
+    cell.pendingBytes = pending;
+    cell.pendingExact &&= this.#size.exact;
+    return true;
+  }
+
+  /**
+   * Counts `values` as appended to `cell` by their exact sizes, for appends whose bound did not
+   * fit (`#fits`): serializes them, and what the cell holds back once (then kept exact, so
+   * appends refused near the limit measure only themselves). Throws `ValueTooLargeError`,
+   * counting nothing, when the write-back value or the merged list would pass maxValueSize.
+   */
+  #reserveExactly(cell: ListCell<V>, values: readonly V[]): void {
+    if (!cell.pendingExact) {
+      cell.pendingBytes = this.#measure(cell.list, cell.replace || !cell.complete ? 0 : cell.written);
+      cell.pendingExact = true;
+    }
+    const pending = cell.pendingBytes + this.#measure(values, 0);
+    const total = (cell.replace ? 0 : cell.engineBytes) + pending;
+    if (total > this.#size.limit) throw this.#size.tooLarge(total, 'the list');
+    cell.pendingBytes = pending;
+  }
+
+  /** The framed bytes of `values` from index `from` on, serialized to be measured. */
+  #measure(values: readonly V[], from: number): number {
+    let bytes = 0;
+    for (let i = from; i < values.length; i++) bytes += framedLength(this.#size.measure(values[i]!));
+    return bytes;
   }
 
   /** Makes `cell` dirty and (re)enters it in the cache with `added` more elements. */
@@ -164,13 +246,14 @@ export class LsmListState<K, V, N> extends LsmState<K, N> implements ListState<K
       this.cf.merge(k, bytes);
       return;
     }
-    this.#value.check(value);
+    const bound = framedLength(this.#size.bound(this.#value.check(value)));
     this.checkUsable();
     // Before the cell is looked up: a retried write-back evicts cells (see CellCache.admit).
     cache.admit();
     const cached = cache.peek(key, namespace);
     if (cached !== undefined) {
       // The common case, appending to a cached list, without #cellFor's re-entry check.
+      if (!this.#fits(cached, bound)) this.#reserveExactly(cached, [value]);
       this.#appendable(cached).push(value);
       this.ctx.stats.writes++;
       cache.markDirty(cached);
@@ -178,6 +261,7 @@ export class LsmListState<K, V, N> extends LsmState<K, N> implements ListState<K
       return;
     }
     const cell = this.#cellFor(cache, key, namespace, true);
+    if (!this.#fits(cell, bound)) this.#reserveExactly(cell, [value]);
     this.#appendable(cell).push(value);
     this.#changed(cache, cell, 1);
   }
@@ -195,10 +279,12 @@ export class LsmListState<K, V, N> extends LsmState<K, N> implements ListState<K
       return;
     }
     const list = [...values];
-    for (const v of list) this.#value.check(v);
+    let bound = 0;
+    for (const v of list) bound += framedLength(this.#size.bound(this.#value.check(v)));
     if (list.length > 0) cache.admit();
     const cell = this.#cellFor(cache, key, namespace, list.length > 0);
     if (list.length === 0) return;
+    if (!this.#fits(cell, bound)) this.#reserveExactly(cell, list);
     const appendable = this.#appendable(cell);
     for (const v of list) appendable.push(v);
     this.#changed(cache, cell, list.length);
@@ -216,17 +302,26 @@ export class LsmListState<K, V, N> extends LsmState<K, N> implements ListState<K
       return;
     }
     const list = [...values];
-    for (const v of list) this.#value.check(v);
-    this.#replace(cache, key, namespace, list);
+    let bound = 0;
+    for (const v of list) bound += framedLength(this.#size.bound(this.#value.check(v)));
+    // Written back as one put of the whole list, nothing before it (as `#fits` counts).
+    let exact = this.#size.exact;
+    if (bound > this.#size.limit) {
+      bound = this.#measure(list, 0);
+      exact = true;
+      if (bound > this.#size.limit) throw this.#size.tooLarge(bound, 'the list');
+    }
+    this.#replace(cache, key, namespace, list, bound, exact);
   }
 
   override clear(key: K, namespace?: N): void {
     const cache = this.#cache;
     if (cache === undefined) super.clear(key, namespace);
-    else this.#replace(cache, key, namespace, []);
+    else this.#replace(cache, key, namespace, [], 0, true);
   }
 
-  #replace(cache: CellCache<ListCell<V>>, key: K, namespace: N | undefined, list: V[]): void {
+  /** Makes `list`, of `bytes` framed bytes (exactly if `exact`, else a bound), the whole list of (key, namespace). */
+  #replace(cache: CellCache<ListCell<V>>, key: K, namespace: N | undefined, list: V[], bytes: number, exact: boolean): void {
     cache.admit();
     const cell = this.#cellFor(cache, key, namespace, false);
     const before = cell.list.length;
@@ -235,6 +330,8 @@ export class LsmListState<K, V, N> extends LsmState<K, N> implements ListState<K
     cell.complete = true;
     cell.written = 0;
     cell.replace = true;
+    cell.pendingBytes = bytes;
+    cell.pendingExact = exact;
     this.#changed(cache, cell, list.length - before);
   }
 
@@ -245,11 +342,15 @@ export class LsmListState<K, V, N> extends LsmState<K, N> implements ListState<K
       const from = cell.replace || !cell.complete ? 0 : cell.written;
       const elements: Uint8Array[] = [];
       for (let i = from; i < cell.list.length; i++) elements.push(this.#value.serialize(cell.list[i]!));
+      const value = frameListValue(elements);
+      // Exact now, for pendingWritten to advance engineBytes by.
+      cell.pendingBytes = value.length;
+      cell.pendingExact = true;
       if (cell.replace) {
         if (elements.length === 0) batch.delete(cell.k, this.cf);
-        else batch.put(cell.k, frameListValue(elements), this.cf);
+        else batch.put(cell.k, value, this.cf);
       } else if (elements.length > 0) {
-        batch.appendList(cell.k, frameListValue(elements), this.cf);
+        batch.appendList(cell.k, value, this.cf);
       }
     }
   }
@@ -258,6 +359,8 @@ export class LsmListState<K, V, N> extends LsmState<K, N> implements ListState<K
     const cache = this.#cache;
     if (cache === undefined) return;
     for (const cell of cache.dirtyCells()) {
+      cell.engineBytes = (cell.replace ? 0 : cell.engineBytes) + cell.pendingBytes;
+      cell.pendingBytes = 0;
       cell.replace = false;
       if (cell.complete) {
         cell.written = cell.list.length;

@@ -17,6 +17,7 @@ import type { MapState, MapStateDescriptor, Serializer } from '../types.js';
 import { compareCodePoints } from '../serde/unicode.js';
 import { CellCache, isCacheableSerializer, type CachedCell } from './cell-cache.js';
 import { LsmState, prefixEnd, type LsmContext } from './lsm-state.js';
+import { ValueSize } from './value-size.js';
 
 /** A map key known to be absent whose delete the engine may still lack. */
 const ABSENT: unique symbol = Symbol('absent');
@@ -73,6 +74,12 @@ export class LsmMapState<K, UK, UV, N> extends LsmState<K, N> implements MapStat
   readonly #mapKey: Serializer<UK>;
   readonly #value: Serializer<UV>;
   readonly #cache: CellCache<MapCell<UK, UV>> | undefined;
+  /**
+   * Map value sizes against the engine's maxValueSize, for what the cache holds back
+   * (value-size.ts). Each map entry is an engine value of its own (put or delete at write-back),
+   * so no combination of entries makes a larger one: checking each value is enough.
+   */
+  readonly #size: ValueSize<UV>;
   readonly #order: (a: unknown, b: unknown) => number;
 
   constructor(ctx: LsmContext, cf: ColumnFamily, descriptor: MapStateDescriptor<K, UK, UV, N>, onDrop: (name: string) => void) {
@@ -88,6 +95,7 @@ export class LsmMapState<K, UK, UV, N> extends LsmState<K, N> implements MapStat
       isCacheableSerializer(descriptor.mapKey)
         ? new CellCache<MapCell<UK, UV>>(ctx.cacheEntries, ctx)
         : undefined;
+    this.#size = new ValueSize(descriptor.value, ctx.db.limits.maxValueSize, this.name);
   }
 
   // -- engine access ---------------------------------------------------------------------------
@@ -302,7 +310,7 @@ export class LsmMapState<K, UK, UV, N> extends LsmState<K, N> implements MapStat
       return;
     }
     const size = this.#mapKey.check(mapKey);
-    this.#value.check(value);
+    this.#size.check(value, this.#value.check(value));
     // Before the cell is looked up: a retried write-back evicts cells (see CellCache.admit).
     cache.admit();
     const cell = this.#cell(cache, key, namespace, true);
@@ -327,7 +335,7 @@ export class LsmMapState<K, UK, UV, N> extends LsmState<K, N> implements MapStat
     }
     const list = [...entries];
     const sizes = list.map(([mk, v]) => {
-      this.#value.check(v);
+      this.#size.check(v, this.#value.check(v));
       return this.#mapKey.check(mk);
     });
     if (list.length > 0) cache.admit();

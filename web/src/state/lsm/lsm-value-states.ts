@@ -17,6 +17,7 @@ import type {
 import { WriteBatch } from '../../engine/write-batch.js';
 import { LsmState, type LsmContext } from './lsm-state.js';
 import { CellCache, isCacheableSerializer, type CachedCell } from './cell-cache.js';
+import { ValueSize } from './value-size.js';
 
 /**
  * Built-in serializers whose `deserialize` copies what it keeps (bytes copies; msgpack may
@@ -41,6 +42,8 @@ abstract class SingleValueLsmState<K, N, S> extends LsmState<K, N> {
    * checkpoint and at close — so repeated updates of a hot key cost one engine write.
    */
   readonly #cache: CellCache<ValueCell<S>> | undefined;
+  /** Value sizes against the engine's maxValueSize, for what the cache holds back (value-size.ts). */
+  readonly #size: ValueSize<S>;
 
   constructor(ctx: LsmContext, cf: ColumnFamily, descriptor: StateDescriptorBase<K, N>, stored: Serializer<S>, onDrop: (name: string) => void) {
     super(ctx, cf, descriptor, onDrop);
@@ -51,6 +54,7 @@ abstract class SingleValueLsmState<K, N, S> extends LsmState<K, N> {
       capacity > 0 && descriptor.ttl === undefined && isCacheableSerializer(descriptor.key) && isCacheableSerializer(descriptor.namespace)
         ? new CellCache<ValueCell<S>>(capacity, ctx)
         : undefined;
+    this.#size = new ValueSize(stored, ctx.db.limits.maxValueSize, this.name);
   }
 
   override collectPending(batch: WriteBatch): void {
@@ -78,8 +82,11 @@ abstract class SingleValueLsmState<K, N, S> extends LsmState<K, N> {
     return value;
   }
 
-  /** Writes `value` for (key, namespace) (`undefined`: deletes), through the cache. */
-  protected store(key: K, namespace: N | undefined, value: S | undefined): void {
+  /**
+   * Writes `value` for (key, namespace) (`undefined`: deletes), through the cache; `estimate` is
+   * what `check` returned for it.
+   */
+  protected store(key: K, namespace: N | undefined, value: S | undefined, estimate: number): void {
     const cache = this.#cache;
     if (cache === undefined) {
       const k = this.locate(key, namespace);
@@ -92,6 +99,8 @@ abstract class SingleValueLsmState<K, N, S> extends LsmState<K, N> {
       return;
     }
     this.checkUsable();
+    // The engine meets the value only at write-back: measured now (value-size.ts).
+    if (value !== undefined) this.#size.check(value, estimate);
     cache.admit();
     this.ctx.stats.writes++;
     const cell = cache.peek(key, namespace);
@@ -110,7 +119,7 @@ abstract class SingleValueLsmState<K, N, S> extends LsmState<K, N> {
   }
 
   override clear(key: K, namespace?: N): void {
-    this.store(key, namespace, undefined);
+    this.store(key, namespace, undefined, 0);
   }
 
   protected override writeBackCache(): CellCache<CachedCell> | undefined {
@@ -149,8 +158,7 @@ export class LsmValueState<K, V, N> extends SingleValueLsmState<K, N, V> impleme
 
   put(key: K, value: V, namespace?: N): void {
     // Without a cache (or for a key it does not hold), `store` locates — validating the key.
-    this.stored.check(value);
-    this.store(key, namespace, value);
+    this.store(key, namespace, value, this.stored.check(value));
   }
 
   delete(key: K, namespace?: N): void {
@@ -175,8 +183,7 @@ export class LsmReducingState<K, V, N> extends SingleValueLsmState<K, N, V> impl
     this.stored.check(value);
     const current = this.load(key, namespace, true);
     const next = current === undefined ? value : this.#reduce(current, value);
-    this.stored.check(next);
-    this.store(key, namespace, next);
+    this.store(key, namespace, next, this.stored.check(next));
   }
 }
 
@@ -198,7 +205,6 @@ export class LsmAggregatingState<K, IN, ACC, OUT, N> extends SingleValueLsmState
     const stored = this.load(key, namespace, true);
     const current = stored ?? this.#descriptor.create();
     const next = this.#descriptor.add(current, value);
-    this.stored.check(next);
-    this.store(key, namespace, next);
+    this.store(key, namespace, next, this.stored.check(next));
   }
 }
