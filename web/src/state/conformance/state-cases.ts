@@ -3,10 +3,35 @@ import { ManualClock } from '../clock.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { serde } from '../serde/index.js';
 import { StateDroppedError } from '../state-errors.js';
+import type { KeyedStateBackend, State } from '../types.js';
 import { assertEqual, assertThrows, assertTrue, sorted } from './assert.js';
 import { withBackend, type ConformanceCase } from './case.js';
 
 const fresh = () => ({ clock: new ManualClock(1_000) });
+
+/** Keys for iteration cases: more than an LSM iteration reads from the engine at a time (512). */
+const MANY_KEYS = Array.from({ length: 600 }, (_, i) => `key-${i}`);
+
+/** A value, a list and a map state (string keys; i32 namespaces if `namespaced`), and how to give each state at a key. */
+function stateOfEveryKind(b: KeyedStateBackend, namespaced: boolean): Array<{ readonly state: State<string, number>; readonly write: (key: string, ns?: number) => void }> {
+  const namespace = namespaced ? { namespace: serde.i32 } : {};
+  const value = b.valueState({ name: 'value', key: serde.string, value: serde.i32, ...namespace });
+  const list = b.listState({ name: 'list', key: serde.string, value: serde.i32, ...namespace });
+  const map = b.mapState({ name: 'map', key: serde.string, mapKey: serde.i32, value: serde.i32, ...namespace });
+  return [
+    { state: value, write: (k, ns) => value.put(k, 1, ns) },
+    { state: list, write: (k, ns) => list.addAll(k, [1, 2], ns) },
+    { state: map, write: (k, ns) => map.putAll(k, [[1, 1], [2, 2]], ns) },
+  ];
+}
+
+/** The two ways to iterate `state`, named. */
+function iterationsOf(state: State<string, number>): Array<{ readonly start: () => Iterator<unknown>; readonly what: string }> {
+  return [
+    { start: () => state.keys(), what: `${state.name}: keys()` },
+    { start: () => state.keysAndNamespaces(), what: `${state.name}: keysAndNamespaces()` },
+  ];
+}
 
 export const stateCases: readonly ConformanceCase[] = [
   {
@@ -159,6 +184,109 @@ export const stateCases: readonly ConformanceCase[] = [
         const perGroup = [];
         for (let kg = 0; kg < b.maxParallelism; kg++) perGroup.push(...s.keysAndNamespaces(kg));
         assertEqual(sorted(perGroup), sorted(s.keysAndNamespaces()), 'pairs by key group add up to all pairs');
+      }),
+  },
+  {
+    group: 'iteration',
+    name: 'a key cleared during iteration before it is reached is not visited; the keys left are',
+    run: (open) =>
+      withBackend(open, fresh(), (b) => {
+        for (const { state, write } of stateOfEveryKind(b, false)) {
+          for (const k of MANY_KEYS) write(k);
+          const visited: string[] = [];
+          let cleared: string[] = [];
+          for (const k of state.keys()) {
+            if (visited.length === 0) {
+              cleared = MANY_KEYS.filter((x, i) => i % 2 === 1 && x !== k);
+              for (const x of cleared) state.clear(x);
+            }
+            visited.push(k);
+          }
+          const kept = MANY_KEYS.filter((x) => !cleared.includes(x));
+          assertEqual(visited.filter((k) => cleared.includes(k)), [], `${state.name}: cleared keys visited`);
+          assertEqual(sorted(visited), sorted(kept), `${state.name}: the keys left, each once`);
+        }
+      }),
+  },
+  {
+    group: 'iteration',
+    name: 'a (key, namespace) cleared during keysAndNamespaces() or keys(namespace) before it is reached is not visited',
+    run: (open) =>
+      withBackend(open, fresh(), (b) => {
+        for (const { state, write } of stateOfEveryKind(b, true)) {
+          for (const k of MANY_KEYS) {
+            write(k);
+            write(k, 7);
+          }
+          const pair = (k: string, ns: number | undefined): string => `${k}|${ns ?? 'void'}`;
+          const all = MANY_KEYS.flatMap((k) => [pair(k, undefined), pair(k, 7)]);
+          const visited: string[] = [];
+          let cleared: string[] = [];
+          for (const [k, ns] of state.keysAndNamespaces()) {
+            if (visited.length === 0) {
+              // Every other key in namespace 7 and the next ones in the void namespace.
+              MANY_KEYS.forEach((x, i) => {
+                if (i % 2 === 1 && pair(x, 7) !== pair(k, ns)) {
+                  state.clear(x, 7);
+                  cleared.push(pair(x, 7));
+                }
+                if (i % 4 === 2 && pair(x, undefined) !== pair(k, ns)) {
+                  state.clear(x);
+                  cleared.push(pair(x, undefined));
+                }
+              });
+            }
+            visited.push(pair(k, ns));
+          }
+          assertEqual(visited.filter((p) => cleared.includes(p)), [], `${state.name}: cleared pairs visited`);
+          assertEqual(sorted(visited), sorted(all.filter((p) => !cleared.includes(p))), `${state.name}: the pairs left, each once`);
+          const before = [...state.keys(7)];
+          const inSeven: string[] = [];
+          for (const k of state.keys(7)) {
+            if (inSeven.length === 0) {
+              cleared = before.filter((x, i) => i % 2 === 1 && x !== k);
+              for (const x of cleared) state.clear(x, 7);
+            }
+            inSeven.push(k);
+          }
+          assertEqual(sorted(inSeven), sorted(before.filter((x) => !cleared.includes(x))), `${state.name}: keys(7) cleared during it`);
+        }
+      }),
+  },
+  {
+    group: 'iteration',
+    name: 'clearAll during an iteration ends it',
+    run: (open) =>
+      withBackend(open, fresh(), (b) => {
+        for (const { state, write } of stateOfEveryKind(b, true)) {
+          for (const { start, what } of iterationsOf(state)) {
+            for (const k of MANY_KEYS) write(k);
+            const iteration = start();
+            assertTrue(iteration.next().done !== true, `${what}: a first key`);
+            state.clearAll();
+            assertEqual(iteration.next(), { value: undefined, done: true }, `${what}: the step after clearAll`);
+          }
+        }
+      }),
+  },
+  {
+    group: 'iteration',
+    name: 'dropping a state during an iteration ends it; the dropped handle throws StateDroppedError',
+    run: (open) =>
+      withBackend(open, fresh(), (b) => {
+        for (const namespaced of [false, true]) {
+          for (const { state, write } of stateOfEveryKind(b, namespaced)) {
+            for (const k of MANY_KEYS) write(k);
+            const keys = state.keys();
+            const pairs = state.keysAndNamespaces();
+            assertTrue(keys.next().done !== true && pairs.next().done !== true, `${state.name}: a first key`);
+            state.drop();
+            assertEqual(keys.next(), { value: undefined, done: true }, `${state.name}: keys() after drop`);
+            assertEqual(pairs.next(), { value: undefined, done: true }, `${state.name}: keysAndNamespaces() after drop`);
+            assertThrows(() => state.clear('key-0'), StateDroppedError, `${state.name}: the handle after drop`);
+            assertThrows(() => state.keys(), StateDroppedError, `${state.name}: keys() called after drop`);
+          }
+        }
       }),
   },
   {

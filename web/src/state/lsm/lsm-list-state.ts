@@ -157,7 +157,7 @@ export class LsmListState<K, V, N> extends LsmState<K, N> implements ListState<K
     }
     // Cleanup on read: write back what is live (and, onReadAndWrite, refreshed).
     if (expired > 0 || this.ttl.refreshOnRead) {
-      this.ctx.stats.expiredRemoved += expired;
+      this.countExpiredRemoved(expired);
       if (live.length === 0) this.cf.delete(k);
       else this.cf.put(k, frameListValue(live));
     }
@@ -226,7 +226,8 @@ export class LsmListState<K, V, N> extends LsmState<K, N> implements ListState<K
 
   /** Makes `cell` dirty and (re)enters it in the cache with `added` more elements. */
   #changed(cache: CellCache<ListCell<V>>, cell: ListCell<V>, added: number): void {
-    this.ctx.stats.writes++;
+    // An empty list after a change: the key's list was cleared or replaced by none.
+    this.countWrite(cell.list.length === 0);
     // Dirty first: adding or growing may evict, and eviction writes every dirty cell out.
     cache.markDirty(cell);
     if (cache.peek(cell.key, cell.namespace) === cell) {
@@ -242,7 +243,7 @@ export class LsmListState<K, V, N> extends LsmState<K, N> implements ListState<K
     if (cache === undefined) {
       const k = this.locate(key, namespace);
       const bytes = this.stamp(this.#value.serialize(value));
-      this.ctx.stats.writes++;
+      this.countWrite(false);
       this.cf.merge(k, bytes);
       return;
     }
@@ -255,7 +256,7 @@ export class LsmListState<K, V, N> extends LsmState<K, N> implements ListState<K
       // The common case, appending to a cached list, without #cellFor's re-entry check.
       if (!this.#fits(cached, bound)) this.#reserveExactly(cached, [value]);
       this.#appendable(cached).push(value);
-      this.ctx.stats.writes++;
+      this.countWrite(false);
       cache.markDirty(cached);
       cache.reweigh(cached, 1);
       return;
@@ -274,7 +275,7 @@ export class LsmListState<K, V, N> extends LsmState<K, N> implements ListState<K
       const now = this.ctx.clock.now();
       for (const v of values) batch.merge(k, this.stamp(this.#value.serialize(v), now), this.cf);
       if (batch.count === 0) return;
-      this.ctx.stats.writes++;
+      this.countWrite(false);
       this.ctx.db.write(batch);
       return;
     }
@@ -296,7 +297,7 @@ export class LsmListState<K, V, N> extends LsmState<K, N> implements ListState<K
       const k = this.locate(key, namespace);
       const now = this.ctx.clock.now();
       const elements = [...values].map((v) => this.stamp(this.#value.serialize(v), now));
-      this.ctx.stats.writes++;
+      this.countWrite(elements.length === 0);
       if (elements.length === 0) this.cf.delete(k);
       else this.cf.put(k, frameListValue(elements));
       return;
@@ -377,5 +378,13 @@ export class LsmListState<K, V, N> extends LsmState<K, N> implements ListState<K
 
   protected override writeBackCache(): CellCache<CachedCell> | undefined {
     return this.#cache;
+  }
+
+  /** A complete cell is the list; an incomplete one holds appends the engine's list lacks, if any. */
+  protected override cachedPresence(key: K, namespace: N | undefined): boolean | undefined {
+    const cell = this.#cache?.peek(key, namespace);
+    if (cell === undefined) return undefined;
+    if (cell.list.length > 0) return true;
+    return cell.complete ? false : undefined;
   }
 }

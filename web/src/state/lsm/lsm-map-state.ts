@@ -126,7 +126,7 @@ export class LsmMapState<K, UK, UV, N> extends LsmState<K, N> implements MapStat
         const batch = new WriteBatch();
         for (const k of expired) batch.delete(k, this.cf);
         this.ctx.db.write(batch);
-        this.ctx.stats.expiredRemoved += expired.length;
+        this.countExpiredRemoved(expired.length);
       }
     }
   }
@@ -180,7 +180,7 @@ export class LsmMapState<K, UK, UV, N> extends LsmState<K, N> implements MapStat
    * the cache no longer holds).
    */
   #change(cache: CellCache<MapCell<UK, UV>>, cell: MapCell<UK, UV>, mapKey: UK, value: UV | typeof ABSENT): number {
-    this.ctx.stats.writes++;
+    this.countWrite(value === ABSENT);
     const entries = this.#writable(cell);
     const isNew = !entries.has(mapKey);
     let grew = 0;
@@ -305,7 +305,7 @@ export class LsmMapState<K, UK, UV, N> extends LsmState<K, N> implements MapStat
     if (cache === undefined) {
       const k = this.locate(key, namespace, this.#mapKey.serialize(mapKey));
       const bytes = this.stamp(this.#value.serialize(value));
-      this.ctx.stats.writes++;
+      this.countWrite(false);
       this.cf.put(k, bytes);
       return;
     }
@@ -329,7 +329,7 @@ export class LsmMapState<K, UK, UV, N> extends LsmState<K, N> implements MapStat
         batch.put(this.locate(key, namespace, this.#mapKey.serialize(mk)), this.stamp(this.#value.serialize(v), now), this.cf);
       }
       if (batch.count === 0) return;
-      this.ctx.stats.writes++;
+      this.countWrite(false);
       this.ctx.db.write(batch);
       return;
     }
@@ -350,7 +350,7 @@ export class LsmMapState<K, UK, UV, N> extends LsmState<K, N> implements MapStat
     const cache = this.#cache;
     if (cache === undefined) {
       const k = this.locate(key, namespace, this.#mapKey.serialize(mapKey));
-      this.ctx.stats.writes++;
+      this.countWrite(true);
       this.cf.delete(k);
       return;
     }
@@ -369,7 +369,7 @@ export class LsmMapState<K, UK, UV, N> extends LsmState<K, N> implements MapStat
     }
     cache.admit();
     const cell = this.#cell(cache, key, namespace, false);
-    this.ctx.stats.writes++;
+    this.countWrite(true);
     const before = cell.entries.size;
     cell.entries = new Map();
     cell.shared = false;
@@ -430,5 +430,18 @@ export class LsmMapState<K, UK, UV, N> extends LsmState<K, N> implements MapStat
 
   protected override writeBackCache(): CellCache<CachedCell> | undefined {
     return this.#cache;
+  }
+
+  /**
+   * A complete cell is the map; an incomplete one decides only when it holds an entry. One
+   * holding back removals (and nothing else) writes them back first, for the engine to decide.
+   */
+  protected override cachedPresence(key: K, namespace: N | undefined): boolean | undefined {
+    const cell = this.#cache?.peek(key, namespace);
+    if (cell === undefined) return undefined;
+    if (cell.complete) return cell.entries.size > 0;
+    for (const v of cell.entries.values()) if (v !== ABSENT) return true;
+    if (cell.dirty) this.ctx.flushAll();
+    return undefined;
   }
 }

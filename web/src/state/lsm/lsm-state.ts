@@ -5,6 +5,13 @@
  *
  * Invariant: a call that throws has changed nothing — keys, namespaces and values are serialized
  * and checked before the first engine write, and multi-entry writes go in one WriteBatch.
+ *
+ * Iteration (`keys`, `keysAndNamespaces`) keeps the State contract as the heap backend does: a
+ * (key, namespace) whose state is removed before the iteration reaches it is not visited, one
+ * added may or may not be, and `clearAll` or `drop` (or closing the backend) ends an iteration
+ * under way. It reads the engine a page at a time at the latest state (see `#entries`), so only
+ * the entries of a page read before a removal need a second look (`#present`); a state nobody
+ * removes from while it is iterated costs no more than the scan.
  */
 import { KeyTooLargeError } from '../../errors.js';
 import type { ColumnFamily } from '../../engine/column-family.js';
@@ -43,6 +50,23 @@ export interface LsmContext {
   flushAll(): void;
 }
 
+/** Entries an iteration reads from the engine at a time (one page). */
+const PAGE_ENTRIES = 512;
+
+/** What an iteration met: an engine key (a copy) whose state was visible then. */
+interface Met {
+  readonly k: Uint8Array;
+  /** Whether the state has had a removal since `k`'s page was read (then it may be gone). */
+  readonly stale: boolean;
+}
+
+/** The smallest byte string after `key`. */
+function successor(key: Uint8Array): Uint8Array {
+  const out = new Uint8Array(key.length + 1);
+  out.set(key);
+  return out;
+}
+
 /** The smallest byte string after every string starting with `prefix` (undefined: none). */
 export function prefixEnd(prefix: Uint8Array): Uint8Array | undefined {
   for (let i = prefix.length - 1; i >= 0; i--) {
@@ -73,6 +97,10 @@ export abstract class LsmState<K, N> implements State<K, N> {
   readonly #onDrop: (name: string) => void;
   readonly #maxKeySize: number;
   #dropped = false;
+  /** Writes to this state's data that may have left a (key, namespace) without state. */
+  #removals = 0;
+  /** `clearAll` calls: an iteration under way ends at one. */
+  #clears = 0;
   #lastNamespace: unknown;
   #lastNsBytes: NamespaceBytes;
 
@@ -85,6 +113,21 @@ export abstract class LsmState<K, N> implements State<K, N> {
     this.#nsSerializer = descriptor.namespace;
     this.#onDrop = onDrop;
     this.#maxKeySize = ctx.db.limits.maxKeySize;
+  }
+
+  /**
+   * Counts a write for statistics and for iterations under way; `removes`: it may leave a (key,
+   * namespace) without state (a clear, a delete, an empty update, a map removal).
+   */
+  protected countWrite(removes: boolean): void {
+    this.ctx.stats.writes++;
+    if (removes) this.#removals++;
+  }
+
+  /** Counts `n` expired entries removed (cleanup on read or iteration; 0: only refreshed). */
+  protected countExpiredRemoved(n: number): void {
+    this.ctx.stats.expiredRemoved += n;
+    if (n > 0) this.#removals++;
   }
 
   protected checkUsable(): void {
@@ -180,7 +223,7 @@ export abstract class LsmState<K, N> implements State<K, N> {
     const ttl = this.ttl;
     if (expired && ttl !== undefined) {
       this.cf.delete(k);
-      this.ctx.stats.expiredRemoved++;
+      this.countExpiredRemoved(1);
       return ttl.returnExpired && !forUpdate ? { bytes: value } : undefined;
     }
     if (ttl?.refreshOnRead && !forUpdate) this.cf.put(k, this.stamp(value, now));
@@ -197,7 +240,7 @@ export abstract class LsmState<K, N> implements State<K, N> {
 
   clear(key: K, namespace?: N): void {
     const k = this.locate(key, namespace);
-    this.ctx.stats.writes++;
+    this.countWrite(true);
     this.removeAll(k);
   }
 
@@ -211,46 +254,36 @@ export abstract class LsmState<K, N> implements State<K, N> {
     return undefined;
   }
 
+  /**
+   * Whether (key, namespace) has state by what the write-back cache holds, for an iteration's
+   * second look (`#present`): undefined when the engine has the answer — no cell, or one whose
+   * held-back changes do not decide it. None by default.
+   */
+  protected cachedPresence(_key: K, _namespace: N | undefined): boolean | undefined {
+    return undefined;
+  }
+
   keys(namespace?: N): IterableIterator<K> {
     // Iteration reads the engine: what caches hold back goes in first.
     if (this.writeBackCache() !== undefined) this.ctx.flushAll();
     this.checkUsable();
     const probe = this.#namespaceBytes(namespace);
-    return this.#keys(probe);
+    return this.#keys(probe, namespace);
   }
 
-  *#keys(probe: NamespaceBytes): IterableIterator<K> {
+  *#keys(probe: NamespaceBytes, namespace: N | undefined): IterableIterator<K> {
     let last: Uint8Array | undefined;
     const now = this.ctx.clock.now();
-    const expired: Uint8Array[] = [];
-    try {
-      for (const [k, v] of this.cf.entries(this.#rangeBounds())) {
-        if (!this.visible(v, now)) {
-          expired.push(k);
-          continue;
-        }
-        const decoded = decodeStateKey(k);
-        if (!sameBytes(decoded.namespace, probe)) continue;
-        if (last !== undefined && sameBytes(last, decoded.key)) continue;
-        last = decoded.key;
-        yield this.#keySerializer.deserialize(decoded.key.slice());
-      }
-    } finally {
-      this.#removeExpired(expired);
+    for (const { k, stale } of this.#entries(this.#rangeBounds(), now)) {
+      const decoded = decodeStateKey(k);
+      if (!sameBytes(decoded.namespace, probe)) continue;
+      if (last !== undefined && sameBytes(last, decoded.key)) continue;
+      last = decoded.key;
+      // `k` is this iteration's own copy: the key may keep views of it.
+      const key = this.#keySerializer.deserialize(decoded.key);
+      if (stale && !this.#present(k, decoded.mapKey.length, key, namespace, now)) continue;
+      yield key;
     }
-  }
-
-  /**
-   * Cleanup on iteration: entries an iteration met fully expired are deleted when it ends (one
-   * batch), so state nobody reads by key still shrinks when it is listed. (The engine's
-   * compaction filter is the cleanup for state that is never touched at all.)
-   */
-  #removeExpired(keys: readonly Uint8Array[]): void {
-    if (keys.length === 0 || this.ctx.db.closed) return;
-    const batch = new WriteBatch();
-    for (const k of keys) batch.delete(k, this.cf);
-    this.ctx.db.write(batch);
-    this.ctx.stats.expiredRemoved += keys.length;
   }
 
   keysAndNamespaces(keyGroup?: number): IterableIterator<readonly [K, N | undefined]> {
@@ -266,24 +299,92 @@ export abstract class LsmState<K, N> implements State<K, N> {
     let first = true;
     const now = this.ctx.clock.now();
     const ns = this.#nsSerializer;
+    for (const { k, stale } of this.#entries(bounds, now)) {
+      const decoded = decodeStateKey(k);
+      if (!first && sameBytes(lastKey, decoded.key) && sameBytes(lastNs, decoded.namespace)) continue;
+      first = false;
+      lastKey = decoded.key;
+      lastNs = decoded.namespace;
+      // `k` is this iteration's own copy: key and namespace may keep views of it.
+      const namespace = decoded.namespace === undefined || ns === undefined ? undefined : ns.deserialize(decoded.namespace);
+      const key = this.#keySerializer.deserialize(decoded.key);
+      if (stale && !this.#present(k, decoded.mapKey.length, key, namespace, now)) continue;
+      yield [key, namespace] as const;
+    }
+  }
+
+  /**
+   * The entries within `bounds` visible at `now`, in key order, for `keys` and
+   * `keysAndNamespaces`, each with whether the state has had a removal since it was read.
+   *
+   * Pages are read at the latest state, not at a snapshot, so an entry removed before its page
+   * is read is never met, and only those of a page read before a removal may be stale. What
+   * this state's write-back cache holds back goes to the engine before each page (it is part of
+   * the state). Ends, before the next step touches the engine, once the state is dropped (its
+   * column family is gone) or released (backend closed), or cleared by `clearAll` — as an
+   * iteration of the heap backend's emptied Map ends.
+   *
+   * Cleanup on iteration: entries met fully expired are deleted when the iteration ends (one
+   * batch), so state nobody reads by key still shrinks when it is listed. The engine's
+   * compaction filter is the cleanup for state that is never touched at all.
+   */
+  *#entries(bounds: { gte: Uint8Array; lt: Uint8Array }, now: number): Generator<Met> {
+    const clears = this.#clears;
     const expired: Uint8Array[] = [];
+    let from = bounds.gte;
     try {
-      for (const [k, v] of this.cf.entries(bounds)) {
-        if (!this.visible(v, now)) {
-          expired.push(k);
-          continue;
+      for (;;) {
+        if (this.#dropped || this.#clears !== clears) return;
+        const cache = this.writeBackCache();
+        if (cache !== undefined && cache.dirtyCells().size > 0) this.ctx.flushAll();
+        const removals = this.#removals;
+        const keys: Uint8Array[] = [];
+        const visible: boolean[] = [];
+        this.cf.forEach({ gte: from, lt: bounds.lt, limit: PAGE_ENTRIES }, (k, v) => {
+          keys.push(k.slice());
+          visible.push(this.visible(v, now));
+        });
+        for (let i = 0; i < keys.length; i++) {
+          // Again at every step: the caller's code runs between steps.
+          if (this.#dropped || this.#clears !== clears) return;
+          const k = keys[i]!;
+          if (visible[i]) yield { k, stale: this.#removals !== removals };
+          else expired.push(k);
         }
-        const decoded = decodeStateKey(k);
-        if (!first && sameBytes(lastKey, decoded.key) && sameBytes(lastNs, decoded.namespace)) continue;
-        first = false;
-        lastKey = decoded.key;
-        lastNs = decoded.namespace;
-        const namespace = decoded.namespace === undefined || ns === undefined ? undefined : ns.deserialize(decoded.namespace.slice());
-        yield [this.#keySerializer.deserialize(decoded.key.slice()), namespace] as const;
+        if (keys.length < PAGE_ENTRIES) return;
+        from = successor(keys[keys.length - 1]!);
       }
     } finally {
       this.#removeExpired(expired);
     }
+  }
+
+  /**
+   * Whether (key, namespace), met at engine key `k` (ending in a map key of `mapKeyLength`
+   * bytes) in a page read before a removal, still has state at `now`: by the write-back cache's
+   * cell if that decides it, else by the engine.
+   */
+  #present(k: Uint8Array, mapKeyLength: number, key: K, namespace: N | undefined, now: number): boolean {
+    const cached = this.cachedPresence(key, namespace);
+    if (cached !== undefined) return cached;
+    // Every entry of (key, namespace) starts with this (docs/state-layout.md).
+    const prefix = k.subarray(0, k.length - mapKeyLength);
+    if (this.ttl === undefined) return this.cf.count({ prefix, limit: 1 }) > 0;
+    let found = false;
+    this.cf.forEach({ prefix }, (_k, v) => {
+      found = this.visible(v, now);
+      return !found;
+    });
+    return found;
+  }
+
+  /** Deletes the expired entries an iteration met (see `#entries`), in one batch. */
+  #removeExpired(expired: readonly Uint8Array[]): void {
+    if (expired.length === 0 || this.#dropped || this.ctx.db.closed) return;
+    const batch = new WriteBatch();
+    for (const k of expired) batch.delete(k, this.cf);
+    this.ctx.db.write(batch);
+    this.countExpiredRemoved(expired.length);
   }
 
   #groupBounds(from: number, to: number): { gte: Uint8Array; lt: Uint8Array } {
@@ -300,7 +401,8 @@ export abstract class LsmState<K, N> implements State<K, N> {
     this.checkUsable();
     // The range deletion below removes what the cache would write back.
     this.writeBackCache()?.clear();
-    this.ctx.stats.writes++;
+    this.countWrite(true);
+    this.#clears++;
     const { gte, lt } = this.#rangeBounds();
     this.cf.deleteRange(gte, lt);
   }

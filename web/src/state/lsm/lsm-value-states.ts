@@ -91,7 +91,7 @@ abstract class SingleValueLsmState<K, N, S> extends LsmState<K, N> {
     if (cache === undefined) {
       const k = this.locate(key, namespace);
       if (value === undefined) {
-        this.ctx.stats.writes++;
+        this.countWrite(true);
         this.cf.delete(k);
       } else {
         this.writeAt(k, value);
@@ -102,7 +102,7 @@ abstract class SingleValueLsmState<K, N, S> extends LsmState<K, N> {
     // The engine meets the value only at write-back: measured now (value-size.ts).
     if (value !== undefined) this.#size.check(value, estimate);
     cache.admit();
-    this.ctx.stats.writes++;
+    this.countWrite(value === undefined);
     const cell = cache.peek(key, namespace);
     if (cell !== undefined) {
       cell.value = value;
@@ -126,6 +126,12 @@ abstract class SingleValueLsmState<K, N, S> extends LsmState<K, N> {
     return this.#cache;
   }
 
+  /** A cell holds the value itself, or knows it absent. */
+  protected override cachedPresence(key: K, namespace: N | undefined): boolean | undefined {
+    const cell = this.#cache?.peek(key, namespace);
+    return cell === undefined ? undefined : cell.value !== undefined;
+  }
+
   /** The live value at engine key `k`, applying TTL (cleanup on read, refresh on read). */
   protected readAt(k: Uint8Array, forUpdate: boolean): S | undefined {
     this.ctx.stats.reads++;
@@ -140,7 +146,7 @@ abstract class SingleValueLsmState<K, N, S> extends LsmState<K, N> {
 
   protected writeAt(k: Uint8Array, value: S): void {
     const bytes = this.stored.serialize(value);
-    this.ctx.stats.writes++;
+    this.countWrite(false);
     this.cf.put(k, this.stamp(bytes));
   }
 }
