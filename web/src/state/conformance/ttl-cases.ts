@@ -1,6 +1,7 @@
 /** Conformance cases for state TTL with a hand-moved clock. */
 import { ManualClock } from '../clock.js';
 import { serde } from '../serde/index.js';
+import type { State } from '../types.js';
 import { assertEqual, sorted } from './assert.js';
 import { withBackend, type ConformanceCase } from './case.js';
 
@@ -102,6 +103,44 @@ export const ttlCases: readonly ConformanceCase[] = [
         assertEqual(sorted(s.entries('k')), [['a', 1]], 'entries');
         clock.advance(100);
         assertEqual([s.isEmpty('k'), [...s.keys()]], [true, []], 'everything expired');
+      });
+    },
+  },
+  {
+    group: 'TTL',
+    name: 'state written during an iteration to a key the iteration met expired keeps what was written',
+    run: async (open) => {
+      const clock = new ManualClock(0);
+      await withBackend(open, { clock }, (b) => {
+        const value = b.valueState({ name: 'v', key: serde.string, value: serde.i32, ttl: { ttl: 100 } });
+        const list = b.listState({ name: 'l', key: serde.string, value: serde.i32, ttl: { ttl: 100 } });
+        const map = b.mapState({ name: 'm', key: serde.string, mapKey: serde.i32, value: serde.i32, ttl: { ttl: 100 } });
+        const old = Array.from({ length: 20 }, (_, i) => `old-${i}`);
+        for (const k of old) {
+          value.put(k, 1);
+          list.add(k, 1);
+          map.put(k, 1, 1);
+        }
+        clock.advance(150);
+        // A live key for each iteration to visit; at the first, every expired key is written.
+        value.put('live', 0);
+        list.add('live', 0);
+        map.put('live', 1, 0);
+        const writeDuring: Array<[State<string, undefined>, () => void]> = [
+          [value, () => old.forEach((k) => value.put(k, 2))],
+          [list, () => old.forEach((k) => list.add(k, 2))],
+          [map, () => old.forEach((k) => map.put(k, 1, 2))],
+        ];
+        for (const [state, write] of writeDuring) {
+          let first = true;
+          for (const _ of state.keys()) {
+            if (first) write();
+            first = false;
+          }
+        }
+        assertEqual(old.map((k) => value.get(k)), old.map(() => 2), 'values');
+        assertEqual(old.map((k) => list.get(k)), old.map(() => [2]), 'lists');
+        assertEqual(old.map((k) => map.get(k, 1)), old.map(() => 2), 'map entries');
       });
     },
   },

@@ -97,7 +97,9 @@ export abstract class LsmState<K, N> implements State<K, N> {
   readonly #onDrop: (name: string) => void;
   readonly #maxKeySize: number;
   #dropped = false;
-  /** Writes to this state's data that may have left a (key, namespace) without state. */
+  /** Writes to this state's data (through the cache or not, cleanup of expired entries too). */
+  #writes = 0;
+  /** Those of `#writes` that may have left a (key, namespace) without state. */
   #removals = 0;
   /** `clearAll` calls: an iteration under way ends at one. */
   #clears = 0;
@@ -121,12 +123,14 @@ export abstract class LsmState<K, N> implements State<K, N> {
    */
   protected countWrite(removes: boolean): void {
     this.ctx.stats.writes++;
+    this.#writes++;
     if (removes) this.#removals++;
   }
 
   /** Counts `n` expired entries removed (cleanup on read or iteration; 0: only refreshed). */
   protected countExpiredRemoved(n: number): void {
     this.ctx.stats.expiredRemoved += n;
+    this.#writes++;
     if (n > 0) this.#removals++;
   }
 
@@ -226,7 +230,10 @@ export abstract class LsmState<K, N> implements State<K, N> {
       this.countExpiredRemoved(1);
       return ttl.returnExpired && !forUpdate ? { bytes: value } : undefined;
     }
-    if (ttl?.refreshOnRead && !forUpdate) this.cf.put(k, this.stamp(value, now));
+    if (ttl?.refreshOnRead && !forUpdate) {
+      this.cf.put(k, this.stamp(value, now));
+      this.#writes++;
+    }
     return { bytes: value };
   }
 
@@ -325,18 +332,20 @@ export abstract class LsmState<K, N> implements State<K, N> {
    * iteration of the heap backend's emptied Map ends.
    *
    * Cleanup on iteration: entries met fully expired are deleted when the iteration ends (one
-   * batch), so state nobody reads by key still shrinks when it is listed. The engine's
+   * batch), so state nobody reads by key still shrinks when it is listed — unless written since
+   * their page was read and no longer expired (a put during the iteration is kept). The engine's
    * compaction filter is the cleanup for state that is never touched at all.
    */
   *#entries(bounds: { gte: Uint8Array; lt: Uint8Array }, now: number): Generator<Met> {
     const clears = this.#clears;
-    const expired: Uint8Array[] = [];
+    const expired: Array<{ readonly k: Uint8Array; readonly writes: number }> = [];
     let from = bounds.gte;
     try {
       for (;;) {
         if (this.#dropped || this.#clears !== clears) return;
         const cache = this.writeBackCache();
         if (cache !== undefined && cache.dirtyCells().size > 0) this.ctx.flushAll();
+        const writes = this.#writes;
         const removals = this.#removals;
         const keys: Uint8Array[] = [];
         const visible: boolean[] = [];
@@ -349,13 +358,13 @@ export abstract class LsmState<K, N> implements State<K, N> {
           if (this.#dropped || this.#clears !== clears) return;
           const k = keys[i]!;
           if (visible[i]) yield { k, stale: this.#removals !== removals };
-          else expired.push(k);
+          else expired.push({ k, writes });
         }
         if (keys.length < PAGE_ENTRIES) return;
         from = successor(keys[keys.length - 1]!);
       }
     } finally {
-      this.#removeExpired(expired);
+      this.#removeExpired(expired, now);
     }
   }
 
@@ -379,12 +388,16 @@ export abstract class LsmState<K, N> implements State<K, N> {
   }
 
   /** Deletes the expired entries an iteration met (see `#entries`), in one batch. */
-  #removeExpired(expired: readonly Uint8Array[]): void {
+  #removeExpired(expired: ReadonlyArray<{ readonly k: Uint8Array; readonly writes: number }>, now: number): void {
     if (expired.length === 0 || this.#dropped || this.ctx.db.closed) return;
     const batch = new WriteBatch();
-    for (const k of expired) batch.delete(k, this.cf);
+    for (const { k, writes } of expired) {
+      if (writes !== this.#writes && this.cf.read(k, (v) => !this.visible(v, now)) !== true) continue;
+      batch.delete(k, this.cf);
+    }
+    if (batch.count === 0) return;
     this.ctx.db.write(batch);
-    this.countExpiredRemoved(expired.length);
+    this.countExpiredRemoved(batch.count);
   }
 
   #groupBounds(from: number, to: number): { gte: Uint8Array; lt: Uint8Array } {
