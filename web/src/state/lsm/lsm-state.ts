@@ -325,9 +325,9 @@ export abstract class LsmState<K, N> implements State<K, N> {
    * `keysAndNamespaces`, each with whether the state has had a removal since it was read.
    *
    * Pages are read at the latest state, not at a snapshot, so an entry removed before its page
-   * is read is never met, and only those of a page read before a removal may be stale. What
-   * this state's write-back cache holds back goes to the engine before each page (it is part of
-   * the state). Ends, before the next step touches the engine, once the state is dropped (its
+   * is read is never met, and only those of a page read before a removal may be stale. Removals
+   * this state's write-back cache holds back go to the engine before the next page is read
+   * (they are part of the state). Ends, before the next step touches the engine, once the state is dropped (its
    * column family is gone) or released (backend closed), or cleared by `clearAll` — as an
    * iteration of the heap backend's emptied Map ends.
    *
@@ -340,11 +340,16 @@ export abstract class LsmState<K, N> implements State<K, N> {
     const clears = this.#clears;
     const expired: Array<{ readonly k: Uint8Array; readonly writes: number }> = [];
     let from = bounds.gte;
+    /** `#removals` when this iteration last had the cache written back (-1: not yet). */
+    let flushed = -1;
     try {
       for (;;) {
         if (this.#dropped || this.#clears !== clears) return;
         const cache = this.writeBackCache();
-        if (cache !== undefined && cache.dirtyCells().size > 0) this.ctx.flushAll();
+        // Removals the cache holds back would be read as entries: written back first. (What
+        // else it holds back only adds state, which may or may not be visited.)
+        if (cache !== undefined && flushed !== this.#removals && cache.dirtyCells().size > 0) this.ctx.flushAll();
+        flushed = this.#removals;
         const writes = this.#writes;
         const removals = this.#removals;
         const keys: Uint8Array[] = [];
@@ -376,6 +381,8 @@ export abstract class LsmState<K, N> implements State<K, N> {
   #present(k: Uint8Array, mapKeyLength: number, key: K, namespace: N | undefined, now: number): boolean {
     const cached = this.cachedPresence(key, namespace);
     if (cached !== undefined) return cached;
+    // One entry per (key, namespace) but in map states: a point lookup (Bloom filters apply).
+    if (this.kind !== 'map') return this.cf.read(k, (v) => this.visible(v, now)) === true;
     // Every entry of (key, namespace) starts with this (docs/state-layout.md).
     const prefix = k.subarray(0, k.length - mapKeyLength);
     if (this.ttl === undefined) return this.cf.count({ prefix, limit: 1 }) > 0;
