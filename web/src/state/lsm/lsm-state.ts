@@ -327,9 +327,9 @@ export abstract class LsmState<K, N> implements State<K, N> {
    * Pages are read at the latest state, not at a snapshot, so an entry removed before its page
    * is read is never met, and only those of a page read before a removal may be stale. Removals
    * this state's write-back cache holds back go to the engine before the next page is read
-   * (they are part of the state). Ends, before the next step touches the engine, once the state is dropped (its
-   * column family is gone) or released (backend closed), or cleared by `clearAll` — as an
-   * iteration of the heap backend's emptied Map ends.
+   * (they are part of the state). Ends, before the next step touches the engine, once the state
+   * is dropped (its column family is gone) or released (backend closed), or cleared by
+   * `clearAll` — as an iteration of the heap backend's emptied Map ends.
    *
    * Cleanup on iteration: entries met fully expired are deleted when the iteration ends (one
    * batch), so state nobody reads by key still shrinks when it is listed — unless written since
