@@ -5,7 +5,6 @@
  */
 import { InvalidArgumentError } from '../../errors.js';
 import { StateMemoryExceededError } from '../state-errors.js';
-import type { Serializer } from '../types.js';
 
 /** Estimated bytes of one key's entry in a state (Map slot, entry object, namespace Map). */
 export const KEY_OVERHEAD = 96;
@@ -23,30 +22,7 @@ export const MAP_ENTRY_OVERHEAD = 64;
 /** Estimated bytes of one pending timer. */
 export const TIMER_OVERHEAD = 96;
 
-/**
- * The built-in serializers whose `check` gives one size for every value, and that size
- * (serde/numbers.ts, serde/boolean.ts; their ids are reserved, see serde/primitive.ts).
- */
-const FIXED_SIZES: ReadonlyMap<string, number> = new Map([
-  ['f64', 8],
-  ['i32', 4],
-  ['i64', 8],
-  ['boolean', 1],
-]);
-
-/**
- * Whether every value of `serializer` has one estimated size, so that overwriting a value never
- * changes a state's size (REQUIRES: `serializer` is a built-in primitive one, whose id is not
- * spoofed; see `isPrimitiveSerializer`).
- */
-export function hasFixedSize(serializer: Serializer<unknown>): boolean {
-  return FIXED_SIZES.has(serializer.id);
-}
-
-/** The one size `check` gives for every value of `serializer`, or 0 when sizes vary (REQUIRES: as {@link hasFixedSize}). */
-export function fixedSizeOf(serializer: Serializer<unknown>): number {
-  return FIXED_SIZES.get(serializer.id) ?? 0;
-}
+export { fixedSizeOf, hasFixedSize } from '../serde/primitive.js';
 
 /** The most a list or map reserves beyond its exact estimate (bytes). */
 const MAX_RESERVE = 64 * 1024;

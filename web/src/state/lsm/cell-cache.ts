@@ -152,7 +152,7 @@ export class CellCache<C extends CachedCell> {
   reweigh(cell: C, delta: number): void {
     cell.weight += delta;
     this.#weight += delta;
-    if (delta > 0) this.#evictToCapacity();
+    if (delta > 0 && this.#weight > this.capacity) this.#evictToCapacity();
   }
 
   /** Forgets every cell, dirty or not (after the state's data was cleared or dropped). */

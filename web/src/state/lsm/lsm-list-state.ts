@@ -37,6 +37,7 @@ import { frameListValue } from '../canonical/list-value.js';
 import type { ListState, ListStateDescriptor, Serializer } from '../types.js';
 import { CellCache, isCacheableSerializer, type CachedCell } from './cell-cache.js';
 import { LsmState, type LsmContext } from './lsm-state.js';
+import { fixedSizeOf } from '../serde/primitive.js';
 import { framedLength, ValueSize } from './value-size.js';
 
 /** A cached list (see the module comment). */
@@ -74,6 +75,8 @@ export class LsmListState<K, V, N> extends LsmState<K, N> implements ListState<K
   readonly #cache: CellCache<ListCell<V>> | undefined;
   /** Element sizes against the engine's maxValueSize, for what the cache holds back. */
   readonly #size: ValueSize<V>;
+  /** The framed bytes of every element when the value serializer has one size (f64, i32, i64, boolean), else 0. */
+  readonly #elementBound: number;
 
   constructor(ctx: LsmContext, cf: ColumnFamily, descriptor: ListStateDescriptor<K, V, N>, onDrop: (name: string) => void) {
     super(ctx, cf, descriptor, onDrop);
@@ -83,6 +86,8 @@ export class LsmListState<K, V, N> extends LsmState<K, N> implements ListState<K
         ? new CellCache<ListCell<V>>(ctx.cacheEntries, ctx)
         : undefined;
     this.#size = new ValueSize(descriptor.value, ctx.db.limits.maxValueSize, this.name);
+    const fixed = fixedSizeOf(descriptor.value);
+    this.#elementBound = fixed === 0 ? 0 : framedLength(fixed);
   }
 
   protected override visible(stored: Uint8Array, now: number): boolean {
@@ -247,24 +252,40 @@ export class LsmListState<K, V, N> extends LsmState<K, N> implements ListState<K
       this.cf.merge(k, bytes);
       return;
     }
-    const bound = framedLength(this.#size.bound(this.#value.check(value)));
-    this.checkUsable();
+    const estimate = this.#value.check(value);
     // Before the cell is looked up: a retried write-back evicts cells (see CellCache.admit).
     cache.admit();
-    const cached = cache.peek(key, namespace);
-    if (cached !== undefined) {
-      // The common case, appending to a cached list, without #cellFor's re-entry check.
-      if (!this.#fits(cached, bound)) this.#reserveExactly(cached, [value]);
-      this.#appendable(cached).push(value);
-      this.countWrite(false);
-      cache.markDirty(cached);
-      cache.reweigh(cached, 1);
-      return;
+    const cell = cache.peek(key, namespace);
+    // The common case, appending to a cached list that `get` did not hand out. No usability
+    // check: dropping or releasing a state empties its cache first, so a cell found means a
+    // usable state (the miss path checks).
+    if (cell !== undefined && !cell.shared) {
+      const bound = this.#elementBound !== 0 ? this.#elementBound : framedLength(this.#size.bound(estimate));
+      if (this.#fits(cell, bound)) {
+        cell.list.push(value);
+        this.countWrite(false);
+        cache.markDirty(cell);
+        cache.reweigh(cell, 1);
+        return;
+      }
     }
-    const cell = this.#cellFor(cache, key, namespace, true);
+    this.#addSlowly(cache, cell, key, value, namespace, estimate);
+  }
+
+  /** `add` of a checked `value` (of estimate `estimate`) to a list not cached, or handed out, or near maxValueSize. */
+  #addSlowly(cache: CellCache<ListCell<V>>, cached: ListCell<V> | undefined, key: K, value: V, namespace: N | undefined, estimate: number): void {
+    this.checkUsable();
+    const bound = framedLength(this.#size.bound(estimate));
+    const cell = cached ?? this.#cellFor(cache, key, namespace, true);
     if (!this.#fits(cell, bound)) this.#reserveExactly(cell, [value]);
     this.#appendable(cell).push(value);
-    this.#changed(cache, cell, 1);
+    if (cached === undefined) {
+      this.#changed(cache, cell, 1);
+      return;
+    }
+    this.countWrite(false);
+    cache.markDirty(cell);
+    cache.reweigh(cell, 1);
   }
 
   addAll(key: K, values: Iterable<V>, namespace?: N): void {
