@@ -128,12 +128,18 @@ export const inputCases: readonly ConformanceCase[] = [
     run: async (open) => {
       const b = await open({ clock: new ManualClock(0) });
       const s = b.valueState({ name: 'v', key: serde.string, value: serde.i32 });
+      const l = b.listState({ name: 'l', key: serde.string, value: serde.f64 });
       s.put('k', 1);
+      // Appended twice: with a write-back cache (LSM) the list is then cached and the next add
+      // takes the cached path, which must still see the close.
+      l.add('k', 1);
+      l.add('k', 2);
       await b.close();
       await b.close();
       assertEqual(b.closed, true, 'closed');
       assertThrows(() => s.get('k'), DatabaseClosedError, 'get');
       assertThrows(() => s.put('k', 2), DatabaseClosedError, 'put');
+      assertThrows(() => l.add('k', 3), DatabaseClosedError, 'add to a list appended to before the close');
       assertThrows(() => b.valueState({ name: 'w', key: serde.string, value: serde.i32 }), DatabaseClosedError, 'new state');
       assertThrows(() => b.metrics(), DatabaseClosedError, 'metrics');
     },

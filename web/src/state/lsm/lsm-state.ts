@@ -457,7 +457,11 @@ export abstract class LsmState<K, N> implements State<K, N> {
     this.writeBackCache()?.markClean();
   }
 
-  /** Marks the state unusable (backend closing or state dropped elsewhere). */
+  /**
+   * Marks the state unusable (backend closing or state dropped elsewhere). Invariant, with
+   * `drop`: an unusable state's cache is empty, so a cached write that finds its cell may skip
+   * the usability check (ListState add does).
+   */
   release(): void {
     this.#dropped = true;
     this.writeBackCache()?.clear();
