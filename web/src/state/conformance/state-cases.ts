@@ -290,6 +290,24 @@ export const stateCases: readonly ConformanceCase[] = [
       }),
   },
   {
+    group: 'iteration',
+    name: 'closing the backend during an iteration ends it',
+    run: async (open) => {
+      const b = await open(fresh());
+      const iterations: Array<{ readonly what: string; readonly it: Iterator<unknown> }> = [];
+      for (const { state, write } of stateOfEveryKind(b, false)) {
+        for (const k of MANY_KEYS) write(k);
+        for (const { start, what } of iterationsOf(state)) {
+          const it = start();
+          assertTrue(it.next().done !== true, `${what}: a first key`);
+          iterations.push({ what, it });
+        }
+      }
+      await b.close();
+      for (const { what, it } of iterations) assertEqual(it.next(), { value: undefined, done: true }, `${what}: the step after close`);
+    },
+  },
+  {
     group: 'lifecycle',
     name: 'clearAll empties a state and keeps it usable; other states are untouched',
     run: (open) =>

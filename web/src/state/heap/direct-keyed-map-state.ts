@@ -487,6 +487,8 @@ export class DirectKeyedHeapMapState<K, UK, UV> implements MapState<K, UK, UV, u
   }
 
   release(): void {
+    // Emptied first: an iteration under way ends (as at clearAll and drop).
+    this.#map.clear();
     this.#map = GONE;
     this.#gone = true;
   }

@@ -371,6 +371,8 @@ export class DirectHeapListState<K, V> implements ListState<K, V, undefined>, Re
   }
 
   release(): void {
+    // Emptied first: an iteration under way ends (as at clearAll and drop).
+    this.#map.clear();
     this.#map = GONE;
     this.#gone = true;
   }

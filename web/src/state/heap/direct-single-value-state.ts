@@ -243,6 +243,8 @@ export abstract class DirectSingleValueState<K, V> implements State<K, undefined
   }
 
   release(): void {
+    // Emptied first: an iteration under way ends (as at clearAll and drop).
+    this.#map.clear();
     this.#map = new Map();
     this.#gone = true;
   }

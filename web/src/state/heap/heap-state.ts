@@ -534,6 +534,8 @@ export abstract class HeapState<K, N, C extends Cell<N>> implements State<K, N>,
 
   /** Marks the state dropped without touching the (already released) budget; for `close()`. */
   release(): void {
+    // Emptied first: an iteration under way ends (as at clearAll and drop).
+    this.#table.clear();
     this.#table = new Map();
     this.#gone = true;
   }
