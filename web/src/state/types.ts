@@ -179,7 +179,8 @@ export interface State<K, N> {
    * The keys that have state in `namespace` (void namespace when omitted), in unspecified order.
    * Entries removed during iteration are not visited if not reached yet; entries added may or
    * may not be visited. So after `clearAll` an iteration under way visits none of the entries it
-   * had not reached; after `drop` it ends. `keysAndNamespaces` iterates the same way.
+   * had not reached; after `drop`, or the backend's `close`, it ends. `keysAndNamespaces`
+   * iterates the same way.
    */
   keys(namespace?: N): IterableIterator<K>;
   /**
