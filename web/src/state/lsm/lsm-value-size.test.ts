@@ -1,18 +1,12 @@
-import { readFileSync } from 'node:fs';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { loadEngine } from '../../engine/wasm-module.js';
+import { describe, expect, it } from 'vitest';
 import { ValueTooLargeError } from '../../errors.js';
 import type { StorageAdapter } from '../../storage/host-vfs.js';
 import { memoryStorage } from '../../storage/memory.js';
-import { ManualClock } from '../clock.js';
-import { fullKeyGroupRange } from '../key-groups.js';
-import { resolveLsmOptions } from '../lsm-options.js';
 import { bytesSerializer, serde } from '../serde/index.js';
-import { LsmStateBackend } from './lsm-backend.js';
+import type { LsmStateBackend } from './lsm-backend.js';
+import { loadEngineBeforeAll, openLsmBackend as open } from './lsm-test-support.js';
 
-beforeAll(async () => {
-  await loadEngine(readFileSync(new URL('../../../../wasm/pkg/edgestate_lsm_bg.wasm', import.meta.url)));
-});
+loadEngineBeforeAll();
 
 // The backend opens the engine with its default maxValueSize (64 MiB) and has no option to
 // lower it, so the values here are that large.
@@ -23,16 +17,6 @@ const HALF = new Uint8Array(33 * MiB).fill(7);
 /** Past maxValueSize alone; a serializer that allows it. */
 const OVER = new Uint8Array(MAX_VALUE_SIZE + 1);
 const largeBytes = bytesSerializer({ maxBytes: 2 * MAX_VALUE_SIZE });
-
-function open(storage: StorageAdapter): Promise<LsmStateBackend> {
-  return LsmStateBackend.open({
-    maxParallelism: 128,
-    keyGroups: fullKeyGroupRange(128),
-    clock: new ManualClock(0),
-    storage,
-    lsm: resolveLsmOptions(undefined),
-  });
-}
 
 function lengths(list: readonly Uint8Array[]): number[] {
   return list.map((e) => e.length);

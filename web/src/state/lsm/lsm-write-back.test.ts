@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { loadEngine } from '../../engine/wasm-module.js';
+import { describe, expect, it } from 'vitest';
 import { KeyTooLargeError, QuotaExceededError, StorageExhaustedError } from '../../errors.js';
 import { memoryStorage } from '../../storage/memory.js';
 import type { HostVfs, StorageAdapter } from '../../storage/host-vfs.js';
@@ -11,21 +9,9 @@ import { resolveLsmOptions } from '../lsm-options.js';
 import { serde } from '../serde/index.js';
 import { CellCache, type CachedCell } from './cell-cache.js';
 import { LsmStateBackend } from './lsm-backend.js';
+import { loadEngineBeforeAll, openLsmBackend as open } from './lsm-test-support.js';
 
-beforeAll(async () => {
-  await loadEngine(readFileSync(new URL('../../../../wasm/pkg/edgestate_lsm_bg.wasm', import.meta.url)));
-});
-
-function open(storage: StorageAdapter, cacheEntries?: number): Promise<LsmStateBackend> {
-  return LsmStateBackend.open({
-    maxParallelism: 128,
-    keyGroups: fullKeyGroupRange(128),
-    clock: new ManualClock(0),
-    storage,
-    lsm: resolveLsmOptions(undefined),
-    ...(cacheEntries === undefined ? {} : { cacheEntries }),
-  });
-}
+loadEngineBeforeAll();
 
 describe('write-back caches of the LSM backend', () => {
   it('a cached map iterates in the byte order of its serialized map keys, as the engine does', async () => {
