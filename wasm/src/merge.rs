@@ -3,6 +3,12 @@
 //! Full merge: a base value (or none) plus operands, oldest first, into a value — done by reads
 //! and by compaction at a base. Partial merge: operands into one operand — done by compaction
 //! when no base is in reach. Both must agree: merging in any grouping gives the same value.
+//!
+//! A merge that fails says something about one key's data (its merged value would pass
+//! `max_value_size`, an operand is malformed), never about the database: reads of that key
+//! return the error, while flush, compaction and recovery keep the key's operands, and the
+//! base under them, unmerged and go on (RocksDB's `OpFailureScope::kMustMerge`; see
+//! `compaction::collapse`). Overwriting or deleting the key heals it.
 
 use crate::coding::{get_varint32, put_varint32};
 use crate::{Error, Result};
@@ -11,7 +17,8 @@ use crate::{Error, Result};
 pub trait MergeOperator {
     /// The name stored in table properties (`rocksdb.merge.operator`).
     fn name(&self) -> &'static str;
-    /// `out = merge(base, operands...)`; `operands` are oldest first.
+    /// `out = merge(base, operands...)`; `operands` are oldest first. An error fails the
+    /// read of `key` only: flush and compaction keep the entries as they are.
     fn full_merge(
         &self,
         key: &[u8],
@@ -19,7 +26,8 @@ pub trait MergeOperator {
         operands: &[&[u8]],
         out: &mut Vec<u8>,
     ) -> Result<()>;
-    /// `out = merge(operands...)` as one operand; `false` if they cannot be combined.
+    /// `out = merge(operands...)` as one operand; `false` if they cannot be combined (flush and
+    /// compaction then keep them apart, as they do on an error).
     fn partial_merge(&self, key: &[u8], operands: &[&[u8]], out: &mut Vec<u8>) -> Result<bool>;
 }
 
@@ -29,8 +37,9 @@ pub trait MergeOperator {
 /// (RocksDB's StringAppend joins with a delimiter, which breaks on elements containing it.)
 #[derive(Debug, Clone, Copy)]
 pub struct ListAppend {
-    /// Largest merged list, in bytes; a merge past it fails with [`Error::ValueTooLarge`]
-    /// rather than overflowing silently.
+    /// Largest merged list, in bytes. A full merge past it fails with [`Error::ValueTooLarge`]
+    /// naming the whole merged length (a read of that list fails; compaction keeps its operands
+    /// apart); a partial merge past it declines.
     pub max_value_size: usize,
 }
 
@@ -64,18 +73,19 @@ pub fn list_elements(value: &[u8]) -> impl Iterator<Item = Result<&[u8]>> {
 }
 
 impl ListAppend {
-    fn concat(&self, parts: &mut dyn Iterator<Item = &[u8]>, out: &mut Vec<u8>) -> Result<()> {
-        out.clear();
-        for p in parts {
-            if out.len() + p.len() > self.max_value_size {
-                return Err(Error::ValueTooLarge {
-                    len: out.len() + p.len(),
-                    limit: self.max_value_size,
-                });
-            }
-            out.extend_from_slice(p);
+    /// The length of `base ‖ operands`, or [`Error::ValueTooLarge`] if it passes the limit;
+    /// computed before anything is copied, so a failing merge costs no allocation.
+    fn merged_len(&self, base: Option<&[u8]>, operands: &[&[u8]]) -> Result<usize> {
+        let len = operands.iter().fold(base.map_or(0, <[u8]>::len), |n, o| {
+            n.saturating_add(o.len())
+        });
+        if len > self.max_value_size {
+            return Err(Error::ValueTooLarge {
+                len,
+                limit: self.max_value_size,
+            });
         }
-        Ok(())
+        Ok(len)
     }
 }
 
@@ -90,10 +100,20 @@ impl MergeOperator for ListAppend {
         operands: &[&[u8]],
         out: &mut Vec<u8>,
     ) -> Result<()> {
-        self.concat(&mut base.into_iter().chain(operands.iter().copied()), out)
+        let len = self.merged_len(base, operands)?;
+        out.clear();
+        out.reserve(len);
+        out.extend_from_slice(base.unwrap_or_default());
+        for op in operands {
+            out.extend_from_slice(op);
+        }
+        Ok(())
     }
-    fn partial_merge(&self, _key: &[u8], operands: &[&[u8]], out: &mut Vec<u8>) -> Result<bool> {
-        self.concat(&mut operands.iter().copied(), out)?;
+    fn partial_merge(&self, key: &[u8], operands: &[&[u8]], out: &mut Vec<u8>) -> Result<bool> {
+        if self.merged_len(None, operands).is_err() {
+            return Ok(false);
+        }
+        self.full_merge(key, None, operands, out)?;
         Ok(true)
     }
 }
@@ -166,11 +186,34 @@ mod tests {
     }
 
     #[test]
-    fn list_merge_past_the_limit_fails_instead_of_overflowing() {
+    fn list_merge_past_the_limit_fails_naming_the_whole_merged_length() {
         let op = ListAppend { max_value_size: 4 };
         let mut out = Vec::new();
-        let r = op.full_merge(b"k", Some(b"abc"), &[b"de"], &mut out);
-        assert!(matches!(r, Err(Error::ValueTooLarge { len: 5, limit: 4 })));
+        let r = op.full_merge(b"k", Some(b"abc"), &[b"de", b"fgh"], &mut out);
+        assert!(matches!(r, Err(Error::ValueTooLarge { len: 8, limit: 4 })));
+        assert!(matches!(
+            op.full_merge(b"k", None, &[b"abcde"], &mut out),
+            Err(Error::ValueTooLarge { len: 5, limit: 4 })
+        ));
+    }
+
+    #[test]
+    fn list_merge_up_to_the_limit_succeeds() -> Result<()> {
+        let op = ListAppend { max_value_size: 5 };
+        let mut out = Vec::new();
+        op.full_merge(b"k", Some(b"abc"), &[b"d", b"e"], &mut out)?;
+        assert_eq!(out, b"abcde");
+        Ok(())
+    }
+
+    #[test]
+    fn list_partial_merge_past_the_limit_declines_instead_of_failing() -> Result<()> {
+        let op = ListAppend { max_value_size: 4 };
+        let mut out = Vec::new();
+        assert!(!op.partial_merge(b"k", &[b"abc", b"de"], &mut out)?);
+        assert!(op.partial_merge(b"k", &[b"ab", b"cd"], &mut out)?);
+        assert_eq!(out, b"abcd");
+        Ok(())
     }
 
     #[test]

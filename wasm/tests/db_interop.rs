@@ -7,7 +7,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use edgestate_lsm::db::{Db, Options, ReadOptions, WriteOptions};
+use std::sync::Arc;
+
+use edgestate_lsm::db::{ColumnFamilyOptions, Db, Options, ReadOptions, WriteOptions};
+use edgestate_lsm::merge::ListAppend;
 use edgestate_lsm::table::Compression;
 use edgestate_lsm::vfs::StdFsVfs;
 
@@ -316,6 +319,81 @@ fn column_families_open_in_ldb_after_a_reopen_rewrote_the_manifest() -> TestResu
     Db::open(Box::new(StdFsVfs::new(&dir)?), options)?.close()?;
     assert_eq!(ldb_scan_cf(&dir, "alpha")?, expected[0]);
     assert_eq!(ldb_scan_cf(&dir, "beta")?, expected[1]);
+    std::fs::remove_dir_all(&dir)?;
+    Ok(())
+}
+
+/// The `'key' seq:N, type:T => value` lines of `sst_dump --command=scan --output_hex` or
+/// `ldb idump --hex`.
+fn internal_entries(dump: &str) -> Vec<&str> {
+    dump.lines().filter(|l| l.contains(" => ")).collect()
+}
+
+#[test]
+fn list_operands_kept_unmerged_past_the_value_limit_are_plain_merge_entries_to_rocksdb(
+) -> TestResult {
+    let dir = temp_dir("kept-operands")?;
+    let limit = 100;
+    let options = Options {
+        max_value_size: limit,
+        default_cf: ColumnFamilyOptions {
+            merge_operator: Some(Arc::new(ListAppend {
+                max_value_size: limit,
+            })),
+            compaction_filter: None,
+        },
+        ..Options::default()
+    };
+    let mut db = Db::open(Box::new(StdFsVfs::new(&dir)?), options)?;
+    db.put(b"big", b"base", WriteOptions::default())?;
+    for i in 0..3u8 {
+        db.merge_cf(0, b"big", &[b'a' + i; 40], WriteOptions::default())?;
+    }
+    db.put(b"other", b"v", WriteOptions::default())?;
+    db.flush()?;
+    db.compact_all()?;
+    db.close()?;
+    drop(db);
+    // One table, holding the base and the three operands of "big" (kTypeMerge = 2), newest
+    // first, as RocksDB writes operands its merge operator could not combine.
+    let op = |c: u8| hex(&[c; 40]);
+    let expected = [
+        format!("'626967' seq:4, type:2 => {}", op(b'c')),
+        format!("'626967' seq:3, type:2 => {}", op(b'b')),
+        format!("'626967' seq:2, type:2 => {}", op(b'a')),
+        "'626967' seq:1, type:1 => 62617365".to_owned(),
+        "'6F74686572' seq:5, type:1 => 76".to_owned(),
+    ];
+    let tables = ssts(&dir)?;
+    assert_eq!(tables.len(), 1);
+    for sst in &tables {
+        let file = format!("--file={}", sst.display());
+        let verify = tool("sst_dump", &[file.clone(), "--command=verify".into()])?;
+        assert!(verify.contains("is ok"), "sst_dump verify: {verify}");
+        let scan = tool(
+            "sst_dump",
+            &[file, "--command=scan".into(), "--output_hex".into()],
+        )?;
+        assert_eq!(internal_entries(&scan), expected, "sst_dump scan: {scan}");
+    }
+    let idump = tool(
+        "ldb",
+        &[
+            format!("--db={}", dir.display()),
+            "idump".into(),
+            "--hex".into(),
+        ],
+    )?;
+    assert_eq!(internal_entries(&idump), expected, "ldb idump: {idump}");
+    let got = tool(
+        "ldb",
+        &[
+            format!("--db={}", dir.display()),
+            "get".into(),
+            "other".into(),
+        ],
+    )?;
+    assert_eq!(got.trim(), "v");
     std::fs::remove_dir_all(&dir)?;
     Ok(())
 }

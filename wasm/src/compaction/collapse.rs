@@ -9,12 +9,18 @@
 //! revealed. Entries covered by a range tombstone of their own stripe are dropped.
 //! Single deletes are treated as deletes (they hide every older put, a superset of RocksDB's
 //! single-delete contract, which callers must only use on keys put once).
+//!
+//! A merge the operator refuses (a list whose merged value would pass `max_value_size`, a
+//! malformed operand) never fails the flush or compaction: the stripe's operands and the base
+//! value under them are written as they are, in sequence order, so that a later merge of them
+//! gives what this one would have, and only reads of that key report the error (RocksDB's
+//! `OpFailureScope::kMustMerge`). A table may so hold several entries of one user key, as it
+//! does for snapshots.
 
 use crate::compaction::filter::{CompactionFilter, FilterDecision};
 use crate::db::range_del::RangeTombstone;
 use crate::dbformat::{SequenceNumber, ValueType};
 use crate::merge::MergeOperator;
-use crate::Result;
 
 /// One entry of a user key, newest first: sequence number, type, value.
 pub type KeyEntry = (SequenceNumber, ValueType, Vec<u8>);
@@ -51,23 +57,18 @@ impl CollapseContext<'_> {
 }
 
 /// Collapses `entries` (all of one user key, newest first) into what must be written, newest
-/// first, appended to `out`.
+/// first, appended to `out`. Infallible: nothing about one key's data can stop a flush or a
+/// compaction.
 pub fn collapse_key(
     ctx: &CollapseContext<'_>,
     key: &[u8],
     entries: &[KeyEntry],
     out: &mut Vec<KeyEntry>,
-) -> Result<()> {
+) {
     let mut i = 0;
     while let Some((seq, kind, value)) = entries.get(i) {
         let (seq, mut kind) = (*seq, *kind);
         let stripe = ctx.stripe(seq);
-        let skip_stripe = |mut j: usize| {
-            while entries.get(j).is_some_and(|e| ctx.stripe(e.0) == stripe) {
-                j += 1;
-            }
-            j
-        };
         if ctx.covered(key, seq) {
             i += 1;
             continue;
@@ -83,20 +84,19 @@ pub fn collapse_key(
         match kind {
             ValueType::Value => {
                 out.push((seq, kind, value.clone()));
-                i = skip_stripe(i + 1);
+                i = skip_stripe(ctx, entries, i + 1, stripe);
             }
-            ValueType::Merge => i = collapse_merges(ctx, key, entries, i, stripe, out)?,
+            ValueType::Merge => i = collapse_merges(ctx, key, entries, i, stripe, out),
             _ => {
                 if ctx.bottommost && stripe == 0 {
                     // Nothing older is left to hide: the tombstone and all below it go away.
-                    return Ok(());
+                    return;
                 }
                 out.push((seq, ValueType::Deletion, Vec::new()));
-                i = skip_stripe(i + 1);
+                i = skip_stripe(ctx, entries, i + 1, stripe);
             }
         }
     }
-    Ok(())
 }
 
 /// Combines the run of merge operands starting at `start` within `stripe`; returns the index of
@@ -108,7 +108,7 @@ fn collapse_merges(
     start: usize,
     stripe: usize,
     out: &mut Vec<KeyEntry>,
-) -> Result<usize> {
+) -> usize {
     let seq = entries.get(start).map_or(0, |e| e.0);
     let mut end = start;
     let mut base: Option<Option<&[u8]>> = None;
@@ -148,41 +148,62 @@ fn collapse_merges(
     };
     let Some(op) = ctx.merge else {
         // No operator: keep the operands as they are (a read will report the missing operator).
-        for e in entries.get(start..end).unwrap_or_default() {
-            out.push(e.clone());
-        }
-        return Ok(end);
+        out.extend_from_slice(entries.get(start..end).unwrap_or_default());
+        return end;
     };
+    let mut merged = Vec::new();
     match full_base {
-        Some(b) => {
-            let mut merged = Vec::new();
-            op.full_merge(key, b, &operands, &mut merged)?;
+        Some(b) if op.full_merge(key, b, &operands, &mut merged).is_ok() => {
             out.push((seq, ValueType::Value, merged));
             // The base (if any) is consumed, and everything older in the stripe is shadowed.
-            let mut next = end;
-            while entries.get(next).is_some_and(|e| ctx.stripe(e.0) == stripe) {
-                next += 1;
+            skip_stripe(ctx, entries, end, stripe)
+        }
+        Some(_) => {
+            // The merge fails for this key's data: keep the operands, and the base value
+            // they sit on, unmerged (the value unfiltered: it is part of the merge, not a value
+            // of its own). A deletion or range tombstone below is left to `collapse_key`.
+            out.extend_from_slice(entries.get(start..end).unwrap_or_default());
+            match (base, entries.get(end)) {
+                (Some(Some(_)), Some(value)) => {
+                    out.push(value.clone());
+                    skip_stripe(ctx, entries, end + 1, stripe)
+                }
+                _ => end,
             }
-            Ok(next)
         }
         None => {
-            let mut merged = Vec::new();
-            if operands.len() > 1 && op.partial_merge(key, &operands, &mut merged)? {
+            // An operator error here means the same as `false`: keep the operands apart.
+            if operands.len() > 1
+                && op
+                    .partial_merge(key, &operands, &mut merged)
+                    .unwrap_or(false)
+            {
                 out.push((seq, ValueType::Merge, merged));
             } else {
-                for e in entries.get(start..end).unwrap_or_default() {
-                    out.push(e.clone());
-                }
+                out.extend_from_slice(entries.get(start..end).unwrap_or_default());
             }
-            Ok(end)
+            end
         }
     }
+}
+
+/// The index of the first entry at or after `from` outside `stripe`.
+fn skip_stripe(
+    ctx: &CollapseContext<'_>,
+    entries: &[KeyEntry],
+    mut from: usize,
+    stripe: usize,
+) -> usize {
+    while entries.get(from).is_some_and(|e| ctx.stripe(e.0) == stripe) {
+        from += 1;
+    }
+    from
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::merge::UInt64Add;
+    use crate::merge::{ListAppend, MergeOperator, UInt64Add};
 
     fn ctx<'a>(
         snapshots: &'a [u64],
@@ -198,10 +219,10 @@ mod tests {
         }
     }
 
-    fn run(ctx: &CollapseContext<'_>, entries: &[KeyEntry]) -> Result<Vec<KeyEntry>> {
+    fn run(ctx: &CollapseContext<'_>, entries: &[KeyEntry]) -> Vec<KeyEntry> {
         let mut out = Vec::new();
-        collapse_key(ctx, b"k", entries, &mut out)?;
-        Ok(out)
+        collapse_key(ctx, b"k", entries, &mut out);
+        out
     }
 
     fn n(v: u64) -> Vec<u8> {
@@ -209,73 +230,69 @@ mod tests {
     }
 
     #[test]
-    fn only_the_newest_entry_of_a_stripe_survives() -> Result<()> {
+    fn only_the_newest_entry_of_a_stripe_survives() {
         let entries = [
             (9, ValueType::Value, n(3)),
             (5, ValueType::Value, n(2)),
             (1, ValueType::Value, n(1)),
         ];
         assert_eq!(
-            run(&ctx(&[], false, &[]), &entries)?,
+            run(&ctx(&[], false, &[]), &entries),
             vec![entries[0].clone()]
         );
         // A snapshot at 5 still needs the version it reads.
         assert_eq!(
-            run(&ctx(&[5], false, &[]), &entries)?,
+            run(&ctx(&[5], false, &[]), &entries),
             vec![entries[0].clone(), entries[1].clone()]
         );
-        Ok(())
     }
 
     #[test]
-    fn deletion_at_the_bottom_goes_with_everything_older() -> Result<()> {
+    fn deletion_at_the_bottom_goes_with_everything_older() {
         let entries = [
             (9, ValueType::Deletion, vec![]),
             (5, ValueType::Value, n(2)),
         ];
-        assert_eq!(run(&ctx(&[], true, &[]), &entries)?, vec![]);
+        assert_eq!(run(&ctx(&[], true, &[]), &entries), vec![]);
         assert_eq!(
-            run(&ctx(&[], false, &[]), &entries)?,
+            run(&ctx(&[], false, &[]), &entries),
             vec![(9, ValueType::Deletion, vec![])]
         );
-        Ok(())
     }
 
     #[test]
-    fn merge_operands_collapse_onto_their_base_or_into_one_operand() -> Result<()> {
+    fn merge_operands_collapse_onto_their_base_or_into_one_operand() {
         let entries = [
             (9, ValueType::Merge, n(1)),
             (8, ValueType::Merge, n(2)),
             (5, ValueType::Value, n(10)),
         ];
         assert_eq!(
-            run(&ctx(&[], false, &[]), &entries)?,
+            run(&ctx(&[], false, &[]), &entries),
             vec![(9, ValueType::Value, n(13))]
         );
         let no_base = [(9, ValueType::Merge, n(1)), (8, ValueType::Merge, n(2))];
         assert_eq!(
-            run(&ctx(&[], false, &[]), &no_base)?,
+            run(&ctx(&[], false, &[]), &no_base),
             vec![(9, ValueType::Merge, n(3))]
         );
         assert_eq!(
-            run(&ctx(&[], true, &[]), &no_base)?,
+            run(&ctx(&[], true, &[]), &no_base),
             vec![(9, ValueType::Value, n(3))]
         );
-        Ok(())
     }
 
     #[test]
-    fn range_tombstone_of_the_same_stripe_drops_covered_entries() -> Result<()> {
+    fn range_tombstone_of_the_same_stripe_drops_covered_entries() {
         let t = [RangeTombstone {
             start: b"a".to_vec(),
             end: b"z".to_vec(),
             seq: 7,
         }];
         let entries = [(5, ValueType::Value, n(2))];
-        assert_eq!(run(&ctx(&[], false, &t), &entries)?, vec![]);
+        assert_eq!(run(&ctx(&[], false, &t), &entries), vec![]);
         // A snapshot at 6 reads the value under the tombstone: it stays.
-        assert_eq!(run(&ctx(&[6], false, &t), &entries)?, entries.to_vec());
-        Ok(())
+        assert_eq!(run(&ctx(&[6], false, &t), &entries), entries.to_vec());
     }
 
     struct DropAll;
@@ -289,21 +306,102 @@ mod tests {
     }
 
     #[test]
-    fn compaction_filter_removes_values_no_snapshot_protects() -> Result<()> {
+    fn compaction_filter_removes_values_no_snapshot_protects() {
         let entries = [(9, ValueType::Value, n(2)), (3, ValueType::Value, n(1))];
         let mut c = ctx(&[5], true, &[]);
         c.filter = Some((&DropAll, 1));
         // The value newer than the snapshot is filtered (a tombstone stays above the one the
         // snapshot reads); the snapshot's value is untouched.
         assert_eq!(
-            run(&c, &entries)?,
+            run(&c, &entries),
             vec![(9, ValueType::Deletion, vec![]), entries[1].clone()]
         );
         let c = CollapseContext {
             filter: Some((&DropAll, 1)),
             ..ctx(&[], true, &[])
         };
-        assert_eq!(run(&c, &entries)?, vec![]);
+        assert_eq!(run(&c, &entries), vec![]);
+    }
+
+    /// Lists of at most 5 bytes: any two of the operands below pass the limit together.
+    const SMALL_LISTS: ListAppend = ListAppend { max_value_size: 5 };
+
+    fn merges(ops: &[(u64, &[u8])]) -> Vec<KeyEntry> {
+        ops.iter()
+            .map(|(seq, v)| (*seq, ValueType::Merge, v.to_vec()))
+            .collect()
+    }
+
+    fn small_lists<'a>(
+        bottommost: bool,
+        tombstones: &'a [RangeTombstone],
+        filter: Option<(&'a dyn CompactionFilter, usize)>,
+    ) -> CollapseContext<'a> {
+        CollapseContext {
+            merge: Some(&SMALL_LISTS),
+            filter,
+            ..ctx(&[], bottommost, tombstones)
+        }
+    }
+
+    #[test]
+    fn operands_past_the_limit_stay_unmerged_on_their_unfiltered_base() -> crate::Result<()> {
+        let mut entries = merges(&[(9, b"cd"), (8, b"ef")]);
+        entries.push((5, ValueType::Value, b"ab".to_vec()));
+        entries.push((3, ValueType::Value, b"zz".to_vec()));
+        // The base goes out as it is (the filter never sees it); the older value is shadowed.
+        let c = small_lists(true, &[], Some((&DropAll, 1)));
+        assert_eq!(run(&c, &entries), entries[..3].to_vec());
+        // Merged later, with room, they give what this merge would have.
+        let kept = run(&c, &entries);
+        let operands: Vec<&[u8]> = kept[..2].iter().rev().map(|e| e.2.as_slice()).collect();
+        let mut merged = Vec::new();
+        ListAppend { max_value_size: 6 }.full_merge(
+            b"k",
+            Some(&kept[2].2),
+            &operands,
+            &mut merged,
+        )?;
+        assert_eq!(merged, b"abefcd");
         Ok(())
+    }
+
+    #[test]
+    fn operands_past_the_limit_stay_unmerged_above_a_deletion_or_nothing() {
+        let mut entries = merges(&[(9, b"abc"), (8, b"def")]);
+        entries.push((5, ValueType::Deletion, vec![]));
+        entries.push((3, ValueType::Value, b"zz".to_vec()));
+        assert_eq!(run(&small_lists(false, &[], None), &entries), entries[..3]);
+        // At the bottom the deletion has nothing left to hide.
+        assert_eq!(run(&small_lists(true, &[], None), &entries), entries[..2]);
+        // No base at all: neither a full merge at the bottom nor a partial one above it fits.
+        let alone = merges(&[(9, b"abc"), (8, b"def")]);
+        assert_eq!(run(&small_lists(true, &[], None), &alone), alone);
+        assert_eq!(run(&small_lists(false, &[], None), &alone), alone);
+    }
+
+    #[test]
+    fn operands_past_the_limit_over_a_range_tombstone_drop_what_it_covers() {
+        let t = [RangeTombstone {
+            start: b"a".to_vec(),
+            end: b"z".to_vec(),
+            seq: 7,
+        }];
+        let mut entries = merges(&[(9, b"abc"), (8, b"def")]);
+        entries.push((5, ValueType::Value, b"zz".to_vec()));
+        assert_eq!(run(&small_lists(false, &t, None), &entries), entries[..2]);
+    }
+
+    #[test]
+    fn a_malformed_uint64_operand_is_kept_for_reads_to_report() {
+        let entries = [
+            (9, ValueType::Merge, b"abc".to_vec()),
+            (5, ValueType::Value, n(1)),
+        ];
+        let mut out = Vec::new();
+        assert!(UInt64Add
+            .full_merge(b"k", Some(&n(1)), &[b"abc"], &mut out)
+            .is_err());
+        assert_eq!(run(&ctx(&[], true, &[]), &entries), entries.to_vec());
     }
 }

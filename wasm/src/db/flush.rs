@@ -219,7 +219,7 @@ pub(crate) fn build_table(
                 || parse_internal_key(iter.key()).is_none_or(|p| p.user_key != key.as_slice());
             if boundary && !entries.is_empty() {
                 out.clear();
-                collapse_key(ctx, &key, &entries, &mut out)?;
+                collapse_key(ctx, &key, &entries, &mut out);
                 for (seq, kind, value) in &out {
                     ikey.clear();
                     append_internal_key(&mut ikey, &key, *seq, *kind);

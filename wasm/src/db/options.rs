@@ -18,8 +18,10 @@ pub struct Options {
     /// Longest key accepted, in bytes (default 64 KiB). Longer keys fail with
     /// [`Error::KeyTooLarge`] and write nothing.
     pub max_key_size: usize,
-    /// Longest value (and merged value) accepted, in bytes (default 64 MiB). Longer values fail
-    /// with [`Error::ValueTooLarge`] and write nothing.
+    /// Longest value, merge operand and `ListAppend` merged list, in bytes (default 64 MiB). A
+    /// longer value or operand fails its write with [`Error::ValueTooLarge`] and writes nothing.
+    /// A list whose operands add up past it fails only the reads that merge it; flush and
+    /// compaction keep its operands unmerged (see [`crate::merge`]).
     pub max_value_size: usize,
     /// What recovery does with a damaged log (default: drop a torn tail, fail on damage in the
     /// middle).

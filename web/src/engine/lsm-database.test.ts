@@ -11,6 +11,7 @@ import {
 import type { HostVfs, OpenedStorage, StorageAdapter } from '../storage/host-vfs.js';
 import { memoryStorage, MemoryVfs } from '../storage/memory.js';
 import { openLsm } from './lsm-database.js';
+import { listElements } from './merge-values.js';
 import { loadEngine } from './wasm-module.js';
 
 const text = new TextDecoder();
@@ -117,6 +118,46 @@ describe('openLsm over memory storage (wasm in Node)', () => {
       expect((e as ValueTooLargeError).details).toEqual({ len: 17, limit: 16 });
     }
     expect(db.count()).toBe(0);
+  });
+
+  it('a list whose operands add up past maxValueSize fails only its own reads: writes, flushes, compaction and reopen go on', async () => {
+    const storage = memoryStorage();
+    const options = { storage, maxValueSize: 100, writeBufferSize: 64 << 10, columnFamilies: { default: { merge: 'listAppend' } } } as const;
+    let db = await openLsm(options);
+    // Each operand (41 bytes, 42 framed) is within the limit, so each merge is accepted.
+    for (const c of 'abc') db.merge('list', c.repeat(41));
+    db.merge('short', 'x');
+    let n = 0;
+    while (db.stats().flushes === 0) db.put(`k${n++}`, 'v'.repeat(100));
+    await db.flushMemtables();
+    db.compact();
+    const tooLarge = (read: () => unknown): void => {
+      let error: unknown;
+      try {
+        read();
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(ValueTooLargeError);
+      expect((error as ValueTooLargeError).details).toEqual({ len: 3 * 42, limit: 100 });
+    };
+    tooLarge(() => db.get('list'));
+    tooLarge(() => db.multiGet(['short', 'list']));
+    tooLarge(() => [...db.entries()]);
+    expect(listElements(db.get('short')!).map((e) => text.decode(e))).toEqual(['x']);
+    expect(db.getString('k0')).toBe('v'.repeat(100));
+    expect([...db.entries({ gte: 'm' })].map(([k]) => text.decode(k))).toEqual(['short']);
+    db.put('after', '1');
+    await db.close();
+
+    db = await openLsm(options);
+    tooLarge(() => db.get('list'));
+    expect(db.getString('after')).toBe('1');
+    db.put('list', new Uint8Array([1, 0x61]));
+    db.merge('list', 'b');
+    expect(listElements(db.get('list')!).map((e) => text.decode(e))).toEqual(['a', 'b']);
+    expect(db.count()).toBe(n + 3);
+    await db.close();
   });
 
   it('rejects invalid options before touching storage', async () => {

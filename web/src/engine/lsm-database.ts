@@ -97,7 +97,13 @@ export interface OpenLsmOptions extends EngineTuning {
   readonly storage: StorageAdapter;
   /** Longest key accepted, in bytes. Default 65536; at most 2^30. */
   readonly maxKeySize?: number;
-  /** Longest value accepted, in bytes. Default 64 MiB; at most 2^30. */
+  /**
+   * Longest value or merge operand accepted, in bytes, and longest merged value read. Default
+   * 64 MiB; at most 2^30. Merge operands are checked one by one when written, so a `listAppend`
+   * list can grow past it: reads of that key (and only those) then throw `ValueTooLargeError`
+   * with the merged length, until the key is put or deleted; flushes, compactions and reopening
+   * go on (docs/engine-api.md).
+   */
   readonly maxValueSize?: number;
   /** Default `'tolerateCorruptedTail'`. */
   readonly walRecovery?: WalRecoveryMode;
