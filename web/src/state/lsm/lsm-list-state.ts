@@ -18,9 +18,9 @@
  * - Without a cache (TTL, or key or namespace serializers that are not primitive), appends do
  *   not read the list, so a list can grow past the limit by separate appends, each within it.
  *   Such a list is refused where it is merged: `get` throws `ValueTooLargeError` (`clear` and
- *   `update` still work, they do not read it). The engine's flush and compaction merge too, and
- *   today fail on it as well (wasm/src/merge.rs, `ListAppend` checks every merge against the
- *   limit), which stops the memtable from being flushed: clear such a list promptly. To bound a
+ *   `update` still work, they do not read it). The engine's flush and compaction keep its
+ *   operands unmerged instead of failing (docs/engine-api.md), so the rest of the state and the
+ *   database carry on; the list stays unreadable until it is cleared or replaced. To bound a
  *   list, bound what is appended to it, or keep it cached.
  *
  * With a write-back cache (no TTL, primitive keys and namespaces; see cell-cache.ts) a cell holds
