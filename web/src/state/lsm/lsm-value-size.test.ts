@@ -135,3 +135,32 @@ describe('cached writes past the engine maxValueSize', () => {
     await expectWriteBackWorks(backend, storage);
   });
 });
+
+describe('uncached lists past the engine maxValueSize', () => {
+  it('a list grown past the limit by separate appends is unreadable until cleared; the state, other states and checkpoints carry on', async () => {
+    const storage = memoryStorage();
+    const backend = await open(storage);
+    // TTL keeps the list out of the write-back cache: appends are merges that never read it.
+    const list = backend.listState({ name: 'l', key: serde.string, value: largeBytes, ttl: { ttl: 1_000_000 } });
+    const other = backend.valueState({ name: 'other', key: serde.string, value: serde.i32 });
+    other.put('k', 1);
+    list.add('k', HALF);
+    list.add('k', HALF); // each operand within the limit: accepted
+    list.add('small', new Uint8Array(2));
+    expect(() => list.get('k')).toThrow(ValueTooLargeError);
+    expect(lengths(list.get('small'))).toEqual([2]);
+    other.put('k', 2);
+    // A checkpoint flushes the memtable holding the operands: the engine keeps them unmerged.
+    await backend.checkpoint();
+    expect(() => list.get('k')).toThrow(ValueTooLargeError);
+    list.clear('k');
+    expect(list.get('k')).toEqual([]);
+    list.add('k', new Uint8Array(1));
+    await expectWriteBackWorks(backend, storage);
+    const again = await open(storage);
+    const reopened = again.listState({ name: 'l', key: serde.string, value: largeBytes, ttl: { ttl: 1_000_000 } });
+    expect(lengths(reopened.get('k'))).toEqual([1]);
+    expect(lengths(reopened.get('small'))).toEqual([2]);
+    await again.close();
+  });
+});
