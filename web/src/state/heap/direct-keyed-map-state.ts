@@ -34,31 +34,27 @@
  * restores charge exactly what is past the charge; a removal releases its entry, keeping the
  * reserve as it was.
  *
- * Invariants:
- * - Every key of `#map` was validated by the key serializer and is in the backend's key-group
- *   range (both checked on insert), and every stored map key and value by its serializer: a hit
- *   needs no check.
+ * Invariants (beside DirectState's):
+ * - Every stored map key and value was validated by its serializer: a hit needs no check.
  * - A record's Map is never empty (removing its last entry removes the key).
  * - `charged` is at least the exact estimate of a record's entries (equal to it for varying
  *   sizes); `capacity` is `⌊charged / entry size⌋` for fixed sizes while not `shared`, else 0, so
- *   `map.size < capacity` means one more entry is charged for. `#bytes` is the sum over records
- *   of `ENTRY_OVERHEAD + key size + charged`, and has been charged to the backend's MemoryBudget
- *   before the change.
- * - `#gone` is set once the state is dropped or its backend closed, and `#map` is then
- *   {@link GONE}: `get`, `contains` and `put` find no record there and take their miss path,
- *   which checks `#gone` — so their common path tests nothing else (as in
- *   DirectHeapListState). Every write to `#map` follows such a check.
- * - A call that throws has changed nothing: inputs are checked and memory charged before `#map`
+ *   `map.size < capacity` means one more entry is charged for. `bytes` is the sum over records
+ *   of `ENTRY_OVERHEAD + key size + charged`.
+ * - `get`, `contains` and `put` test nothing about the state on their common path: a dropped or
+ *   closed state's `byKey` is GONE, so they miss and their miss path checks `gone` (as in
+ *   DirectHeapListState).
+ * - A call that throws has changed nothing: inputs are checked and memory charged before `byKey`
  *   or a record is touched.
  */
 import { decodeRestoredKey } from '../canonical/restored-key.js';
 import { keyGroupOf } from '../key-groups.js';
 import { stateKey } from '../key-layout.js';
-import { noNamespaceSerializer, stateDropped } from '../state-errors.js';
-import type { MapState, MapStateDescriptor, Serializer, StateMetrics } from '../types.js';
-import type { HeapContext, RegisteredHeapState } from './heap-state.js';
+import type { MapState, MapStateDescriptor, Serializer } from '../types.js';
+import type { HeapContext } from './heap-state.js';
 import { isPrimitiveSerializer } from './identity.js';
-import { directKeysAndNamespaces, GONE, NO_ENTRIES } from './direct-state-parts.js';
+import { NO_ENTRIES } from './direct-state-parts.js';
+import { DirectState } from './direct-state.js';
 import { fixedSizeOf, hasFixedSize, KEY_AND_CELL_OVERHEAD as ENTRY_OVERHEAD, MAP_ENTRY_OVERHEAD, reserve } from './memory-budget.js';
 
 /** One key's map. */
@@ -73,29 +69,12 @@ interface MapRecord<UK, UV> {
   capacity: number;
 }
 
-export class DirectKeyedHeapMapState<K, UK, UV> implements MapState<K, UK, UV, undefined>, RegisteredHeapState {
+export class DirectKeyedHeapMapState<K, UK, UV> extends DirectState<K, MapRecord<UK, UV>> implements MapState<K, UK, UV, undefined> {
   readonly kind = 'map' as const;
-  readonly name: string;
-  readonly #ctx: HeapContext;
-  readonly #key: Serializer<K>;
   readonly #mapKey: Serializer<UK>;
   readonly #value: Serializer<UV>;
-  readonly #onDrop: (name: string) => void;
-  /** Whether the backend owns every key group (then no key is foreign). */
-  readonly #ownsAll: boolean;
   /** The one estimated size of every entry (map key and value serializers of fixed size), else 0. */
   readonly #entryBytes: number;
-  /** Not counted: this class serves only backends without `statistics` (see RegisteredHeapState.reads). */
-  get reads(): number {
-    return 0;
-  }
-  get writes(): number {
-    return 0;
-  }
-  #map = new Map<K, MapRecord<UK, UV>>();
-  #bytes = 0;
-  /** Dropped, or the backend closed: every call goes to `#checkUsable`, which throws. */
-  #gone = false;
 
   /** Whether `descriptor` has the shape this class serves. */
   static fits(descriptor: MapStateDescriptor<unknown, unknown, unknown, unknown>): boolean {
@@ -109,22 +88,14 @@ export class DirectKeyedHeapMapState<K, UK, UV> implements MapState<K, UK, UV, u
   }
 
   constructor(ctx: HeapContext, descriptor: MapStateDescriptor<K, UK, UV, unknown>, onDrop: (name: string) => void) {
-    this.#ctx = ctx;
-    this.name = descriptor.name;
-    this.#key = descriptor.key;
+    super(ctx, descriptor, onDrop);
     this.#mapKey = descriptor.mapKey;
     this.#value = descriptor.value;
-    this.#onDrop = onDrop;
     const fixed = hasFixedSize(descriptor.mapKey) && hasFixedSize(descriptor.value);
     this.#entryBytes = fixed ? MAP_ENTRY_OVERHEAD + fixedSizeOf(descriptor.mapKey) + fixedSizeOf(descriptor.value) : 0;
-    this.#ownsAll = ctx.keys.ownsAll;
-    // Written a second time, and a throwaway record's changing fields too, so that V8 compiles
-    // nothing on them as constants (see HeapState's constructor): clearAll, drop and close
-    // replace the Map and the flag; iteration, copy-on-write and growth change a record's fields
+    // A throwaway record's changing fields written twice, so that V8 compiles nothing on them as
+    // constants (see HeapState's constructor): iteration, copy-on-write and growth change them
     // (iteration first in the bench's map phases, after the puts were compiled).
-    this.#map = new Map();
-    this.#gone = true;
-    this.#gone = false;
     const record = this.#record(new Map(), 0);
     record.shared = true;
     record.map = new Map();
@@ -136,7 +107,7 @@ export class DirectKeyedHeapMapState<K, UK, UV> implements MapState<K, UK, UV, u
 
   get(key: K, mapKey: UK, namespace?: undefined): UV | undefined {
     if (namespace !== undefined) this.#refuse();
-    const record = this.#map.get(key);
+    const record = this.byKey.get(key);
     const value = record?.map.get(mapKey);
     if (value === undefined) this.#missed(key, record, mapKey);
     return value;
@@ -144,7 +115,7 @@ export class DirectKeyedHeapMapState<K, UK, UV> implements MapState<K, UK, UV, u
 
   contains(key: K, mapKey: UK, namespace?: undefined): boolean {
     if (namespace !== undefined) this.#refuse();
-    const record = this.#map.get(key);
+    const record = this.byKey.get(key);
     const found = record !== undefined && record.map.has(mapKey);
     if (!found) this.#missed(key, record, mapKey);
     return found;
@@ -159,7 +130,7 @@ export class DirectKeyedHeapMapState<K, UK, UV> implements MapState<K, UK, UV, u
   put(key: K, mapKey: UK, value: UV, namespace?: undefined): void {
     if (namespace !== undefined) this.#refuse();
     const size = MAP_ENTRY_OVERHEAD + this.#mapKey.check(mapKey) + this.#value.check(value);
-    const record = this.#map.get(key);
+    const record = this.byKey.get(key);
     if (record !== undefined && record.map.size < record.capacity) record.map.set(mapKey, value);
     else this.#putSlowly(key, record, mapKey, value, size);
   }
@@ -183,13 +154,13 @@ export class DirectKeyedHeapMapState<K, UK, UV> implements MapState<K, UK, UV, u
    * (Chromium, --trace-turbo-inlining).
    */
   #putSlowly(key: K, record: MapRecord<UK, UV> | undefined, mapKey: UK, value: UV, size: number): void {
-    if (this.#gone) this.#checkUsable();
+    if (this.gone) this.checkUsable();
     const entryBytes = this.#entryBytes;
     let delta = 0;
     let target = record;
     if (target === undefined) {
-      if (!this.#ownsAll) this.#checkOwned(key);
-      delta = ENTRY_OVERHEAD + this.#key.check(key);
+      if (!this.ownsAll) this.#checkOwned(key);
+      delta = ENTRY_OVERHEAD + this.keySerializer.check(key);
       // `#record`'s literal, written out: one object shape (same properties, same order). Stored
       // once charged.
       target = { map: new Map<UK, UV>(), shared: false, charged: 0, capacity: 0 };
@@ -206,19 +177,19 @@ export class DirectKeyedHeapMapState<K, UK, UV> implements MapState<K, UK, UV, u
       const needed = (map.size + 1) * entryBytes;
       if (needed > had) {
         const wanted = reserve(needed, 0);
-        charged = record !== undefined && this.#ctx.memory.allows(wanted - had) ? wanted : needed;
+        charged = record !== undefined && this.ctx.memory.allows(wanted - had) ? wanted : needed;
       }
     }
     delta += charged - had;
     if (delta !== 0) {
-      this.#ctx.memory.charge(delta, this.name);
-      this.#bytes += delta;
+      this.ctx.memory.charge(delta, this.name);
+      this.bytes += delta;
     }
     if (target.shared) this.#unshare(target);
     target.map.set(mapKey, value);
     target.charged = charged;
     target.capacity = (charged / entryBytes) | 0;
-    if (record === undefined) this.#map.set(key, target);
+    if (record === undefined) this.byKey.set(key, target);
   }
 
   putAll(key: K, entries: Iterable<readonly [UK, UV]>, namespace?: undefined): void {
@@ -232,7 +203,7 @@ export class DirectKeyedHeapMapState<K, UK, UV> implements MapState<K, UK, UV, u
     }
     if (batch.size !== 0) this.#putBatch(key, batch);
     // Nothing to write, but the key is checked as by any call (a bad or foreign key throws).
-    else if (!this.#map.has(key)) this.#admit(key);
+    else if (!this.byKey.has(key)) this.admit(key);
   }
 
   /**
@@ -240,14 +211,14 @@ export class DirectKeyedHeapMapState<K, UK, UV> implements MapState<K, UK, UV, u
    * under `key`, admitting a new key and charging first, exactly what is past the charge.
    */
   #putBatch(key: K, batch: Map<UK, UV>): void {
-    const record = this.#map.get(key);
+    const record = this.byKey.get(key);
     const entryBytes = this.#entryBytes;
     let used = 0;
     let had = 0;
     let delta = 0;
     if (record === undefined) {
       for (const [mapKey, value] of batch) used += this.#entrySize(mapKey, value);
-      delta = ENTRY_OVERHEAD + this.#admit(key);
+      delta = ENTRY_OVERHEAD + this.admit(key);
     } else if (entryBytes !== 0) {
       had = record.charged;
       let added = 0;
@@ -261,9 +232,9 @@ export class DirectKeyedHeapMapState<K, UK, UV> implements MapState<K, UK, UV, u
       }
     }
     const charged = entryBytes === 0 ? used : Math.max(used, had);
-    this.#charge(delta + charged - had);
+    this.charge(delta + charged - had);
     if (record === undefined) {
-      this.#map.set(key, this.#record(batch, charged));
+      this.byKey.set(key, this.#record(batch, charged));
       return;
     }
     const map = this.#writable(record);
@@ -275,9 +246,9 @@ export class DirectKeyedHeapMapState<K, UK, UV> implements MapState<K, UK, UV, u
   remove(key: K, mapKey: UK, namespace?: undefined): void {
     this.#enter(namespace);
     this.#mapKey.check(mapKey);
-    const record = this.#map.get(key);
+    const record = this.byKey.get(key);
     if (record === undefined) {
-      this.#admit(key);
+      this.admit(key);
       return;
     }
     const old = record.map.get(mapKey);
@@ -288,7 +259,7 @@ export class DirectKeyedHeapMapState<K, UK, UV> implements MapState<K, UK, UV, u
     }
     // Fixed sizes: the charge falls by the entry, so the reserve stays as it was.
     const size = this.#entrySize(mapKey, old);
-    this.#charge(-size);
+    this.charge(-size);
     this.#writable(record).delete(mapKey);
     record.charged -= size;
     record.capacity = this.#capacityOf(record.charged);
@@ -312,9 +283,9 @@ export class DirectKeyedHeapMapState<K, UK, UV> implements MapState<K, UK, UV, u
   /** The Map of `key` to iterate, marked shared; {@link NO_ENTRIES} when absent. */
   #shared(key: K, namespace: unknown): ReadonlyMap<UK, UV> {
     this.#enter(namespace);
-    const record = this.#map.get(key);
+    const record = this.byKey.get(key);
     if (record === undefined) {
-      this.#admit(key);
+      this.admit(key);
       return NO_ENTRIES;
     }
     record.shared = true;
@@ -324,63 +295,37 @@ export class DirectKeyedHeapMapState<K, UK, UV> implements MapState<K, UK, UV, u
 
   isEmpty(key: K, namespace?: undefined): boolean {
     this.#enter(namespace);
-    const record = this.#map.get(key);
-    if (record === undefined) this.#admit(key);
+    const record = this.byKey.get(key);
+    if (record === undefined) this.admit(key);
     return record === undefined;
   }
 
   clear(key: K, namespace?: undefined): void {
     this.#enter(namespace);
-    const record = this.#map.get(key);
-    if (record === undefined) this.#admit(key);
+    const record = this.byKey.get(key);
+    if (record === undefined) this.admit(key);
     else this.#remove(key, record);
-  }
-
-  /** The Map's own key iterator: it skips keys removed before it reaches them, as State promises. */
-  keys(namespace?: undefined): IterableIterator<K> {
-    this.#enter(namespace);
-    return this.#map.keys();
-  }
-
-  keysAndNamespaces(keyGroup?: number): IterableIterator<readonly [K, undefined]> {
-    this.#checkUsable();
-    return directKeysAndNamespaces(() => this.#map.keys(), this.#key, this.#ctx.keys, keyGroup);
-  }
-
-  clearAll(): void {
-    this.#checkUsable();
-    this.#charge(-this.#bytes);
-    // Emptied, not replaced: an iteration of keys already under way ends (see State.keys).
-    this.#map.clear();
-  }
-
-  drop(): void {
-    if (this.#gone) return;
-    this.clearAll();
-    this.#map = GONE;
-    this.#gone = true;
-    this.#onDrop(this.name);
   }
 
   // -- storage --------------------------------------------------------------------------------
 
   /** Throws unless the state is usable and `namespace` is absent (there is no namespace serializer). */
   #enter(namespace: unknown): void {
-    if (this.#gone || namespace !== undefined) this.#refuse();
+    if (this.gone || namespace !== undefined) this.#refuse();
   }
 
   /** Throws: the state is unusable, or else a namespace was given (there is no namespace serializer). */
   #refuse(): never {
-    this.#checkUsable();
-    throw noNamespaceSerializer(this.name);
+    this.checkUsable();
+    this.refuseNamespace();
   }
 
   /** Validates what a hit needs not, after a `get` or `contains` of `key` (whose record is `record`) missed. */
   #missed(key: K, record: MapRecord<UK, UV> | undefined, mapKey: UK): void {
-    if (this.#gone) this.#checkUsable();
+    if (this.gone) this.checkUsable();
     // The map key first, as the general class checks it.
     this.#mapKey.check(mapKey);
-    if (record === undefined) this.#admit(key);
+    if (record === undefined) this.admit(key);
   }
 
   /**
@@ -388,7 +333,7 @@ export class DirectKeyedHeapMapState<K, UK, UV> implements MapState<K, UK, UV, u
    * does not own (the key group memoized by KeyContext).
    */
   #checkOwned(key: K): void {
-    this.#ctx.keys.keyGroupOf(this.#key, key);
+    this.ctx.keys.keyGroupOf(this.keySerializer, key);
   }
 
   /**
@@ -433,33 +378,18 @@ export class DirectKeyedHeapMapState<K, UK, UV> implements MapState<K, UK, UV, u
   }
 
   #remove(key: K, record: MapRecord<UK, UV>): void {
-    this.#charge(-(ENTRY_OVERHEAD + this.#key.check(key) + record.charged));
-    this.#map.delete(key);
-  }
-
-  /**
-   * Validates `key` and checks it is owned (the key group memoized by KeyContext); returns its
-   * estimated size.
-   */
-  #admit(key: K): number {
-    if (!this.#ownsAll) this.#checkOwned(key);
-    return this.#key.check(key);
-  }
-
-  /** Charges `delta` bytes to the budget (throws past it, changing nothing). */
-  #charge(delta: number): void {
-    this.#ctx.memory.charge(delta, this.name);
-    this.#bytes += delta;
+    this.charge(-(ENTRY_OVERHEAD + this.keySerializer.check(key) + record.charged));
+    this.byKey.delete(key);
   }
 
   // -- checkpoints ------------------------------------------------------------------------------
 
   /** Writes every entry in the canonical layout: `stateKey(group, key) ‖ map key` → serialized value. */
   writeCanonical(put: (key: Uint8Array, value: Uint8Array) => void): void {
-    this.#checkUsable();
-    const maxParallelism = this.#ctx.keys.maxParallelism;
-    for (const [key, record] of this.#map) {
-      const keyBytes = this.#key.serialize(key);
+    this.checkUsable();
+    const maxParallelism = this.ctx.keys.maxParallelism;
+    for (const [key, record] of this.byKey) {
+      const keyBytes = this.keySerializer.serialize(key);
       const keyGroup = keyGroupOf(keyBytes, maxParallelism);
       for (const [mapKey, value] of record.map) {
         put(stateKey(keyGroup, keyBytes, undefined, this.#mapKey.serialize(mapKey)), this.#value.serialize(value));
@@ -474,28 +404,11 @@ export class DirectKeyedHeapMapState<K, UK, UV> implements MapState<K, UK, UV, u
    * this instance does not own.
    */
   restoreCanonical(key: Uint8Array, value: Uint8Array): void {
-    const d = decodeRestoredKey(this.name, key, this.#key, this.#ctx.keys.maxParallelism, false);
+    const d = decodeRestoredKey(this.name, key, this.keySerializer, this.ctx.keys.maxParallelism, false);
     const mapKey = this.#mapKey.deserialize(d.mapKey.slice());
     const v = this.#value.deserialize(value.slice());
     this.#enter(undefined);
     this.#entrySize(mapKey, v);
     this.#putBatch(d.key, new Map([[mapKey, v]]));
-  }
-
-  metrics(): StateMetrics {
-    return { kind: this.kind, entries: this.#map.size, estimatedBytes: this.#bytes };
-  }
-
-  release(): void {
-    // Emptied first: an iteration under way ends (as at clearAll and drop).
-    this.#map.clear();
-    this.#map = GONE;
-    this.#gone = true;
-  }
-
-  #checkUsable(): void {
-    this.#ctx.checkOpen();
-    // Gone with the backend open: dropped.
-    if (this.#gone) throw stateDropped(this.name);
   }
 }

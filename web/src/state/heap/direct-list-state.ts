@@ -33,18 +33,15 @@
  * When the budget refuses the reserve, the add charges exactly what it needs instead, so the
  * budget refuses an add only when its exact estimate does not fit.
  *
- * Invariants:
- * - Every key of `#map` was validated by the key serializer and is in the backend's key-group
- *   range (both checked on insert), and every element by the value serializer: a hit needs no
- *   check.
+ * Invariants (beside DirectState's):
+ * - Every element was validated by the value serializer: a hit needs no check.
  * - A record's array is never empty (an empty update removes the key).
- * - `used <= charged`; `#bytes` is the sum over records of `ENTRY_OVERHEAD + key size +
- *   charged`, and has been charged to the backend's MemoryBudget before the change.
- * - `#gone` is set once the state is dropped or its backend closed, and `#map` is then
- *   {@link GONE}: `get` and `add` find no record there and take their miss path, which checks
- *   `#gone` — so their common path tests nothing else (a load and a branch less per call: in
- *   Chromium ~5% of a ListState add). Every write to `#map` follows such a check.
- * - A call that throws has changed nothing: inputs are checked and memory charged before `#map`
+ * - `used <= charged`; `bytes` is the sum over records of `ENTRY_OVERHEAD + key size +
+ *   charged`.
+ * - `get` and `add` test nothing about the state on their common path: a dropped or closed
+ *   state's `byKey` is GONE, so they miss and their miss path checks `gone` (a load and a branch
+ *   less per call: in Chromium ~5% of a ListState add).
+ * - A call that throws has changed nothing: inputs are checked and memory charged before `byKey`
  *   or a record is touched.
  */
 import { listElements } from '../../engine/merge-values.js';
@@ -52,11 +49,11 @@ import { frameListValue } from '../canonical/list-value.js';
 import { decodeRestoredKey } from '../canonical/restored-key.js';
 import { keyGroupOf } from '../key-groups.js';
 import { stateKey } from '../key-layout.js';
-import { noNamespaceSerializer, stateDropped } from '../state-errors.js';
-import type { ListState, ListStateDescriptor, Serializer, StateMetrics } from '../types.js';
-import type { HeapContext, RegisteredHeapState } from './heap-state.js';
+import type { ListState, ListStateDescriptor, Serializer } from '../types.js';
+import type { HeapContext } from './heap-state.js';
 import { isPrimitiveSerializer } from './identity.js';
-import { directKeysAndNamespaces, EMPTY_LIST, GONE } from './direct-state-parts.js';
+import { EMPTY_LIST } from './direct-state-parts.js';
+import { DirectState } from './direct-state.js';
 import { ELEMENT_OVERHEAD, fixedSizeOf, KEY_AND_CELL_OVERHEAD as ENTRY_OVERHEAD, LIST_GROWTH_STEP, reserve } from './memory-budget.js';
 
 /** One key's list. */
@@ -80,13 +77,9 @@ interface ListRecord<V> {
   limit: number;
 }
 
-export class DirectHeapListState<K, V> implements ListState<K, V, undefined>, RegisteredHeapState {
+export class DirectHeapListState<K, V> extends DirectState<K, ListRecord<V>> implements ListState<K, V, undefined> {
   readonly kind = 'list' as const;
-  readonly name: string;
-  readonly #ctx: HeapContext;
-  readonly #key: Serializer<K>;
   readonly #value: Serializer<V>;
-  readonly #onDrop: (name: string) => void;
   /** The estimated bytes of every element (value plus ELEMENT_OVERHEAD) when they have one size, else 0. */
   readonly #elementBytes: number;
   /**
@@ -94,19 +87,6 @@ export class DirectHeapListState<K, V> implements ListState<K, V, undefined>, Re
    * elements' bytes, or their overhead when element sizes vary.
    */
   readonly #growthStep: number;
-  /** Whether the backend owns every key group (then no key is foreign). */
-  readonly #ownsAll: boolean;
-  /** Not counted: this class serves only backends without `statistics` (see RegisteredHeapState.reads). */
-  get reads(): number {
-    return 0;
-  }
-  get writes(): number {
-    return 0;
-  }
-  #map = new Map<K, ListRecord<V>>();
-  #bytes = 0;
-  /** Dropped, or the backend closed: every call goes to `#checkUsable`, which throws. */
-  #gone = false;
 
   /** Whether `descriptor` has the shape this class serves. */
   static fits(descriptor: ListStateDescriptor<unknown, unknown, unknown>): boolean {
@@ -114,21 +94,13 @@ export class DirectHeapListState<K, V> implements ListState<K, V, undefined>, Re
   }
 
   constructor(ctx: HeapContext, descriptor: ListStateDescriptor<K, V, unknown>, onDrop: (name: string) => void) {
-    this.#ctx = ctx;
-    this.name = descriptor.name;
-    this.#key = descriptor.key;
+    super(ctx, descriptor, onDrop);
     this.#value = descriptor.value;
-    this.#onDrop = onDrop;
     const fixed = fixedSizeOf(descriptor.value);
     this.#elementBytes = fixed === 0 ? 0 : fixed + ELEMENT_OVERHEAD;
     this.#growthStep = LIST_GROWTH_STEP * (fixed === 0 ? ELEMENT_OVERHEAD : this.#elementBytes);
-    this.#ownsAll = ctx.keys.ownsAll;
-    // Written a second time, and a throwaway record's changing fields too, so that V8 compiles
-    // nothing on them as constants (see HeapState's constructor): clearAll, drop and close
-    // replace the Map and the flag; get, copy-on-write and update change a record's fields.
-    this.#map = new Map();
-    this.#gone = true;
-    this.#gone = false;
+    // A throwaway record's changing fields written twice, so that V8 compiles nothing on them as
+    // constants (see HeapState's constructor): get, copy-on-write and update change them.
     const record = this.#record([], 0, 0);
     record.shared = true;
     record.values = [];
@@ -141,7 +113,7 @@ export class DirectHeapListState<K, V> implements ListState<K, V, undefined>, Re
 
   get(key: K, namespace?: undefined): readonly V[] {
     if (namespace !== undefined) this.#refuse(namespace);
-    const record = this.#map.get(key);
+    const record = this.byKey.get(key);
     if (record === undefined) return this.#missed(key);
     record.shared = true;
     record.limit = 0;
@@ -151,7 +123,7 @@ export class DirectHeapListState<K, V> implements ListState<K, V, undefined>, Re
   add(key: K, value: V, namespace?: undefined): void {
     if (namespace !== undefined) this.#refuse(namespace);
     const size = this.#value.check(value) + ELEMENT_OVERHEAD;
-    const record = this.#map.get(key);
+    const record = this.byKey.get(key);
     if (record !== undefined && record.values.length < record.limit) {
       record.values.push(value);
     } else {
@@ -171,14 +143,14 @@ export class DirectHeapListState<K, V> implements ListState<K, V, undefined>, Re
    * Map when it did not, ~0.85× when it did).
    */
   #append(key: K, record: ListRecord<V> | undefined, list: V[], size: number): void {
-    if (this.#gone) this.#checkUsable();
+    if (this.gone) this.checkUsable();
     const elementBytes = this.#elementBytes;
     let used = size;
     let had = 0;
     let delta = 0;
     if (record === undefined) {
-      if (!this.#ownsAll) this.#ctx.keys.keyGroupOf(this.#key, key);
-      delta = ENTRY_OVERHEAD + this.#key.check(key);
+      if (!this.ownsAll) this.ctx.keys.keyGroupOf(this.keySerializer, key);
+      delta = ENTRY_OVERHEAD + this.keySerializer.check(key);
     } else {
       used += elementBytes === 0 ? record.used : record.values.length * elementBytes;
       had = record.charged;
@@ -187,16 +159,16 @@ export class DirectHeapListState<K, V> implements ListState<K, V, undefined>, Re
     if (used > had) {
       charged = used;
       const wanted = reserve(used, this.#growthStep);
-      if (record !== undefined && this.#ctx.memory.allows(wanted - had)) charged = wanted;
+      if (record !== undefined && this.ctx.memory.allows(wanted - had)) charged = wanted;
     }
     delta += charged - had;
     if (delta !== 0) {
-      this.#ctx.memory.charge(delta, this.name);
-      this.#bytes += delta;
+      this.ctx.memory.charge(delta, this.name);
+      this.bytes += delta;
     }
     if (record === undefined) {
       // `#record`'s literal, written out: one object shape (same properties, same order).
-      this.#map.set(key, { values: list, shared: false, used, charged, limit: (charged / elementBytes) | 0 });
+      this.byKey.set(key, { values: list, shared: false, used, charged, limit: (charged / elementBytes) | 0 });
       return;
     }
     const values = record.shared ? record.values.slice() : record.values;
@@ -212,66 +184,39 @@ export class DirectHeapListState<K, V> implements ListState<K, V, undefined>, Re
     this.#enter(namespace);
     const list = [...values];
     const size = this.#sizeOf(list);
-    const record = this.#map.get(key);
+    const record = this.byKey.get(key);
     if (list.length > 0) this.#append(key, record, list, size);
-    else if (record === undefined) this.#admit(key);
+    else if (record === undefined) this.admit(key);
   }
 
   update(key: K, values: Iterable<V>, namespace?: undefined): void {
     this.#enter(namespace);
     const list = [...values];
     const size = this.#sizeOf(list);
-    const record = this.#map.get(key);
-    if (record === undefined) this.#admit(key);
+    const record = this.byKey.get(key);
+    if (record === undefined) this.admit(key);
     this.#replace(key, record, list, size);
   }
 
   clear(key: K, namespace?: undefined): void {
     this.#enter(namespace);
-    const record = this.#map.get(key);
-    if (record === undefined) this.#admit(key);
+    const record = this.byKey.get(key);
+    if (record === undefined) this.admit(key);
     if (record !== undefined) this.#remove(key, record);
-  }
-
-  /** The Map's own key iterator: it skips keys removed before it reaches them, as State promises. */
-  keys(namespace?: undefined): IterableIterator<K> {
-    this.#checkUsable();
-    if (namespace !== undefined) this.#refuseNamespace();
-    return this.#map.keys();
-  }
-
-  keysAndNamespaces(keyGroup?: number): IterableIterator<readonly [K, undefined]> {
-    this.#checkUsable();
-    return directKeysAndNamespaces(() => this.#map.keys(), this.#key, this.#ctx.keys, keyGroup);
-  }
-
-  clearAll(): void {
-    this.#checkUsable();
-    this.#charge(-this.#bytes);
-    // Emptied, not replaced: an iteration of keys already under way ends (see State.keys).
-    this.#map.clear();
-  }
-
-  drop(): void {
-    if (this.#gone) return;
-    this.clearAll();
-    this.#map = GONE;
-    this.#gone = true;
-    this.#onDrop(this.name);
   }
 
   // -- storage --------------------------------------------------------------------------------
 
   /** Throws: the state is unusable, or `namespace` is given (there is no namespace serializer). */
   #refuse(namespace: unknown): never {
-    this.#checkUsable();
-    this.#refuseNamespace();
+    this.checkUsable();
+    this.refuseNamespace();
   }
 
   /** Throws unless the state is usable and `namespace` is absent (there is no namespace serializer). */
   #enter(namespace: unknown): void {
-    if (this.#gone) this.#checkUsable();
-    if (namespace !== undefined) this.#refuseNamespace();
+    if (this.gone) this.checkUsable();
+    if (namespace !== undefined) this.refuseNamespace();
   }
 
   /** Validates every element of `list`; returns their estimated bytes. */
@@ -296,8 +241,8 @@ export class DirectHeapListState<K, V> implements ListState<K, V, undefined>, Re
 
   /** Stores a new list of checked `values` (of `used` bytes) under `key`, admitting the key and charging first. */
   #insert(key: K, values: V[], used: number): void {
-    this.#charge(ENTRY_OVERHEAD + this.#admit(key) + used);
-    this.#map.set(key, this.#record(values, used, used));
+    this.charge(ENTRY_OVERHEAD + this.admit(key) + used);
+    this.byKey.set(key, this.#record(values, used, used));
   }
 
   /** Replaces the list of `key` (whose record is `record`, if any) by checked `list`, charging exactly. */
@@ -307,7 +252,7 @@ export class DirectHeapListState<K, V> implements ListState<K, V, undefined>, Re
     } else if (record === undefined) {
       this.#insert(key, list, used);
     } else {
-      this.#charge(used - record.charged);
+      this.charge(used - record.charged);
       record.values = list;
       record.shared = false;
       record.used = used;
@@ -317,33 +262,18 @@ export class DirectHeapListState<K, V> implements ListState<K, V, undefined>, Re
   }
 
   #remove(key: K, record: ListRecord<V>): void {
-    this.#charge(-(ENTRY_OVERHEAD + this.#key.check(key) + record.charged));
-    this.#map.delete(key);
-  }
-
-  /**
-   * Validates `key` and checks it is owned (the key group memoized by KeyContext); returns its
-   * estimated size.
-   */
-  #admit(key: K): number {
-    if (!this.#ownsAll) this.#ctx.keys.keyGroupOf(this.#key, key);
-    return this.#key.check(key);
-  }
-
-  /** Charges `delta` bytes to the budget (throws past it, changing nothing). */
-  #charge(delta: number): void {
-    this.#ctx.memory.charge(delta, this.name);
-    this.#bytes += delta;
+    this.charge(-(ENTRY_OVERHEAD + this.keySerializer.check(key) + record.charged));
+    this.byKey.delete(key);
   }
 
   // -- checkpoints ------------------------------------------------------------------------------
 
   /** Writes every list in the canonical layout: `stateKey(group, key)` → framed serialized elements. */
   writeCanonical(put: (key: Uint8Array, value: Uint8Array) => void): void {
-    this.#checkUsable();
-    const maxParallelism = this.#ctx.keys.maxParallelism;
-    for (const [key, record] of this.#map) {
-      const keyBytes = this.#key.serialize(key);
+    this.checkUsable();
+    const maxParallelism = this.ctx.keys.maxParallelism;
+    for (const [key, record] of this.byKey) {
+      const keyBytes = this.keySerializer.serialize(key);
       const elements = record.values.map((v) => this.#value.serialize(v));
       put(stateKey(keyGroupOf(keyBytes, maxParallelism), keyBytes, undefined), frameListValue(elements));
     }
@@ -356,41 +286,20 @@ export class DirectHeapListState<K, V> implements ListState<K, V, undefined>, Re
    * does not own.
    */
   restoreCanonical(key: Uint8Array, value: Uint8Array): void {
-    const k = decodeRestoredKey(this.name, key, this.#key, this.#ctx.keys.maxParallelism, false).key;
+    const k = decodeRestoredKey(this.name, key, this.keySerializer, this.ctx.keys.maxParallelism, false).key;
     const list: V[] = [];
     for (const element of listElements(value)) list.push(this.#value.deserialize(element.slice()));
     this.#enter(undefined);
     const size = this.#sizeOf(list);
-    const record = this.#map.get(k);
-    if (record === undefined) this.#admit(k);
+    const record = this.byKey.get(k);
+    if (record === undefined) this.admit(k);
     this.#replace(k, record, list, size);
-  }
-
-  metrics(): StateMetrics {
-    return { kind: this.kind, entries: this.#map.size, estimatedBytes: this.#bytes };
-  }
-
-  release(): void {
-    // Emptied first: an iteration under way ends (as at clearAll and drop).
-    this.#map.clear();
-    this.#map = GONE;
-    this.#gone = true;
   }
 
   /** `get` of a key without a list: checks the state and the key (throwing for either), then the empty list. */
   #missed(key: K): readonly V[] {
-    if (this.#gone) this.#checkUsable();
-    this.#admit(key);
+    if (this.gone) this.checkUsable();
+    this.admit(key);
     return EMPTY_LIST;
-  }
-
-  #checkUsable(): void {
-    this.#ctx.checkOpen();
-    // Gone with the backend open: dropped.
-    if (this.#gone) throw stateDropped(this.name);
-  }
-
-  #refuseNamespace(): never {
-    throw noNamespaceSerializer(this.name);
   }
 }

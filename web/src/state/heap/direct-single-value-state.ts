@@ -23,49 +23,28 @@
  *   calls: a state that has namespaces, e.g. windows, mostly uses them, and keeping one Map per
  *   namespace beside this one would charge a key's overhead twice or need a second lookup.)
  *
- * Invariants:
- * - Every key of `#map` was validated by the key serializer and is in the backend's key-group
- *   range (both checked on insert), and every value by the stored serializer: a hit needs no check.
- * - `#bytes` is the sum over entries of `ENTRY_OVERHEAD + key size + value size` — what
+ * Invariants (beside DirectState's):
+ * - Every value of `byKey` was validated by the stored serializer: a hit needs no check.
+ * - `bytes` is the sum over entries of `ENTRY_OVERHEAD + key size + value size` — what
  *   HeapState charges for a key with one void-namespace cell, so both classes account the same
- *   for the same calls — and has been charged to the backend's MemoryBudget before the change.
- * - `#gone` is set once the state is dropped or its backend closed.
- * - A call that throws has changed nothing: inputs are checked and memory charged before `#map`
- *   is touched.
+ *   for the same calls.
+ * - A call that throws has changed nothing: inputs are checked and memory charged before `byKey`
+ *   is touched (a new fixed-size key's set is undone if its charge throws).
  */
 import { decodeRestoredKey } from '../canonical/restored-key.js';
 import { keyGroupOf } from '../key-groups.js';
 import { stateKey } from '../key-layout.js';
-import { noNamespaceSerializer, stateDropped } from '../state-errors.js';
-import type { Serializer, State, StateDescriptorBase, StateKind, StateMetrics } from '../types.js';
-import type { HeapContext, RegisteredHeapState } from './heap-state.js';
+import type { Serializer, StateDescriptorBase } from '../types.js';
+import type { HeapContext } from './heap-state.js';
 import { isPrimitiveSerializer } from './identity.js';
-import { directKeysAndNamespaces } from './direct-state-parts.js';
+import { DirectState } from './direct-state.js';
 import { hasFixedSize, KEY_AND_CELL_OVERHEAD as ENTRY_OVERHEAD } from './memory-budget.js';
 
-export abstract class DirectSingleValueState<K, V> implements State<K, undefined>, RegisteredHeapState {
-  abstract readonly kind: StateKind;
-  readonly name: string;
-  protected readonly ctx: HeapContext;
+export abstract class DirectSingleValueState<K, V> extends DirectState<K, V> {
   /** The serializer of what is stored (the value, or the accumulator). */
   protected readonly stored: Serializer<V>;
-  readonly #key: Serializer<K>;
-  readonly #onDrop: (name: string) => void;
-  /** Whether the backend owns every key group (then no key is foreign). */
-  readonly #ownsAll: boolean;
   /** Whether every stored value has one size (see {@link hasFixedSize}). */
   readonly #fixedSize: boolean;
-  /** Not counted: this class serves only backends without `statistics` (see RegisteredHeapState.reads). */
-  get reads(): number {
-    return 0;
-  }
-  get writes(): number {
-    return 0;
-  }
-  #map = new Map<K, V>();
-  #bytes = 0;
-  /** Dropped, or the backend closed: every call goes to `#checkUsable`, which throws. */
-  #gone = false;
 
   /** Whether a descriptor with these parts has the shape this class serves. */
   static fits(descriptor: StateDescriptorBase<unknown, unknown>, stored: Serializer<unknown>): boolean {
@@ -78,31 +57,22 @@ export abstract class DirectSingleValueState<K, V> implements State<K, undefined
   }
 
   constructor(ctx: HeapContext, descriptor: StateDescriptorBase<K, unknown>, stored: Serializer<V>, onDrop: (name: string) => void) {
-    this.ctx = ctx;
-    this.name = descriptor.name;
+    super(ctx, descriptor, onDrop);
     this.stored = stored;
-    this.#key = descriptor.key;
-    this.#onDrop = onDrop;
     this.#fixedSize = hasFixedSize(stored);
-    this.#ownsAll = ctx.keys.ownsAll;
-    // Written a second time so that V8 compiles nothing on them as constants (see HeapState's
-    // constructor): clearAll, drop and close replace them.
-    this.#map = new Map();
-    this.#gone = true;
-    this.#gone = false;
   }
 
   // -- access (for the kinds) ------------------------------------------------------------------
 
   /** Throws unless the state is usable and `namespace` is absent (there is no namespace serializer). */
   protected enter(namespace: unknown): void {
-    if (this.#gone || namespace !== undefined) this.#refuse(namespace);
+    if (this.gone || namespace !== undefined) this.#refuse(namespace);
   }
 
   /** Throws: the state is unusable, or `namespace` is given (there is no namespace serializer). */
   #refuse(namespace: unknown): never {
-    this.#checkUsable();
-    this.#refuseNamespace();
+    this.checkUsable();
+    this.refuseNamespace();
   }
 
   /**
@@ -110,8 +80,8 @@ export abstract class DirectSingleValueState<K, V> implements State<K, undefined
    * checks it is owned (throwing for a bad or foreign key); a hit needs no check.
    */
   protected lookup(key: K): V | undefined {
-    const value = this.#map.get(key);
-    if (value === undefined) this.#admit(key);
+    const value = this.byKey.get(key);
+    if (value === undefined) this.admit(key);
     return value;
   }
 
@@ -120,7 +90,7 @@ export abstract class DirectSingleValueState<K, V> implements State<K, undefined
    * admitting a new key and charging the size change first.
    */
   protected set(key: K, value: V, size: number): void {
-    const map = this.#map;
+    const map = this.byKey;
     if (this.#fixedSize) {
       // One lookup: an overwrite changes no size, so the old value is not needed; a new key
       // shows as growth of the Map, and is admitted and charged then, the set undone if either
@@ -130,7 +100,7 @@ export abstract class DirectSingleValueState<K, V> implements State<K, undefined
       map.set(key, value);
       if (map.size !== entries) {
         try {
-          this.#charge(ENTRY_OVERHEAD + this.#admit(key) + size);
+          this.charge(ENTRY_OVERHEAD + this.admit(key) + size);
         } catch (e) {
           map.delete(key);
           throw e;
@@ -139,7 +109,7 @@ export abstract class DirectSingleValueState<K, V> implements State<K, undefined
       return;
     }
     const old = map.get(key);
-    this.#store(key, old, old === undefined ? this.#admit(key) : 0, value, size);
+    this.#store(key, old, old === undefined ? this.admit(key) : 0, value, size);
   }
 
   /**
@@ -147,33 +117,18 @@ export abstract class DirectSingleValueState<K, V> implements State<K, undefined
    * (REQUIRES: `enter` passed, and `old` is what `lookup(key)` returned: a new key is admitted).
    */
   protected store(key: K, old: V | undefined, value: V, size: number): void {
-    this.#store(key, old, old === undefined ? this.#key.check(key) : 0, value, size);
+    this.#store(key, old, old === undefined ? this.keySerializer.check(key) : 0, value, size);
   }
 
   /** Charges the size change (a new key's `keySize` bytes included), then stores. */
   #store(key: K, old: V | undefined, keySize: number, value: V, size: number): void {
     if (old === undefined) {
-      this.#charge(ENTRY_OVERHEAD + keySize + size);
+      this.charge(ENTRY_OVERHEAD + keySize + size);
     } else if (!this.#fixedSize) {
       const delta = size - this.stored.check(old);
-      if (delta !== 0) this.#charge(delta);
+      if (delta !== 0) this.charge(delta);
     }
-    this.#map.set(key, value);
-  }
-
-  /**
-   * Validates `key` and checks it is owned (the key group memoized by KeyContext); returns its
-   * estimated size.
-   */
-  #admit(key: K): number {
-    if (!this.#ownsAll) this.ctx.keys.keyGroupOf(this.#key, key);
-    return this.#key.check(key);
-  }
-
-  /** Charges `delta` bytes to the budget (throws past it, changing nothing). */
-  #charge(delta: number): void {
-    this.ctx.memory.charge(delta, this.name);
-    this.#bytes += delta;
+    this.byKey.set(key, value);
   }
 
   // -- State ----------------------------------------------------------------------------------
@@ -182,44 +137,18 @@ export abstract class DirectSingleValueState<K, V> implements State<K, undefined
     this.enter(namespace);
     const old = this.lookup(key);
     if (old === undefined) return;
-    this.#charge(-(ENTRY_OVERHEAD + this.#key.check(key) + this.stored.check(old)));
-    this.#map.delete(key);
-  }
-
-  /** The Map's own key iterator: it skips keys removed before it reaches them, as State promises. */
-  keys(namespace?: undefined): IterableIterator<K> {
-    this.#checkUsable();
-    if (namespace !== undefined) this.#refuseNamespace();
-    return this.#map.keys();
-  }
-
-  keysAndNamespaces(keyGroup?: number): IterableIterator<readonly [K, undefined]> {
-    this.#checkUsable();
-    return directKeysAndNamespaces(() => this.#map.keys(), this.#key, this.ctx.keys, keyGroup);
-  }
-
-  clearAll(): void {
-    this.#checkUsable();
-    this.#charge(-this.#bytes);
-    // Emptied, not replaced: an iteration of keys already under way ends (see State.keys).
-    this.#map.clear();
-  }
-
-  drop(): void {
-    if (this.#gone) return;
-    this.clearAll();
-    this.#gone = true;
-    this.#onDrop(this.name);
+    this.charge(-(ENTRY_OVERHEAD + this.keySerializer.check(key) + this.stored.check(old)));
+    this.byKey.delete(key);
   }
 
   // -- checkpoints ------------------------------------------------------------------------------
 
   /** Writes every entry in the canonical layout: `stateKey(group, key)` → serialized value. */
   writeCanonical(put: (key: Uint8Array, value: Uint8Array) => void): void {
-    this.#checkUsable();
+    this.checkUsable();
     const maxParallelism = this.ctx.keys.maxParallelism;
-    for (const [key, value] of this.#map) {
-      const keyBytes = this.#key.serialize(key);
+    for (const [key, value] of this.byKey) {
+      const keyBytes = this.keySerializer.serialize(key);
       put(stateKey(keyGroupOf(keyBytes, maxParallelism), keyBytes, undefined), this.stored.serialize(value));
     }
   }
@@ -231,31 +160,10 @@ export abstract class DirectSingleValueState<K, V> implements State<K, undefined
    * instance does not own.
    */
   restoreCanonical(key: Uint8Array, value: Uint8Array): void {
-    const k = decodeRestoredKey(this.name, key, this.#key, this.ctx.keys.maxParallelism, false).key;
+    const k = decodeRestoredKey(this.name, key, this.keySerializer, this.ctx.keys.maxParallelism, false).key;
     const v = this.stored.deserialize(value.slice());
     this.enter(undefined);
     const size = this.stored.check(v);
     this.store(k, this.lookup(k), v, size);
-  }
-
-  metrics(): StateMetrics {
-    return { kind: this.kind, entries: this.#map.size, estimatedBytes: this.#bytes };
-  }
-
-  release(): void {
-    // Emptied first: an iteration under way ends (as at clearAll and drop).
-    this.#map.clear();
-    this.#map = new Map();
-    this.#gone = true;
-  }
-
-  #checkUsable(): void {
-    this.ctx.checkOpen();
-    // Gone with the backend open: dropped.
-    if (this.#gone) throw stateDropped(this.name);
-  }
-
-  #refuseNamespace(): never {
-    throw noNamespaceSerializer(this.name);
   }
 }
