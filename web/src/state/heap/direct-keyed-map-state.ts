@@ -254,7 +254,7 @@ export class DirectKeyedHeapMapState<K, UK, UV> extends DirectState<K, MapRecord
     const old = record.map.get(mapKey);
     if (old === undefined) return;
     if (record.map.size === 1) {
-      this.#remove(key, record);
+      this.removeKey(key, record.charged);
       return;
     }
     // Fixed sizes: the charge falls by the entry, so the reserve stays as it was.
@@ -304,7 +304,7 @@ export class DirectKeyedHeapMapState<K, UK, UV> extends DirectState<K, MapRecord
     this.#enter(namespace);
     const record = this.byKey.get(key);
     if (record === undefined) this.admit(key);
-    else this.#remove(key, record);
+    else this.removeKey(key, record.charged);
   }
 
   // -- storage --------------------------------------------------------------------------------
@@ -375,11 +375,6 @@ export class DirectKeyedHeapMapState<K, UK, UV> extends DirectState<K, MapRecord
   #unshare(record: MapRecord<UK, UV>): void {
     record.map = new Map(record.map);
     record.shared = false;
-  }
-
-  #remove(key: K, record: MapRecord<UK, UV>): void {
-    this.charge(-(ENTRY_OVERHEAD + this.keySerializer.check(key) + record.charged));
-    this.byKey.delete(key);
   }
 
   // -- checkpoints ------------------------------------------------------------------------------

@@ -202,7 +202,7 @@ export class DirectHeapListState<K, V> extends DirectState<K, ListRecord<V>> imp
     this.#enter(namespace);
     const record = this.byKey.get(key);
     if (record === undefined) this.admit(key);
-    if (record !== undefined) this.#remove(key, record);
+    if (record !== undefined) this.removeKey(key, record.charged);
   }
 
   // -- storage --------------------------------------------------------------------------------
@@ -248,7 +248,7 @@ export class DirectHeapListState<K, V> extends DirectState<K, ListRecord<V>> imp
   /** Replaces the list of `key` (whose record is `record`, if any) by checked `list`, charging exactly. */
   #replace(key: K, record: ListRecord<V> | undefined, list: V[], used: number): void {
     if (list.length === 0) {
-      if (record !== undefined) this.#remove(key, record);
+      if (record !== undefined) this.removeKey(key, record.charged);
     } else if (record === undefined) {
       this.#insert(key, list, used);
     } else {
@@ -259,11 +259,6 @@ export class DirectHeapListState<K, V> extends DirectState<K, ListRecord<V>> imp
       record.charged = used;
       record.limit = this.#limitOf(used);
     }
-  }
-
-  #remove(key: K, record: ListRecord<V>): void {
-    this.charge(-(ENTRY_OVERHEAD + this.keySerializer.check(key) + record.charged));
-    this.byKey.delete(key);
   }
 
   // -- checkpoints ------------------------------------------------------------------------------

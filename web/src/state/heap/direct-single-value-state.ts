@@ -137,8 +137,7 @@ export abstract class DirectSingleValueState<K, V> extends DirectState<K, V> {
     this.enter(namespace);
     const old = this.lookup(key);
     if (old === undefined) return;
-    this.charge(-(ENTRY_OVERHEAD + this.keySerializer.check(key) + this.stored.check(old)));
-    this.byKey.delete(key);
+    this.removeKey(key, this.stored.check(old));
   }
 
   // -- checkpoints ------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ import { noNamespaceSerializer, stateDropped } from '../state-errors.js';
 import type { Serializer, State, StateDescriptorBase, StateKind, StateMetrics } from '../types.js';
 import type { HeapContext, RegisteredHeapState } from './heap-state.js';
 import { directKeysAndNamespaces, GONE } from './direct-state-parts.js';
+import { KEY_AND_CELL_OVERHEAD as ENTRY_OVERHEAD } from './memory-budget.js';
 
 export abstract class DirectState<K, R> implements State<K, undefined>, RegisteredHeapState {
   abstract readonly kind: StateKind;
@@ -108,6 +109,15 @@ export abstract class DirectState<K, R> implements State<K, undefined>, Register
   protected admit(key: K): number {
     if (!this.ownsAll) this.ctx.keys.keyGroupOf(this.keySerializer, key);
     return this.keySerializer.check(key);
+  }
+
+  /**
+   * Removes `key`, whose entries were charged `charged` bytes, releasing them with the key's own
+   * (`ENTRY_OVERHEAD` plus its size).
+   */
+  protected removeKey(key: K, charged: number): void {
+    this.charge(-(ENTRY_OVERHEAD + this.keySerializer.check(key) + charged));
+    this.byKey.delete(key);
   }
 
   /** Charges `delta` bytes to the budget (throws past it, changing nothing). */
