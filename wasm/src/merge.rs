@@ -9,6 +9,10 @@
 //! return the error, while flush, compaction and recovery keep the key's operands, and the
 //! base under them, unmerged and go on (RocksDB's `OpFailureScope::kMustMerge`; see
 //! `compaction::collapse`). Overwriting or deleting the key heals it.
+//!
+//! An operand that no merge could ever use, whatever base and other operands it meets (a
+//! `uint64add` operand that is not 8 bytes), is refused when it is written instead: see
+//! [`MergeOperator::check_operand`].
 
 use crate::coding::{get_varint32, put_varint32};
 use crate::{Error, Result};
@@ -29,6 +33,16 @@ pub trait MergeOperator {
     /// `out = merge(operands...)` as one operand; `false` if they cannot be combined (flush and
     /// compaction then keep them apart, as they do on an error).
     fn partial_merge(&self, key: &[u8], operands: &[&[u8]], out: &mut Vec<u8>) -> Result<bool>;
+    /// Whether `operand` can take part in a merge at all; called by the write path before
+    /// anything of the batch is logged, so an `Err` refuses the whole batch and changes nothing
+    /// (RocksDB's write path refuses a bad batch the same way). Only for operands that every
+    /// merge would fail on: one that fails only next to some base or operands (a list that
+    /// grows past its limit) must be accepted, and is handled by reads and compaction as
+    /// above. Recovery does not call it: operands already logged or in tables are replayed as
+    /// they are. By default every operand is usable.
+    fn check_operand(&self, _operand: &[u8]) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// Appends to a list whose elements stay separable whatever their bytes: a list is the
@@ -116,6 +130,11 @@ impl MergeOperator for ListAppend {
         self.full_merge(key, None, operands, out)?;
         Ok(true)
     }
+    /// An operand longer than the largest list can be in no list. (Its framing is not checked:
+    /// the operator concatenates any bytes; [`list_elements`] reports a bad frame on read.)
+    fn check_operand(&self, operand: &[u8]) -> Result<()> {
+        self.merged_len(None, &[operand]).map(drop)
+    }
 }
 
 /// RocksDB's `uint64add`: values and operands are fixed64 little-endian; addition wraps.
@@ -154,6 +173,15 @@ impl MergeOperator for UInt64Add {
     fn partial_merge(&self, key: &[u8], operands: &[&[u8]], out: &mut Vec<u8>) -> Result<bool> {
         self.full_merge(key, None, operands, out)?;
         Ok(true)
+    }
+    /// Every operand must be 8 bytes: any other length fails every merge it is part of.
+    fn check_operand(&self, operand: &[u8]) -> Result<()> {
+        if operand.len() == 8 {
+            return Ok(());
+        }
+        Err(Error::InvalidArgument(
+            "a uint64add operand must be 8 bytes (a little-endian u64)".into(),
+        ))
     }
 }
 
@@ -214,6 +242,24 @@ mod tests {
         assert!(op.partial_merge(b"k", &[b"ab", b"cd"], &mut out)?);
         assert_eq!(out, b"abcd");
         Ok(())
+    }
+
+    #[test]
+    fn only_operands_no_merge_could_use_are_refused_when_written() {
+        let list = ListAppend { max_value_size: 4 };
+        assert!(list.check_operand(b"abcd").is_ok());
+        assert!(list.check_operand(b"").is_ok());
+        assert!(matches!(
+            list.check_operand(b"abcde"),
+            Err(Error::ValueTooLarge { len: 5, limit: 4 })
+        ));
+        assert!(UInt64Add.check_operand(&7u64.to_le_bytes()).is_ok());
+        for len in [0, 3, 7, 9, 16] {
+            assert!(matches!(
+                UInt64Add.check_operand(&vec![1; len]),
+                Err(Error::InvalidArgument(_))
+            ));
+        }
     }
 
     #[test]

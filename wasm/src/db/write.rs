@@ -33,7 +33,8 @@ impl Db {
     }
 
     /// Adds a merge operand to `key` in column family `cf` (combined on read and in compaction
-    /// by the column family's merge operator: no read-modify-write).
+    /// by the column family's merge operator: no read-modify-write). An operand the operator
+    /// can never use ([`crate::merge::MergeOperator::check_operand`]) fails and writes nothing.
     pub fn merge_cf(
         &mut self,
         cf: u32,
@@ -66,7 +67,8 @@ impl Db {
 
     /// Applies `batch` atomically: after a crash either all of it or none of it is there.
     /// Invalid batches (unknown column family, oversized key or value, merge without an
-    /// operator, empty range) fail before anything is written.
+    /// operator or with an operand the operator can never use, empty range) fail before
+    /// anything is written.
     pub fn write(&mut self, batch: &mut WriteBatch, opts: WriteOptions) -> Result<()> {
         self.check_writable()?;
         for op in batch.ops() {
@@ -157,17 +159,31 @@ impl Db {
 
     fn validate(&self, op: &BatchOp<'_>) -> Result<()> {
         let cf = self.cf(op.cf())?;
-        let (key, value) = match *op {
-            BatchOp::Put { key, value, .. } => (key, Some(value)),
-            BatchOp::Delete { key, .. } | BatchOp::SingleDelete { key, .. } => (key, None),
+        match *op {
+            BatchOp::Put { key, value, .. } => {
+                self.check_key(key)?;
+                self.check_value(value)
+            }
+            BatchOp::Delete { key, .. } | BatchOp::SingleDelete { key, .. } => self.check_key(key),
             BatchOp::Merge { key, value, .. } => {
-                if cf.options.merge_operator.is_none() {
+                let Some(merge) = cf.options.merge_operator.as_deref() else {
                     return Err(Error::InvalidArgument(format!(
                         "merge into column family {:?}, which has no merge operator",
                         cf.name
                     )));
-                }
-                (key, Some(value))
+                };
+                self.check_key(key)?;
+                self.check_value(value)?;
+                // An operand no merge could use would be stored only to fail every read of its
+                // key: refused here, with the batch.
+                merge.check_operand(value).map_err(|e| match e {
+                    Error::InvalidArgument(why) => Error::InvalidArgument(format!(
+                        "merge operand of {} bytes into column family {:?}: {why}",
+                        value.len(),
+                        cf.name
+                    )),
+                    e => e,
+                })
             }
             BatchOp::DeleteRange { begin, end, .. } => {
                 self.check_key(end)?;
@@ -176,17 +192,17 @@ impl Db {
                         "delete_range: begin is after end".into(),
                     ));
                 }
-                (begin, None)
+                self.check_key(begin)
             }
-        };
-        self.check_key(key)?;
-        if let Some(v) = value {
-            if v.len() > self.options.max_value_size {
-                return Err(Error::ValueTooLarge {
-                    len: v.len(),
-                    limit: self.options.max_value_size,
-                });
-            }
+        }
+    }
+
+    fn check_value(&self, value: &[u8]) -> Result<()> {
+        if value.len() > self.options.max_value_size {
+            return Err(Error::ValueTooLarge {
+                len: value.len(),
+                limit: self.options.max_value_size,
+            });
         }
         Ok(())
     }

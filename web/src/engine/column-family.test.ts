@@ -129,6 +129,60 @@ describe('writes', () => {
     await db.close();
   });
 
+  it('a uint64Add operand that is not 8 bytes is refused at merge() and refuses its whole batch', async () => {
+    const db = await openLsm({ storage: memoryStorage(), columnFamilies: { counts: { merge: 'uint64Add' } } });
+    const counts = db.columnFamily('counts');
+    counts.put('k', uint64Operand(1));
+    const before = db.stats().lastSequence;
+    let error: unknown;
+    try {
+      counts.merge('k', 'abc');
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect((error as InvalidArgumentError).message).toMatch(/column family "counts"/);
+    expect((error as InvalidArgumentError).message).toMatch(/3 bytes/);
+    expect((error as InvalidArgumentError).message).toMatch(/must be 8 bytes/);
+    const batch = new WriteBatch().put('a', '1').merge('k', uint64Operand(5), counts).merge('k', new Uint8Array(9), counts);
+    expect(() => db.write(batch)).toThrow(InvalidArgumentError);
+    expect(db.stats().lastSequence).toBe(before);
+    expect(db.get('a')).toBeUndefined();
+    expect(readUint64(counts.get('k')!)).toBe(1n);
+    // Nothing is stored to fail later: the key merges on through flush and compaction.
+    counts.merge('k', uint64Operand(5));
+    await db.flushMemtables();
+    db.compact();
+    expect(readUint64(counts.get('k')!)).toBe(6n);
+    await db.close();
+  });
+
+  it('a listAppend element past maxValueSize, framed or not, is refused and refuses its whole batch', async () => {
+    const db = await openLsm({ storage: memoryStorage(), maxValueSize: 100, columnFamilies: { list: { merge: 'listAppend' } } });
+    const list = db.columnFamily('list');
+    list.merge('k', 'x'.repeat(99));
+    const before = db.stats().lastSequence;
+    // The engine refuses the framed operand (one length byte more); merge() catches an element
+    // past the limit before the engine, and the engine one that passes it only framed.
+    for (const len of [101, 100]) {
+      const batch = new WriteBatch().put('a', '1').merge('other', 'y', list).merge('k', new Uint8Array(len), list);
+      let error: unknown;
+      try {
+        db.write(batch);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(ValueTooLargeError);
+      expect((error as ValueTooLargeError).details).toEqual({ len: len + 1, limit: 100 });
+      expect(() => list.merge('k', new Uint8Array(len))).toThrow(ValueTooLargeError);
+    }
+    expect(db.stats().lastSequence).toBe(before);
+    expect(db.get('a')).toBeUndefined();
+    expect(list.get('other')).toBeUndefined();
+    expect(listElements(list.get('k')!).map(str)).toEqual(['x'.repeat(99)]);
+    await db.close();
+  });
+
   it('rejects wrong types and oversized keys before staging anything', async () => {
     const db = await openLsm({ storage: memoryStorage(), maxKeySize: 4, maxValueSize: 4 });
     // @ts-expect-error: a number is not a key

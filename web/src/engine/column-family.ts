@@ -142,6 +142,12 @@ export class ColumnFamily implements BatchTarget {
   /**
    * Adds a merge operand to `key`, combined with what is there by the family's merge operator
    * when read or compacted — no read-modify-write. For `listAppend`, `operand` is one element.
+   *
+   * An operand the operator can never use is refused here, with nothing written: for
+   * `uint64Add`, one that is not 8 bytes (`InvalidArgumentError` naming the column family and
+   * the operand's length; build operands with `uint64Operand()`); for `listAppend`, an element
+   * that framed would be longer than `maxValueSize` (`ValueTooLargeError`). The same checks
+   * refuse a whole `WriteBatch` in `write(batch)`.
    */
   merge(key: BytesInput, operand: BytesInput, options?: WriteOptions): void {
     const core: EngineCore = this.#core;

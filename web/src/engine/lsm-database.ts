@@ -429,7 +429,14 @@ export class LsmDatabase {
     return this.#default.count();
   }
 
-  /** Applies `batch` atomically (one log record): after a crash all of it or none of it is there. */
+  /**
+   * Applies `batch` atomically (one log record): after a crash all of it or none of it is there.
+   * Every operation is checked first, and one invalid operation refuses the whole batch with
+   * nothing applied: an unknown column family, a key or value past the limits
+   * (`KeyTooLargeError`, `ValueTooLargeError`), a merge into a family without a merge operator,
+   * or a merge operand its operator can never use (`InvalidArgumentError`; see
+   * {@link ColumnFamily.merge}).
+   */
   write(batch: WriteBatch, options?: WriteOptions): void {
     const encoded = batch.encoded();
     const sync = options?.sync ?? false;

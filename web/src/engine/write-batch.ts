@@ -17,7 +17,7 @@ export interface BatchTarget {
 export type MergeOperatorName =
   /** `merge(key, element)` appends `element` to a list; read it back with `listElements()`. */
   | 'listAppend'
-  /** Operands and values are unsigned 64-bit little-endian integers; merging adds (wrapping). */
+  /** Operands and values are unsigned 64-bit little-endian integers (8 bytes; other operands are refused); merging adds (wrapping). */
   | 'uint64Add';
 
 const encoder = new TextEncoder();
@@ -101,7 +101,11 @@ export class WriteBatch {
     return this.#add(Tag.Delete, cf, key);
   }
 
-  /** Adds a merge operand to `key`; `cf` must have a merge operator (see {@link MergeOperatorName}). */
+  /**
+   * Adds a merge operand to `key`; `cf` must have a merge operator (see {@link MergeOperatorName})
+   * that can use the operand (a `uint64Add` operand is 8 bytes): else `write(batch)` throws and
+   * applies none of the batch.
+   */
   merge(key: BytesInput, operand: BytesInput, cf?: BatchTarget): this {
     checkBytes(key, 'key');
     checkBytes(operand, 'operand');
