@@ -3,8 +3,10 @@
 //! operands unmerged, only reads of the key fail with `ValueTooLarge`, and a put or delete over
 //! the key heals it.
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
+use edgestate_lsm::compaction::{StateTtlFilter, TtlLayout};
 use edgestate_lsm::db::{ColumnFamilyOptions, Db, Options, ReadOptions, WriteOptions};
 use edgestate_lsm::merge::{frame_element, ListAppend};
 use edgestate_lsm::vfs::MemVfs;
@@ -134,5 +136,39 @@ fn a_delete_over_operands_past_the_limit_heals_the_key() -> Result<()> {
     db.compact_all()?;
     assert_eq!(db.get(b"list")?, Some(element(b'z', 40)));
     assert_eq!(db.column_family_size(0)?.0, 1);
+    Ok(())
+}
+
+#[test]
+fn an_expired_list_kept_unmerged_is_dropped_by_the_ttl_filter() -> Result<()> {
+    let now = Arc::new(AtomicI64::new(0));
+    let mut db = Db::open(Box::new(MemVfs::new()), options(LIMIT))?;
+    let ttl = StateTtlFilter {
+        ttl_ms: 10,
+        layout: TtlLayout::List,
+        now: now.clone(),
+    };
+    db.set_compaction_filter(0, Some(Arc::new(ttl)))?;
+    // State TTL's list layout: each element `timestamp ‖ bytes` (40 bytes, 41 framed).
+    let stamped = |t: i64| {
+        let mut out = Vec::new();
+        frame_element(&[&t.to_be_bytes()[..], &[b'x'; 32]].concat(), &mut out);
+        out
+    };
+    for t in [100, 101, 102] {
+        db.merge_cf(0, b"old", &stamped(t), NOSYNC)?;
+        db.merge_cf(0, b"young", &stamped(t + 100), NOSYNC)?;
+    }
+    db.put(b"fresh", &stamped(200), NOSYNC)?;
+    // The flush keeps both lists unmerged (flushes do not filter).
+    db.flush()?;
+    assert!(is_too_large(db.get(b"old"), 3 * 41));
+    // Every element of "old" has expired; one of "young" has not.
+    now.store(150, Ordering::Relaxed);
+    db.compact_all()?;
+    assert_eq!(db.get(b"old")?, None);
+    assert!(is_too_large(db.get(b"young"), 3 * 41));
+    assert_eq!(db.get(b"fresh")?, Some(stamped(200)));
+    assert_eq!(db.column_family_size(0)?.0, 3 + 1);
     Ok(())
 }

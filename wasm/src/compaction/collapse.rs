@@ -15,7 +15,9 @@
 //! value under them are written as they are, in sequence order, so that a later merge of them
 //! gives what this one would have, and only reads of that key report the error (RocksDB's
 //! `OpFailureScope::kMustMerge`). A table may so hold several entries of one user key, as it
-//! does for snapshots.
+//! does for snapshots. The compaction filter judges such a key by its parts
+//! ([`CompactionFilter::filter_unmerged`]) when the whole key is in reach, so that an expired list
+//! kept unmerged does not stay forever.
 
 use crate::compaction::filter::{CompactionFilter, FilterDecision};
 use crate::db::range_del::RangeTombstone;
@@ -42,6 +44,12 @@ pub struct CollapseContext<'a> {
 impl CollapseContext<'_> {
     fn stripe(&self, seq: SequenceNumber) -> usize {
         self.snapshots.partition_point(|&s| s < seq)
+    }
+
+    /// The filter, for entries of `stripe`: only entries newer than every snapshot are
+    /// filtered, so that filtering never changes what a snapshot reads.
+    fn filter_in(&self, stripe: usize) -> Option<(&dyn CompactionFilter, usize)> {
+        self.filter.filter(|_| stripe == self.snapshots.len())
     }
 
     /// Whether a range tombstone of the same stripe deletes the entry `seq` of `key`.
@@ -73,9 +81,8 @@ pub fn collapse_key(
             i += 1;
             continue;
         }
-        // Only entries newer than every snapshot: filtering one never changes a snapshot's read.
-        if kind == ValueType::Value && stripe == ctx.snapshots.len() {
-            if let Some((filter, level)) = ctx.filter {
+        if kind == ValueType::Value {
+            if let Some((filter, level)) = ctx.filter_in(stripe) {
                 if filter.filter(level, key, value) == FilterDecision::Remove {
                     kind = ValueType::Deletion;
                 }
@@ -87,14 +94,7 @@ pub fn collapse_key(
                 i = skip_stripe(ctx, entries, i + 1, stripe);
             }
             ValueType::Merge => i = collapse_merges(ctx, key, entries, i, stripe, out),
-            _ => {
-                if ctx.bottommost && stripe == 0 {
-                    // Nothing older is left to hide: the tombstone and all below it go away.
-                    return;
-                }
-                out.push((seq, ValueType::Deletion, Vec::new()));
-                i = skip_stripe(ctx, entries, i + 1, stripe);
-            }
+            _ => i = delete_stripe(ctx, entries, i + 1, seq, stripe, out),
         }
     }
 }
@@ -158,10 +158,17 @@ fn collapse_merges(
             // The base (if any) is consumed, and everything older in the stripe is shadowed.
             skip_stripe(ctx, entries, end, stripe)
         }
-        Some(_) => {
-            // The merge fails for this key's data: keep the operands, and the base value
-            // they sit on, unmerged (the value unfiltered: it is part of the merge, not a value
-            // of its own). A deletion or range tombstone below is left to `collapse_key`.
+        Some(b) => {
+            // The merge fails for this key's data, all of which is here: the filter judges it
+            // by its parts (the base value is part of the merge, not a value of its own).
+            if let Some((filter, level)) = ctx.filter_in(stripe) {
+                let parts: Vec<&[u8]> = b.into_iter().chain(operands.iter().copied()).collect();
+                if filter.filter_unmerged(level, key, &parts) == FilterDecision::Remove {
+                    return delete_stripe(ctx, entries, start, seq, stripe, out);
+                }
+            }
+            // Else keep the operands, and the base value they sit on, unmerged. A deletion or
+            // range tombstone below is left to `collapse_key`.
             out.extend_from_slice(entries.get(start..end).unwrap_or_default());
             match (base, entries.get(end)) {
                 (Some(Some(_)), Some(value)) => {
@@ -185,6 +192,24 @@ fn collapse_merges(
             end
         }
     }
+}
+
+/// Deletes the key as of `seq`, the newest entry of `stripe`: a tombstone hides the rest of the
+/// stripe from `from` on; returns the index of the first entry not consumed. In the oldest
+/// stripe at the bottom nothing older is left to hide: the tombstone and all below it go away.
+fn delete_stripe(
+    ctx: &CollapseContext<'_>,
+    entries: &[KeyEntry],
+    from: usize,
+    seq: SequenceNumber,
+    stripe: usize,
+    out: &mut Vec<KeyEntry>,
+) -> usize {
+    if ctx.bottommost && stripe == 0 {
+        return entries.len();
+    }
+    out.push((seq, ValueType::Deletion, Vec::new()));
+    skip_stripe(ctx, entries, from, stripe)
 }
 
 /// The index of the first entry at or after `from` outside `stripe`.
@@ -390,6 +415,68 @@ mod tests {
         let mut entries = merges(&[(9, b"abc"), (8, b"def")]);
         entries.push((5, ValueType::Value, b"zz".to_vec()));
         assert_eq!(run(&small_lists(false, &t, None), &entries), entries[..2]);
+    }
+
+    /// Removes every key kept unmerged, recording the parts it was shown.
+    #[derive(Default)]
+    struct DropUnmerged(std::cell::RefCell<Vec<Vec<Vec<u8>>>>);
+    impl CompactionFilter for DropUnmerged {
+        fn name(&self) -> &str {
+            "drop-unmerged"
+        }
+        fn filter(&self, _: usize, _: &[u8], _: &[u8]) -> FilterDecision {
+            FilterDecision::Keep
+        }
+        fn filter_unmerged(&self, _: usize, _: &[u8], parts: &[&[u8]]) -> FilterDecision {
+            let parts = parts.iter().map(|p| p.to_vec()).collect();
+            self.0.borrow_mut().push(parts);
+            FilterDecision::Remove
+        }
+    }
+
+    #[test]
+    fn a_key_kept_unmerged_is_filtered_by_its_parts_when_all_of_it_is_in_reach() {
+        let f = DropUnmerged::default();
+        let shown = || f.0.borrow_mut().drain(..).collect::<Vec<_>>();
+        let mut entries = merges(&[(9, b"cd"), (8, b"ef")]);
+        entries.push((5, ValueType::Value, b"ab".to_vec()));
+        entries.push((3, ValueType::Value, b"zz".to_vec()));
+        // The base, then the operands oldest first; removed as a filtered value is.
+        assert_eq!(run(&small_lists(true, &[], Some((&f, 1))), &entries), []);
+        assert_eq!(shown(), [[b"ab", b"ef", b"cd"]]);
+        assert_eq!(
+            run(&small_lists(false, &[], Some((&f, 1))), &entries),
+            [(9, ValueType::Deletion, vec![])]
+        );
+        assert_eq!(shown().len(), 1);
+        // Over a deletion the operands are the whole list.
+        let mut over_deletion = merges(&[(9, b"abc"), (8, b"def")]);
+        over_deletion.push((5, ValueType::Deletion, vec![]));
+        over_deletion.push((3, ValueType::Value, b"zz".to_vec()));
+        assert_eq!(
+            run(&small_lists(false, &[], Some((&f, 1))), &over_deletion),
+            [(9, ValueType::Deletion, vec![])]
+        );
+        assert_eq!(shown(), [[b"def", b"abc"]]);
+    }
+
+    #[test]
+    fn a_key_kept_unmerged_is_not_filtered_in_part_or_under_a_snapshot() {
+        let f = DropUnmerged::default();
+        let mut entries = merges(&[(9, b"cd"), (8, b"ef")]);
+        entries.push((5, ValueType::Value, b"ab".to_vec()));
+        entries.push((3, ValueType::Value, b"zz".to_vec()));
+        // Older data may lie below: neither a full merge nor the filter can judge the operands.
+        let c = small_lists(false, &[], Some((&f, 1)));
+        let operands = merges(&[(9, b"abc"), (8, b"def")]);
+        assert_eq!(run(&c, &operands), operands);
+        // A snapshot at 9 reads the list: it stays as it is.
+        let c = CollapseContext {
+            snapshots: &[9],
+            ..small_lists(true, &[], Some((&f, 1)))
+        };
+        assert_eq!(run(&c, &entries), entries[..3]);
+        assert!(f.0.borrow().is_empty());
     }
 
     #[test]

@@ -17,4 +17,13 @@ pub trait CompactionFilter {
     fn name(&self) -> &str;
     /// Decides for `value` of `user_key` found at `level` (the compaction's input level).
     fn filter(&self, level: usize, user_key: &[u8], value: &[u8]) -> FilterDecision;
+    /// Decides for a key whose merge failed, which compaction keeps as separate entries (see
+    /// `compaction::collapse`): `parts` are what the merge would have joined, oldest first (the
+    /// value under the operands, if any, then the operands), and nothing older of the key is
+    /// left below them. `Remove` deletes the key as `filter` deletes a value. By default the
+    /// parts are kept: only a filter that can judge a merged value by its parts should say
+    /// otherwise.
+    fn filter_unmerged(&self, _level: usize, _user_key: &[u8], _parts: &[&[u8]]) -> FilterDecision {
+        FilterDecision::Keep
+    }
 }

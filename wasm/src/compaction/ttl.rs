@@ -7,6 +7,8 @@
 //!   state and each map entry);
 //! - [`TtlLayout::List`]: a `listAppend` list whose every element is `timestamp ‖ element`; the
 //!   list is dropped when every element has expired (partly expired lists are trimmed on read).
+//!   A list kept unmerged (past `max_value_size`) is judged by its parts: it is the
+//!   concatenation of them, so every element has expired when every part's elements have.
 //!
 //! An entry written at `t` is expired at `now` when `t + ttl <= now`.
 
@@ -46,6 +48,27 @@ impl StateTtlFilter {
         // A value too short to hold a timestamp is not ours to judge: keep it.
         timestamp(stamped).is_some_and(|t| t.saturating_add(self.ttl_ms) <= now)
     }
+
+    /// Whether the list `lists` concatenate to has an element and every element has expired
+    /// (`false` if one of them is not a list: not ours to judge).
+    fn every_element_expired(&self, lists: &[&[u8]], now: i64) -> bool {
+        let mut any = false;
+        for element in lists.iter().flat_map(|list| list_elements(list)) {
+            match element {
+                Ok(e) if self.expired(e, now) => any = true,
+                _ => return false,
+            }
+        }
+        any
+    }
+
+    fn decision(remove: bool) -> FilterDecision {
+        if remove {
+            FilterDecision::Remove
+        } else {
+            FilterDecision::Keep
+        }
+    }
 }
 
 impl CompactionFilter for StateTtlFilter {
@@ -55,28 +78,16 @@ impl CompactionFilter for StateTtlFilter {
 
     fn filter(&self, _level: usize, _user_key: &[u8], value: &[u8]) -> FilterDecision {
         let now = self.now.load(Ordering::Relaxed);
-        let all_expired = match self.layout {
+        Self::decision(match self.layout {
             TtlLayout::Value => self.expired(value, now),
-            TtlLayout::List => {
-                let mut any = false;
-                let mut all = true;
-                for element in list_elements(value) {
-                    match element {
-                        Ok(e) => {
-                            any = true;
-                            all &= self.expired(e, now);
-                        }
-                        Err(_) => return FilterDecision::Keep,
-                    }
-                }
-                any && all
-            }
-        };
-        if all_expired {
-            FilterDecision::Remove
-        } else {
-            FilterDecision::Keep
-        }
+            TtlLayout::List => self.every_element_expired(&[value], now),
+        })
+    }
+
+    fn filter_unmerged(&self, _level: usize, _user_key: &[u8], parts: &[&[u8]]) -> FilterDecision {
+        let now = self.now.load(Ordering::Relaxed);
+        // Values are not merged: parts of one are nothing this filter can judge.
+        Self::decision(self.layout == TtlLayout::List && self.every_element_expired(parts, now))
     }
 }
 
@@ -123,6 +134,28 @@ mod tests {
         let f = |now| filter(TtlLayout::List, now).filter(1, b"k", &list);
         assert_eq!(f(112), FilterDecision::Keep);
         assert_eq!(f(115), FilterDecision::Remove);
+    }
+
+    #[test]
+    fn a_list_kept_unmerged_goes_only_when_every_element_of_every_part_expired() {
+        let (mut base, mut a, mut b) = (Vec::new(), Vec::new(), Vec::new());
+        frame_element(&stamped(100, b"a"), &mut base);
+        frame_element(&stamped(101, b"b"), &mut base);
+        frame_element(&stamped(103, b"c"), &mut a);
+        frame_element(&stamped(105, b"d"), &mut b);
+        let parts: [&[u8]; 3] = [&base, &a, &b];
+        let f = |now, parts: &[&[u8]]| filter(TtlLayout::List, now).filter_unmerged(1, b"k", parts);
+        assert_eq!(f(114, &parts), FilterDecision::Keep);
+        assert_eq!(f(115, &parts), FilterDecision::Remove);
+        assert_eq!(f(115, &parts[1..]), FilterDecision::Remove);
+        // A part that is not a list, or no element at all, is not judged.
+        assert_eq!(f(115, &[&base, &[0x85]]), FilterDecision::Keep);
+        assert_eq!(f(115, &[b"", b""]), FilterDecision::Keep);
+        let value = stamped(100, b"v");
+        assert_eq!(
+            filter(TtlLayout::Value, 115).filter_unmerged(1, b"k", &[&value, &value]),
+            FilterDecision::Keep
+        );
     }
 
     #[test]
