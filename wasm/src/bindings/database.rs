@@ -404,7 +404,7 @@ impl Database {
         self.db.flush().map_err(to_js)
     }
 
-    /// Compacts everything into the last level.
+    /// Compacts every column family down to one sorted run (see `Db::compact_all`).
     pub fn compact(&mut self) -> JsResult<()> {
         self.db.compact_all().map_err(to_js)
     }

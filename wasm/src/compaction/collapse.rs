@@ -154,6 +154,13 @@ fn collapse_merges(
     let mut merged = Vec::new();
     match full_base {
         Some(b) if op.full_merge(key, b, &operands, &mut merged).is_ok() => {
+            // The merged value is the key's whole value: the filter judges it as it judges a
+            // stored one (else an expired list would wait for one more compaction).
+            if let Some((filter, level)) = ctx.filter_in(stripe) {
+                if filter.filter(level, key, &merged) == FilterDecision::Remove {
+                    return delete_stripe(ctx, entries, start, seq, stripe, out);
+                }
+            }
             out.push((seq, ValueType::Value, merged));
             // The base (if any) is consumed, and everything older in the stripe is shadowed.
             skip_stripe(ctx, entries, end, stripe)
@@ -346,6 +353,55 @@ mod tests {
             ..ctx(&[], true, &[])
         };
         assert_eq!(run(&c, &entries), vec![]);
+    }
+
+    /// Removes the values it is shown that equal `.0`.
+    struct DropValue(Vec<u8>);
+    impl CompactionFilter for DropValue {
+        fn name(&self) -> &str {
+            "drop-value"
+        }
+        fn filter(&self, _: usize, _: &[u8], value: &[u8]) -> FilterDecision {
+            if value == self.0.as_slice() {
+                FilterDecision::Remove
+            } else {
+                FilterDecision::Keep
+            }
+        }
+    }
+
+    #[test]
+    fn a_merged_value_is_filtered_as_a_stored_one_is() {
+        let entries = [
+            (9, ValueType::Merge, n(1)),
+            (8, ValueType::Merge, n(2)),
+            (5, ValueType::Value, n(10)),
+            (3, ValueType::Value, n(7)),
+        ];
+        // The operands alone, or the base alone, would be kept: only the merged 13 goes.
+        let f = DropValue(n(13));
+        let c = CollapseContext {
+            filter: Some((&f, 1)),
+            ..ctx(&[], true, &[])
+        };
+        assert_eq!(run(&c, &entries), vec![]);
+        let c = CollapseContext {
+            filter: Some((&f, 1)),
+            ..ctx(&[], false, &[])
+        };
+        assert_eq!(run(&c, &entries), vec![(9, ValueType::Deletion, vec![])]);
+        // Not under a snapshot that reads it, nor when other values come out of the merge.
+        let c = CollapseContext {
+            filter: Some((&f, 1)),
+            ..ctx(&[9], true, &[])
+        };
+        assert_eq!(run(&c, &entries), vec![(9, ValueType::Value, n(13))]);
+        let keep = DropValue(n(12));
+        let c = CollapseContext {
+            filter: Some((&keep, 1)),
+            ..ctx(&[], true, &[])
+        };
+        assert_eq!(run(&c, &entries), vec![(9, ValueType::Value, n(13))]);
     }
 
     /// Lists of at most 5 bytes: any two of the operands below pass the limit together.

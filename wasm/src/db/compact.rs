@@ -14,7 +14,7 @@
 use std::sync::Arc;
 
 use super::flush::build_table;
-use super::levels::{key_range, NUM_LEVELS};
+use super::levels::{key_range, Levels, NUM_LEVELS};
 use super::range_del::RangeTombstone;
 use super::Db;
 use crate::compaction::collapse::CollapseContext;
@@ -27,11 +27,66 @@ use crate::Result;
 pub(crate) struct Plan {
     cf: u32,
     level: usize,
+    /// `level + 1`, or `level` itself for a level rewritten in place (never level 0).
+    output_level: usize,
     inputs: Vec<Arc<FileMetaData>>,
-    /// Files of `level + 1` overlapping the inputs.
+    /// Files of `output_level` overlapping the inputs (none when that is `level`).
     below: Vec<Arc<FileMetaData>>,
     /// Rewrite even a file that could simply move down (so a compaction filter sees it).
     force_rewrite: bool,
+}
+
+impl Plan {
+    /// `inputs` of `level` into `level + 1`, with the files there they overlap; `None` if
+    /// `inputs` is empty.
+    fn into_next(
+        cf: u32,
+        levels: &Levels,
+        level: usize,
+        inputs: Vec<Arc<FileMetaData>>,
+        force_rewrite: bool,
+    ) -> Option<Plan> {
+        let (smallest, largest) = key_range(&inputs)?;
+        let below = levels.overlapping(level + 1, &smallest, &largest);
+        Some(Plan {
+            cf,
+            level,
+            output_level: level + 1,
+            inputs,
+            below,
+            force_rewrite,
+        })
+    }
+
+    /// Adjacent files of `level` (≥ 1) rewritten into `level` itself: the outputs stay within
+    /// the inputs' key range, so between the same neighbours.
+    fn in_place(cf: u32, level: usize, inputs: Vec<Arc<FileMetaData>>) -> Plan {
+        Plan {
+            cf,
+            level,
+            output_level: level,
+            inputs,
+            below: Vec::new(),
+            force_rewrite: true,
+        }
+    }
+}
+
+/// The maximal runs of adjacent files among `files` (one sorted level) numbered below `first`.
+fn runs_numbered_below(files: &[Arc<FileMetaData>], first: u64) -> Vec<Vec<Arc<FileMetaData>>> {
+    let mut runs = Vec::new();
+    let mut run = Vec::new();
+    for f in files {
+        if f.number < first {
+            run.push(Arc::clone(f));
+        } else if !run.is_empty() {
+            runs.push(std::mem::take(&mut run));
+        }
+    }
+    if !run.is_empty() {
+        runs.push(run);
+    }
+    runs
 }
 
 impl Db {
@@ -75,15 +130,7 @@ impl Db {
                 .or_else(|| files.first())?;
             vec![Arc::clone(next)]
         };
-        let (smallest, largest) = key_range(&inputs)?;
-        let below = cf.levels.overlapping(level + 1, &smallest, &largest);
-        Some(Plan {
-            cf: id,
-            level,
-            inputs,
-            below,
-            force_rewrite: false,
-        })
+        Plan::into_next(id, &cf.levels, level, inputs, false)
     }
 
     /// Advances compaction by one bounded step: a step of a job in progress, or the start of
@@ -108,49 +155,71 @@ impl Db {
         Ok(Some(done))
     }
 
-    /// Manual compaction (RocksDB's `CompactRange` over everything): every column family's
-    /// levels are merged down, level by level, into its last non-empty level. Files of a family
-    /// with a compaction filter are rewritten rather than moved, so the filter sees every entry
-    /// (RocksDB's `kIfHaveCompactionFilter`). Then whatever is due by size runs.
+    /// Manual compaction (RocksDB's `CompactRange` over everything). A column family without a
+    /// compaction filter is merged down level by level into the last level (files moved rather
+    /// than rewritten where nothing lies below them). One with a filter is merged down into its
+    /// deepest non-empty level (at least level 1), rewriting every file, and then that level's
+    /// files this call did not write are rewritten in place: RocksDB's
+    /// `BottommostLevelCompaction::kIfHaveCompactionFilter`, so the filter sees every entry, even
+    /// one that already sat at the bottom, and sees each once. Then whatever is due by size runs.
     pub fn compact_all(&mut self) -> Result<()> {
         self.check_writable()?;
         while self.job.is_some() {
             self.compact_step()?;
         }
+        // Tables numbered from here on are this call's outputs: a filter has seen them.
+        let first_output = self.next_file_number;
         let ids: Vec<u32> = self.cfs.keys().copied().collect();
         for id in ids {
-            for level in 0..NUM_LEVELS - 1 {
+            let Some(cf) = self.cfs.get(&id) else {
+                continue;
+            };
+            let filtered = cf.options.compaction_filter.is_some();
+            let last = if filtered {
+                cf.levels.last_non_empty_level().unwrap_or(0).max(1)
+            } else {
+                NUM_LEVELS - 1
+            };
+            for level in 0..last {
                 let Some(cf) = self.cfs.get(&id) else { break };
                 let inputs = cf.levels.files(level).to_vec();
-                let Some((smallest, largest)) = key_range(&inputs) else {
-                    continue;
-                };
-                let below = cf.levels.overlapping(level + 1, &smallest, &largest);
-                let plan = Plan {
-                    cf: id,
-                    level,
-                    inputs,
-                    below,
-                    force_rewrite: cf.options.compaction_filter.is_some(),
-                };
-                match self.start(plan)? {
-                    Some(job) => {
-                        self.job = Some(job);
-                        while self.job.is_some() {
-                            self.compact_step()?;
-                        }
-                    }
-                    None => self.stats.compactions += 1,
+                let force_rewrite = filtered && inputs.iter().any(|f| f.number < first_output);
+                if let Some(plan) = Plan::into_next(id, &cf.levels, level, inputs, force_rewrite) {
+                    self.run(plan)?;
                 }
+            }
+            if !filtered {
+                continue;
+            }
+            let Some(cf) = self.cfs.get(&id) else {
+                continue;
+            };
+            // Each run separately: outputs of two runs at once could span the tables between.
+            for run in runs_numbered_below(cf.levels.files(last), first_output) {
+                self.run(Plan::in_place(id, last, run))?;
             }
         }
         while self.compact_step()?.is_some() {}
         Ok(())
     }
 
+    /// Runs `plan` to completion.
+    fn run(&mut self, plan: Plan) -> Result<()> {
+        match self.start(plan)? {
+            Some(job) => {
+                self.job = Some(job);
+                while self.job.is_some() {
+                    self.compact_step()?;
+                }
+            }
+            None => self.stats.compactions += 1,
+        }
+        Ok(())
+    }
+
     /// Starts `plan`: a trivial move is done at once (`None`); otherwise the job to step.
     fn start(&mut self, plan: Plan) -> Result<Option<CompactionJob>> {
-        let output_level = plan.level + 1;
+        let output_level = plan.output_level;
         let Some(cf) = self.cfs.get_mut(&plan.cf) else {
             return Ok(None);
         };
@@ -159,8 +228,8 @@ impl Db {
                 *cursor = largest;
             }
         }
-        if plan.level > 0 && plan.inputs.len() == 1 && plan.below.is_empty() && !plan.force_rewrite
-        {
+        let movable = plan.level > 0 && output_level == plan.level + 1 && plan.inputs.len() == 1;
+        if movable && plan.below.is_empty() && !plan.force_rewrite {
             let mut edit = VersionEdit::for_column_family(plan.cf);
             for f in &plan.inputs {
                 edit.deleted_files.push((plan.level as u32, f.number));
@@ -297,7 +366,7 @@ impl Db {
     /// Replaces the job's inputs by its outputs in one MANIFEST record, then deletes the inputs.
     fn install(&mut self, job: CompactionJob) -> Result<()> {
         let plan = job.plan;
-        let output_level = plan.level + 1;
+        let output_level = plan.output_level;
         let mut edit = VersionEdit::for_column_family(plan.cf);
         for f in &plan.inputs {
             edit.deleted_files.push((plan.level as u32, f.number));

@@ -52,6 +52,11 @@ impl Levels {
         files.len() != before
     }
 
+    /// The deepest level holding a file, if any.
+    pub fn last_non_empty_level(&self) -> Option<usize> {
+        (0..NUM_LEVELS).rev().find(|&l| !self.files(l).is_empty())
+    }
+
     /// Total bytes of `level`.
     pub fn level_bytes(&self, level: usize) -> u64 {
         self.files(level).iter().map(|f| f.file_size).sum()

@@ -480,7 +480,9 @@ export class LsmDatabase {
    * list element (`'list'`, a `listAppend` family) starts with its write time as an i64
    * big-endian ms timestamp, and expires `ttlMs` after it, judged by the time last given to
    * {@link LsmDatabase.setTime}. A list goes when all its elements have expired. `ttlMs: 0`
-   * removes the filter. Not stored: set it again after every open.
+   * removes the filter. Not stored: set it again after every open. While a filter is set,
+   * {@link LsmDatabase.compact} rewrites the family's last level too, so expired entries that
+   * already sat there go as well (docs/engine-api.md).
    */
   setTtlFilter(cf: ColumnFamily, options: { readonly layout: 'value' | 'list'; readonly ttlMs: number }): void {
     const { layout, ttlMs } = options;
@@ -524,7 +526,12 @@ export class LsmDatabase {
     });
   }
 
-  /** Compacts every column family down to one sorted run. */
+  /**
+   * Compacts every column family down to one sorted run (RocksDB's `CompactRange` over all
+   * keys). A family with a compaction filter has every table rewritten, its last level too, so
+   * the filter sees every entry once; the others have tables moved down where nothing lies
+   * below them.
+   */
   compact(): void {
     this.#core.call((db) => db.compact());
   }

@@ -1,0 +1,176 @@
+//! Expired state must not stay forever (state TTL relies on the compaction filter to drop it):
+//! manual compaction rewrites the last level of a column family with a compaction filter
+//! (RocksDB's `BottommostLevelCompaction::kIfHaveCompactionFilter`), showing the filter each
+//! entry once. Families without a filter keep their cost.
+
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use edgestate_lsm::compaction::{CompactionFilter, FilterDecision, StateTtlFilter, TtlLayout};
+use edgestate_lsm::db::{ColumnFamilyOptions, Db, Options, ReadOptions, WriteOptions};
+use edgestate_lsm::merge::{frame_element, ListAppend};
+use edgestate_lsm::vfs::MemVfs;
+use edgestate_lsm::Result;
+
+const NOSYNC: WriteOptions = WriteOptions { sync: false };
+const TTL_MS: i64 = 10_000;
+
+/// State TTL's value layout: `timestamp (i64 big-endian ms) ‖ value`.
+fn stamped(t_ms: i64, value: &[u8]) -> Vec<u8> {
+    [&t_ms.to_be_bytes()[..], value].concat()
+}
+
+/// Default options, except that the memtable is flushed only when a test asks.
+fn options(inline_maintenance: bool) -> Options {
+    Options {
+        write_buffer_size: 64 << 20,
+        inline_maintenance,
+        ..Options::default()
+    }
+}
+
+/// State TTL's filter for values (10 s), judging by `now`.
+fn ttl_filter(now: Arc<AtomicI64>) -> Arc<StateTtlFilter> {
+    Arc::new(StateTtlFilter {
+        ttl_ms: TTL_MS,
+        layout: TtlLayout::Value,
+        now,
+    })
+}
+
+/// Live keys of column family `cf`.
+fn keys(db: &Db, cf: u32) -> Result<Vec<Vec<u8>>> {
+    let mut it = db.iter_cf(cf, &ReadOptions::default())?;
+    it.seek_to_first()?;
+    let mut out = Vec::new();
+    while it.valid() {
+        out.push(it.key().to_vec());
+        it.next()?;
+    }
+    Ok(out)
+}
+
+/// Puts `n` keys `{prefix}{i:03}` stamped at `t_ms`.
+fn put_stamped(db: &mut Db, cf: u32, prefix: &str, n: usize, t_ms: i64) -> Result<()> {
+    for i in 0..n {
+        let key = format!("{prefix}{i:03}");
+        db.put_cf(cf, key.as_bytes(), &stamped(t_ms, b"v"), NOSYNC)?;
+    }
+    Ok(())
+}
+
+/// Keeps every value, counting them.
+struct Counting(AtomicUsize);
+
+impl CompactionFilter for Counting {
+    fn name(&self) -> &str {
+        "test.Counting"
+    }
+    fn filter(&self, _level: usize, _key: &[u8], _value: &[u8]) -> FilterDecision {
+        self.0.fetch_add(1, Ordering::Relaxed);
+        FilterDecision::Keep
+    }
+}
+
+#[test]
+fn compact_drops_an_expired_value_that_already_sat_in_the_last_level() -> Result<()> {
+    let now = Arc::new(AtomicI64::new(0));
+    let mut db = Db::open(Box::new(MemVfs::new()), options(true))?;
+    db.set_compaction_filter(0, Some(ttl_filter(now.clone())))?;
+    put_stamped(&mut db, 0, "old", 100, 0)?;
+    db.put(b"young", &stamped(15_000, b"y"), NOSYNC)?;
+    db.flush()?;
+    // Nothing has expired yet: everything ends in one level, the last one holding data.
+    db.compact_all()?;
+    assert_eq!(keys(&db, 0)?.len(), 101);
+    let used: Vec<usize> = (0..7).filter(|&l| db.stats().levels[l].0 > 0).collect();
+    assert_eq!(used.len(), 1, "{:?}", db.stats().levels);
+
+    now.store(10_000, Ordering::Relaxed);
+    db.compact_all()?;
+    assert_eq!(keys(&db, 0)?, vec![b"young".to_vec()]);
+    assert_eq!(db.column_family_size(0)?.0, 1);
+    Ok(())
+}
+
+#[test]
+fn compact_drops_an_expired_list_in_the_pass_that_merges_it() -> Result<()> {
+    let now = Arc::new(AtomicI64::new(0));
+    let lists = ColumnFamilyOptions {
+        merge_operator: Some(Arc::new(ListAppend {
+            max_value_size: 1 << 20,
+        })),
+        ..ColumnFamilyOptions::default()
+    };
+    let mut db = Db::open(
+        Box::new(MemVfs::new()),
+        Options {
+            default_cf: lists,
+            ..options(true)
+        },
+    )?;
+    let filter = StateTtlFilter {
+        ttl_ms: TTL_MS,
+        layout: TtlLayout::List,
+        now: now.clone(),
+    };
+    db.set_compaction_filter(0, Some(Arc::new(filter)))?;
+    // State TTL's list layout: each element framed, `timestamp ‖ bytes`.
+    let element = |t_ms: i64| {
+        let mut out = Vec::new();
+        frame_element(&stamped(t_ms, b"e"), &mut out);
+        out
+    };
+    for i in 0..50 {
+        let key = format!("list{i:03}");
+        db.merge_cf(0, key.as_bytes(), &element(0), NOSYNC)?;
+        db.merge_cf(0, key.as_bytes(), &element(5_000), NOSYNC)?;
+    }
+    db.merge_cf(0, b"live", &element(0), NOSYNC)?;
+    db.merge_cf(0, b"live", &element(20_000), NOSYNC)?;
+    db.flush()?;
+    now.store(15_000, Ordering::Relaxed);
+    // One pass merges each list's operands and judges the merged list.
+    db.compact_all()?;
+    assert_eq!(keys(&db, 0)?, vec![b"live".to_vec()]);
+    Ok(())
+}
+
+#[test]
+fn compact_shows_the_filter_each_entry_once() -> Result<()> {
+    let mut db = Db::open(Box::new(MemVfs::new()), options(true))?;
+    let filter = Arc::new(Counting(AtomicUsize::new(0)));
+    db.set_compaction_filter(0, Some(filter.clone()))?;
+    let seen = || filter.0.swap(0, Ordering::Relaxed);
+    put_stamped(&mut db, 0, "a", 100, 0)?;
+    db.flush()?;
+    // Level 0 into level 1, which is then the last level holding data: once, not once per
+    // level down to level 6.
+    db.compact_all()?;
+    assert_eq!(seen(), 100);
+    // New keys beside the old ones: the new table is merged down, the old one rewritten in
+    // place.
+    put_stamped(&mut db, 0, "b", 50, 0)?;
+    db.flush()?;
+    db.compact_all()?;
+    assert_eq!(seen(), 150);
+    db.compact_all()?;
+    assert_eq!(seen(), 150);
+    assert_eq!(keys(&db, 0)?.len(), 150);
+    Ok(())
+}
+
+#[test]
+fn compact_leaves_the_last_level_of_a_family_without_a_filter_as_it_is() -> Result<()> {
+    let mut db = Db::open(Box::new(MemVfs::new()), options(true))?;
+    put_stamped(&mut db, 0, "a", 100, 0)?;
+    db.flush()?;
+    db.compact_all()?;
+    let before = db.stats();
+    assert!(before.levels[6].0 > 0, "{:?}", before.levels);
+    db.compact_all()?;
+    let after = db.stats();
+    assert_eq!(after.levels, before.levels);
+    assert_eq!(after.table_bytes_written, before.table_bytes_written);
+    Ok(())
+}
