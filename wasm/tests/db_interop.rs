@@ -97,6 +97,7 @@ fn database_written_by_edgestate_opens_in_ldb_with_the_same_contents() -> TestRe
             ..Options::default()
         };
         let mut db = Db::open(Box::new(StdFsVfs::new(&dir)?), options)?;
+        db.set_time(1_700_000_000_123);
         let mut model = Model::new();
         let mut x: u64 = 0x1234_5678;
         for i in 0..120_000u64 {
@@ -139,6 +140,19 @@ fn database_written_by_edgestate_opens_in_ldb_with_the_same_contents() -> TestRe
             );
         }
         assert_eq!(ldb_scan(&dir)?, model, "ldb scan with {compression:?}");
+        // Every table's creation times, in seconds, as RocksDB reads them from the MANIFEST.
+        let manifest = tool(
+            "ldb",
+            &[
+                "manifest_dump".into(),
+                format!("--db={}", dir.display()),
+                "--verbose".into(),
+            ],
+        )?;
+        let added = manifest.matches("AddFile:").count();
+        assert!(added > 0, "{manifest}");
+        let stamped = "oldest_ancester_time:1700000000 file_creation_time:1700000000 ";
+        assert_eq!(manifest.matches(stamped).count(), added, "{manifest}");
         let (k, v) = model.iter().nth(777).ok_or("model too small")?;
         let got = tool(
             "ldb",
@@ -341,6 +355,7 @@ fn list_operands_kept_unmerged_past_the_value_limit_are_plain_merge_entries_to_r
                 max_value_size: limit,
             })),
             compaction_filter: None,
+            periodic_compaction_seconds: None,
         },
         ..Options::default()
     };

@@ -26,6 +26,7 @@ fn options(limit: usize) -> Options {
                 max_value_size: limit,
             })),
             compaction_filter: None,
+            periodic_compaction_seconds: None,
         },
         ..Options::default()
     }

@@ -164,6 +164,8 @@ fn tables_we_write_pass_sst_dump_verify_and_scan_identically() -> Result<()> {
             .expect("create sst");
         let opts = TableOptions {
             compression,
+            creation_time: 1_700_000_000,
+            file_creation_time: 1_700_000_060,
             ..TableOptions::default()
         };
         let mut b = TableBuilder::new(Box::new(StdFile(f)), path.display().to_string(), opts);
@@ -195,6 +197,12 @@ fn tables_we_write_pass_sst_dump_verify_and_scan_identically() -> Result<()> {
         let props =
             run(Command::new("sst_dump").args([&file_arg, "--show_properties", "--command=none"]));
         assert!(props.contains(&format!("# entries: {n}")), "{props}");
+        // The times periodic compaction relies on, as RocksDB reads them.
+        assert!(props.contains("  creation time: 1700000000\n"), "{props}");
+        assert!(
+            props.contains("file creation time: 1700000060\n"),
+            "{props}"
+        );
         // Our reader agrees with itself on the file sst_dump accepted.
         let t = open_table(&path)?;
         t.verify()?;

@@ -23,6 +23,7 @@ fn with_merge(merge: Arc<dyn MergeOperator>) -> ColumnFamilyOptions {
     ColumnFamilyOptions {
         merge_operator: Some(merge),
         compaction_filter: None,
+        periodic_compaction_seconds: None,
     }
 }
 

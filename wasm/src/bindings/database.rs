@@ -18,7 +18,6 @@
 //! - write input: one RocksDB-format WriteBatch (docs/formats/log.md), sequence ignored.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
 use js_sys::{Array, Object};
@@ -57,8 +56,6 @@ pub struct Database {
     batch: WriteBatch,
     snapshots: BTreeMap<u32, Snapshot>,
     next_snapshot: u32,
-    /// Processing time (ms) the TTL compaction filters compare against; set by the host.
-    now: Arc<AtomicI64>,
 }
 
 fn write_options(sync: bool) -> WriteOptions {
@@ -91,7 +88,6 @@ impl Database {
             batch: WriteBatch::new(),
             snapshots: BTreeMap::new(),
             next_snapshot: 1,
-            now: Arc::new(AtomicI64::new(0)),
         })
     }
 
@@ -336,7 +332,7 @@ impl Database {
                 } else {
                     TtlLayout::Value
                 },
-                now: Arc::clone(&self.now),
+                now: self.db.clock(),
             }))
         } else {
             None
@@ -344,9 +340,19 @@ impl Database {
         self.db.set_compaction_filter(cf, filter).map_err(to_js)
     }
 
-    /// Sets the processing time (ms) TTL filters judge expiry by.
+    /// Sets the time (ms): TTL filters judge expiry by it, new tables record it, periodic
+    /// compaction measures table age by it (see `Db::set_time`).
     pub fn set_time(&mut self, now_ms: f64) {
-        self.now.store(now_ms as i64, Ordering::Relaxed);
+        self.db.set_time(now_ms as i64);
+    }
+
+    /// Sets column family `cf`'s periodic compaction interval in seconds: `undefined` the
+    /// default (30 days with a compaction filter, else never), 0 never.
+    pub fn set_periodic_compaction(&mut self, cf: u32, seconds: Option<f64>) -> JsResult<()> {
+        let seconds = seconds.map(open_options::seconds).transpose()?;
+        self.db
+            .set_periodic_compaction_seconds(cf, seconds)
+            .map_err(to_js)
     }
 
     /// Flushes and pins the current state as files: `{ id, lastSequence, tables: [[name,

@@ -39,6 +39,29 @@ fn string(obj: &Object, key: &str) -> Result<Option<String>, JsValue> {
     }
 }
 
+/// A periodic compaction interval in seconds, checked as `number` checks an option.
+pub(crate) fn seconds(n: f64) -> Result<u64, JsValue> {
+    if n.is_finite() && n >= 0.0 && n.fract() == 0.0 {
+        Ok(n.min(u64::MAX as f64) as u64)
+    } else {
+        Err(invalid(
+            "periodicCompactionSeconds must be a non-negative integer".into(),
+        ))
+    }
+}
+
+/// The options of one column family from `{ merge, periodicCompactionSeconds }`.
+fn column_family(obj: &Object, max_value_size: usize) -> Result<ColumnFamilyOptions, JsValue> {
+    let mut cf = ColumnFamilyOptions::default();
+    if let Some(merge) = string(obj, "merge")? {
+        cf.merge_operator = Some(merge_operator(&merge, max_value_size)?);
+    }
+    cf.periodic_compaction_seconds = number(obj, "periodicCompactionSeconds")?
+        .map(seconds)
+        .transpose()?;
+    Ok(cf)
+}
+
 /// The merge operator called `name` (`listAppend` or `uint64Add`).
 pub(crate) fn merge_operator(
     name: &str,
@@ -56,7 +79,8 @@ pub(crate) fn merge_operator(
 /// Engine options and per-column-family options from `{ maxKeySize, maxValueSize,
 /// recoveryMode, writeBufferSize, memoryBudget, blockSize, bloomBitsPerKey, compression,
 /// level0CompactionTrigger, maxBytesForLevelBase, levelMultiplier, targetFileSize,
-/// columnFamilies: [{ name, merge }], columnFamilyDefaults: { merge } }`; absent fields keep the engine's defaults.
+/// columnFamilies: [{ name, merge, periodicCompactionSeconds }], columnFamilyDefaults: { merge,
+/// periodicCompactionSeconds } }`; absent fields keep the engine's defaults.
 pub(crate) fn parse(
     obj: &Object,
 ) -> Result<(Options, Vec<(String, ColumnFamilyOptions)>), JsValue> {
@@ -121,9 +145,7 @@ pub(crate) fn parse(
         let defaults: Object = defaults
             .dyn_into()
             .map_err(|_| invalid("option columnFamilyDefaults must be an object".into()))?;
-        if let Some(merge) = string(&defaults, "merge")? {
-            o.unlisted_cf.merge_operator = Some(merge_operator(&merge, o.max_value_size)?);
-        }
+        o.unlisted_cf = column_family(&defaults, o.max_value_size)?;
     }
     let mut cfs = Vec::new();
     if let Some(list) = field(obj, "columnFamilies") {
@@ -136,10 +158,7 @@ pub(crate) fn parse(
                 .map_err(|_| invalid("each column family must be an object".into()))?;
             let name = string(&entry, "name")?
                 .ok_or_else(|| invalid("a column family needs a name".into()))?;
-            let mut cf = ColumnFamilyOptions::default();
-            if let Some(merge) = string(&entry, "merge")? {
-                cf.merge_operator = Some(merge_operator(&merge, o.max_value_size)?);
-            }
+            let cf = column_family(&entry, o.max_value_size)?;
             if name == crate::db::DEFAULT_CF_NAME {
                 o.default_cf = cf;
             } else {

@@ -1,6 +1,9 @@
 //! The state-TTL compaction filter: drops keyed state whose time-to-live has run out while
 //! compaction rewrites it, so expired state that nobody reads does not grow without bound
-//! (Flink's RocksDB backend needs this filter configured by hand; ForSt forgot it).
+//! (Flink's RocksDB backend needs this filter configured by hand; ForSt forgot it). Data no
+//! write brings to compaction again still meets the filter: `Db::compact_all` rewrites the last
+//! level of a filtered column family, and periodic compaction rewrites old tables
+//! (`ColumnFamilyOptions::periodic_compaction_seconds`, on by default with a filter).
 //!
 //! Value layouts (web/src/state/ttl.ts writes them; docs/state-layout.md):
 //! - [`TtlLayout::Value`]: `timestamp: i64 big-endian ‖ value` (value, reducing, aggregating

@@ -4,7 +4,10 @@
 //! them, with the overlapping level-1 files). A deeper level `n` is compacted once its bytes
 //! exceed `max_bytes_for_level_base × level_multiplier^(n-1)`: one file, chosen round robin by
 //! key, with the overlapping files of level `n+1`. A lone file with nothing to merge with below
-//! is moved, not rewritten (a trivial move).
+//! is moved, not rewritten (a trivial move). When no level is due, a table older than its column
+//! family's periodic compaction interval is rewritten where it lies (RocksDB's periodic
+//! compaction; a level-0 table goes with the rest of level 0 into level 1), so that a compaction
+//! filter eventually sees data that no write brings to compaction again.
 //!
 //! A compaction runs as a job in steps: each step writes one output table of at most
 //! `target_file_size` (re-seeking the inputs after the last key written), so that a host
@@ -98,8 +101,13 @@ impl Db {
         target
     }
 
-    /// The most urgent compaction, if any is due.
+    /// The most urgent compaction, if any is due: by size first, then periodic.
     fn pick(&self) -> Option<Plan> {
+        self.pick_by_size().or_else(|| self.pick_periodic())
+    }
+
+    /// The level furthest past its target (file count for level 0, bytes for the others).
+    fn pick_by_size(&self) -> Option<Plan> {
         let mut best: Option<(f64, u32, usize)> = None;
         for (&id, cf) in &self.cfs {
             let l0 =
@@ -133,6 +141,42 @@ impl Db {
         Plan::into_next(id, &cf.levels, level, inputs, false)
     }
 
+    /// A table whose age (by [`Db::set_time`], from its `file_creation_time`; 0, unknown, counts
+    /// as the epoch) reached its column family's periodic compaction interval: the oldest of the
+    /// first family (by id) that has one. Its outputs are new tables, so the same data comes up
+    /// again only an interval later.
+    fn pick_periodic(&self) -> Option<Plan> {
+        let now = self.now_secs();
+        let due = |created: u64, period: u64| now.saturating_sub(created) >= period;
+        for (&id, cf) in &self.cfs {
+            let Some(period) = cf.options.periodic_compaction() else {
+                continue;
+            };
+            // O(1) for a family with nothing due: this runs after every write.
+            if !cf
+                .levels
+                .oldest_creation_time()
+                .is_some_and(|t| due(t, period))
+            {
+                continue;
+            }
+            let Some((level, file)) = cf
+                .levels
+                .all_files()
+                .min_by_key(|(_, f)| f.file_creation_time)
+                .filter(|(_, f)| due(f.file_creation_time, period))
+            else {
+                continue;
+            };
+            return if level == 0 {
+                Plan::into_next(id, &cf.levels, 0, cf.levels.files(0).to_vec(), true)
+            } else {
+                Some(Plan::in_place(id, level, vec![Arc::clone(file)]))
+            };
+        }
+        None
+    }
+
     /// Advances compaction by one bounded step: a step of a job in progress, or the start of
     /// the most urgent due one (a trivial move completes in its step). `Ok(None)` if nothing is
     /// due; `Ok(Some(true))` when a compaction completed in this step.
@@ -161,7 +205,7 @@ impl Db {
     /// deepest non-empty level (at least level 1), rewriting every file, and then that level's
     /// files this call did not write are rewritten in place: RocksDB's
     /// `BottommostLevelCompaction::kIfHaveCompactionFilter`, so the filter sees every entry, even
-    /// one that already sat at the bottom, and sees each once. Then whatever is due by size runs.
+    /// one that already sat at the bottom, and sees each once. Then whatever is due runs.
     pub fn compact_all(&mut self) -> Result<()> {
         self.check_writable()?;
         while self.job.is_some() {
@@ -266,10 +310,17 @@ impl Db {
             .filter(|t| !bottommost || oldest_snapshot.is_some_and(|s| t.seq > s))
             .cloned()
             .collect();
+        // RocksDB's "oldest ancester time": the oldest known among the inputs.
+        let oldest_ancestor_time = all
+            .iter()
+            .map(|f| f.oldest_ancestor_time)
+            .filter(|&t| t != 0)
+            .min();
         Ok(Some(CompactionJob {
             plan,
             all,
             bottommost,
+            oldest_ancestor_time,
             tombstones,
             kept_tombstones,
             outputs: Vec::new(),
@@ -295,7 +346,12 @@ impl Db {
         };
         let merge = cf.options.merge_operator.clone();
         let filter = cf.options.compaction_filter.clone();
-        let table_opts = self.options.table_options(job.plan.cf, &cf.name);
+        let mut table_opts = self
+            .options
+            .table_options(job.plan.cf, &cf.name, self.now_secs());
+        if let Some(t) = job.oldest_ancestor_time {
+            table_opts.creation_time = t;
+        }
         let snapshots = self.snapshot_list();
         let ctx = CollapseContext {
             snapshots: &snapshots,
@@ -406,6 +462,8 @@ pub(crate) struct CompactionJob {
     /// Inputs and overlapping files below.
     all: Vec<Arc<FileMetaData>>,
     bottommost: bool,
+    /// The outputs' `oldest_ancestor_time` (`None`: unknown, the outputs' creation time).
+    oldest_ancestor_time: Option<u64>,
     tombstones: Vec<RangeTombstone>,
     kept_tombstones: Vec<RangeTombstone>,
     outputs: Vec<FileMetaData>,

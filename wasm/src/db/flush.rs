@@ -97,6 +97,7 @@ impl Db {
         let mut edits = Vec::new();
         let mut written: Vec<u64> = Vec::new();
         let mut result = Ok(());
+        let now = self.now_secs();
         for id in ids {
             let mut edit = VersionEdit::for_column_family(id);
             edit.log_number = Some(new_log_number);
@@ -105,7 +106,7 @@ impl Db {
                 continue;
             };
             if !cf.mem.is_empty() || !cf.mem.range_deletions().is_empty() {
-                let table_opts = self.options.table_options(id, &cf.name);
+                let table_opts = self.options.table_options(id, &cf.name, now);
                 let merge = cf.options.merge_operator.clone();
                 match write_memtable(
                     self.vfs.as_ref(),
@@ -257,6 +258,8 @@ pub(crate) fn build_table(
             largest: summary.largest_key,
             smallest_seqno: summary.smallest_seqno,
             largest_seqno: summary.largest_seqno,
+            oldest_ancestor_time: summary.properties.creation_time,
+            file_creation_time: summary.properties.file_creation_time,
         }))
     })();
     match result {

@@ -17,6 +17,10 @@ pub const NUM_LEVELS: usize = 7;
 #[derive(Debug, Clone, Default)]
 pub struct Levels {
     files: [Vec<Arc<FileMetaData>>; NUM_LEVELS],
+    /// The smallest `file_creation_time` of any file (kept by `add` and `remove`), so that the
+    /// compaction picker, which runs after every write, checks for periodic compaction at no
+    /// cost per file.
+    oldest_creation: Option<u64>,
 }
 
 impl Levels {
@@ -30,6 +34,10 @@ impl Levels {
         let Some(files) = self.files.get_mut(level) else {
             return;
         };
+        self.oldest_creation = Some(
+            self.oldest_creation
+                .map_or(file.file_creation_time, |t| t.min(file.file_creation_time)),
+        );
         files.push(file);
         if level == 0 {
             files.sort_by(|a, b| {
@@ -49,7 +57,17 @@ impl Levels {
         };
         let before = files.len();
         files.retain(|f| f.number != number);
-        files.len() != before
+        if files.len() == before {
+            return false;
+        }
+        self.oldest_creation = self.all_files().map(|(_, f)| f.file_creation_time).min();
+        true
+    }
+
+    /// The smallest creation time of any file (seconds since the epoch, 0 unknown), `None` if
+    /// there is no file.
+    pub fn oldest_creation_time(&self) -> Option<u64> {
+        self.oldest_creation
     }
 
     /// The deepest level holding a file, if any.

@@ -34,10 +34,15 @@ pub use column_family::{DEFAULT_CF, DEFAULT_CF_NAME};
 pub use db_iter::DbIterator;
 pub use flush::Maintenance;
 pub use levels::NUM_LEVELS;
-pub use options::{prefix_successor, ColumnFamilyOptions, Options, ReadOptions, WriteOptions};
+pub use options::{
+    prefix_successor, ColumnFamilyOptions, Options, ReadOptions, WriteOptions,
+    DEFAULT_PERIODIC_COMPACTION_SECONDS,
+};
 pub use recovery::RecoveryInfo;
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
 
 use crate::batch::WriteBatch;
 use crate::dbformat::SequenceNumber;
@@ -125,6 +130,8 @@ pub struct Db {
     deferred_maintenance: Option<(crate::Error, usize)>,
     /// The compaction in progress, advanced by `maintain`.
     job: Option<compact::CompactionJob>,
+    /// The host's time in ms (see [`Db::set_time`]), shared with compaction filters.
+    clock: Arc<AtomicI64>,
 }
 
 impl Db {
@@ -152,6 +159,32 @@ impl Db {
             .iter()
             .find(|(_, cf)| cf.name == name)
             .map(|(id, _)| *id)
+    }
+
+    /// Sets the current time, in ms since the epoch: the engine has no clock of its own (wasm
+    /// has none), so the host keeps it. New tables record it (whole seconds) as their creation
+    /// time, periodic compaction ([`ColumnFamilyOptions::periodic_compaction_seconds`]) measures
+    /// a table's age by it, and filters holding [`Db::clock`] (state TTL's) judge by it. It
+    /// starts at 0, when nothing is old. A time before a table's creation time makes it young.
+    pub fn set_time(&mut self, now_ms: i64) {
+        self.clock.store(now_ms, Ordering::Relaxed);
+    }
+
+    /// The time last given to [`Db::set_time`], in ms (0 if none).
+    pub fn time_ms(&self) -> i64 {
+        self.clock.load(Ordering::Relaxed)
+    }
+
+    /// The time as compaction filters should read it: shared, so that [`Db::set_time`] moves
+    /// theirs too.
+    pub fn clock(&self) -> Arc<AtomicI64> {
+        Arc::clone(&self.clock)
+    }
+
+    /// The time in whole seconds since the epoch, as table creation times are kept (0 before
+    /// the epoch).
+    fn now_secs(&self) -> u64 {
+        u64::try_from(self.time_ms()).unwrap_or(0) / 1000
     }
 
     /// Takes a snapshot of the current state.

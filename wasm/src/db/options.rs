@@ -148,17 +148,25 @@ impl Options {
         self.memory_budget - self.write_buffer_budget()
     }
 
-    pub(crate) fn table_options(&self, cf_id: u32, cf_name: &str) -> TableOptions {
+    /// How to write a table of column family `cf_id` created at `created` (seconds since the
+    /// epoch, recorded as both its creation times; a compaction then sets the oldest input's).
+    pub(crate) fn table_options(&self, cf_id: u32, cf_name: &str, created: u64) -> TableOptions {
         TableOptions {
             block_size: self.block_size,
             bloom_bits_per_key: self.bloom_bits_per_key,
             compression: self.compression,
             column_family_id: cf_id,
             column_family_name: cf_name.to_owned(),
+            creation_time: created,
+            file_creation_time: created,
             ..TableOptions::default()
         }
     }
 }
+
+/// The periodic compaction interval of a column family with a compaction filter whose
+/// [`ColumnFamilyOptions::periodic_compaction_seconds`] is not set: 30 days, RocksDB's.
+pub const DEFAULT_PERIODIC_COMPACTION_SECONDS: u64 = 30 * 24 * 60 * 60;
 
 /// Per column family behaviour (not stored: give the same options on every open).
 #[derive(Clone, Default)]
@@ -167,6 +175,27 @@ pub struct ColumnFamilyOptions {
     pub merge_operator: Option<Arc<dyn MergeOperator>>,
     /// Drops entries during compaction (e.g. expired state).
     pub compaction_filter: Option<Arc<dyn CompactionFilter>>,
+    /// A table written this many seconds ago or earlier (by the time the host gives
+    /// [`super::Db::set_time`]) is rewritten when no other compaction is due, so that the
+    /// compaction filter sees data that no write or size limit would bring to compaction again
+    /// (RocksDB's `periodic_compaction_seconds`). `Some(0)` never; `None` (the default):
+    /// [`DEFAULT_PERIODIC_COMPACTION_SECONDS`] when the family has a compaction filter, else
+    /// never.
+    pub periodic_compaction_seconds: Option<u64>,
+}
+
+impl ColumnFamilyOptions {
+    /// The periodic compaction interval in effect, in seconds (`None`: no periodic compaction).
+    pub fn periodic_compaction(&self) -> Option<u64> {
+        match self.periodic_compaction_seconds {
+            Some(0) => None,
+            Some(seconds) => Some(seconds),
+            None => self
+                .compaction_filter
+                .as_ref()
+                .map(|_| DEFAULT_PERIODIC_COMPACTION_SECONDS),
+        }
+    }
 }
 
 /// How one write is made.

@@ -8,6 +8,7 @@
 //! crash after it leaves only garbage, which the next open deletes.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::AtomicI64;
 use std::sync::Arc;
 
 use super::column_family::{ColumnFamily, DEFAULT_CF, DEFAULT_CF_NAME};
@@ -180,13 +181,21 @@ impl Db {
         let mut stats = DbStats::default();
         let mut built: Vec<(u32, crate::version::FileMetaData)> = Vec::new();
         let mut quota_hit = false;
+        // The host has not told the time yet: these tables get the newest creation time the
+        // MANIFEST knows, no later than now, so that periodic compaction may find them older
+        // than they are (and rewrite them early), never younger.
+        let created = cfs
+            .values()
+            .flat_map(|cf| cf.levels.all_files().map(|(_, f)| f.file_creation_time))
+            .max()
+            .unwrap_or(0);
         for (&id, cf) in cfs.iter() {
             if cf.mem.is_empty() && cf.mem.range_deletions().is_empty() {
                 continue;
             }
             let number = next_file_number;
             next_file_number += 1;
-            let opts = options.table_options(id, &cf.name);
+            let opts = options.table_options(id, &cf.name, created);
             let merge = cf.options.merge_operator.clone();
             match write_memtable(vfs.as_ref(), number, opts, &cf.mem, merge.as_deref(), &[]) {
                 Ok(Some(meta)) => built.push((id, meta)),
@@ -288,6 +297,7 @@ impl Db {
             next_pin: 1,
             job: None,
             deferred_maintenance: None,
+            clock: Arc::new(AtomicI64::new(0)),
         })
     }
 }

@@ -48,6 +48,7 @@ fn options() -> Options {
         default_cf: ColumnFamilyOptions {
             merge_operator: Some(Arc::new(Concat)),
             compaction_filter: None,
+            periodic_compaction_seconds: None,
         },
         ..Options::default()
     }

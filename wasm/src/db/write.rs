@@ -258,6 +258,18 @@ impl Db {
         Ok(())
     }
 
+    /// Sets column family `cf`'s periodic compaction interval from now on
+    /// ([`ColumnFamilyOptions::periodic_compaction_seconds`]: `None` the default, `Some(0)`
+    /// never), as RocksDB's `SetOptions` does.
+    pub fn set_periodic_compaction_seconds(&mut self, cf: u32, seconds: Option<u64>) -> Result<()> {
+        self.cfs
+            .get_mut(&cf)
+            .ok_or_else(|| Error::InvalidArgument(format!("no column family with id {cf}")))?
+            .options
+            .periodic_compaction_seconds = seconds;
+        Ok(())
+    }
+
     /// Drops a column family and deletes its data. The default column family cannot be dropped.
     pub fn drop_column_family(&mut self, id: u32) -> Result<()> {
         self.check_writable()?;

@@ -243,6 +243,8 @@ impl TableBuilder {
         self.props.compression_name = self.opts.compression.rocksdb_name().to_owned();
         self.props.column_family_id = u64::from(self.opts.column_family_id);
         self.props.column_family_name = self.opts.column_family_name.clone();
+        self.props.creation_time = self.opts.creation_time;
+        self.props.file_creation_time = self.opts.file_creation_time;
         self.props.index_type = Some(0);
         let props_block = self.props.encode_block();
         meta.insert(

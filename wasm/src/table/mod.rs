@@ -54,6 +54,12 @@ pub struct TableOptions {
     pub column_family_id: u32,
     /// Column family name recorded in the properties.
     pub column_family_name: String,
+    /// `rocksdb.creation.time`: when the oldest data the table holds first reached a table
+    /// (RocksDB's "oldest ancester time"), in seconds since the epoch; 0 unknown.
+    pub creation_time: u64,
+    /// `rocksdb.file.creation.time`: when this table was written, in seconds since the epoch; 0
+    /// unknown. Periodic compaction measures a table's age from it.
+    pub file_creation_time: u64,
 }
 
 impl Default for TableOptions {
@@ -65,6 +71,8 @@ impl Default for TableOptions {
             compression: Compression::None,
             column_family_id: 0,
             column_family_name: "default".to_owned(),
+            creation_time: 0,
+            file_creation_time: 0,
         }
     }
 }

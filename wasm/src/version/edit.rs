@@ -8,6 +8,7 @@
 //!   7 new_file: level number size smallest:lp largest:lp
 //!   100 new_file2: ... + smallest_seqno:v64 largest_seqno:v64
 //!   103 new_file4: new_file2 fields, then {custom_tag:v32 payload:lp}* ended by tag 1
+//!       custom tags: 5 oldest_ancestor_time:v64  6 file_creation_time:v64  65 path_id:v32
 //!   200 column_family:v32  201 cf_add:lp  202 cf_drop  203 max_column_family:v32
 //!   300 in_atomic_group:v32   tags with bit 8192 set: payload:lp, skippable
 //! ```
@@ -39,6 +40,9 @@ const MAX_COLUMN_FAMILY: u32 = 203;
 const IN_ATOMIC_GROUP: u32 = 300;
 const SAFE_TO_IGNORE: u32 = 8192;
 const CUSTOM_TERMINATE: u32 = 1;
+const CUSTOM_OLDEST_ANCESTOR_TIME: u32 = 5;
+const CUSTOM_FILE_CREATION_TIME: u32 = 6;
+const CUSTOM_PATH_ID: u32 = 65;
 const CUSTOM_NEEDS_UNDERSTANDING: u32 = 64;
 
 /// A live table as the MANIFEST describes it.
@@ -56,6 +60,13 @@ pub struct FileMetaData {
     pub smallest_seqno: u64,
     /// Largest sequence number of its entries.
     pub largest_seqno: u64,
+    /// When the oldest data in the file first reached a table, in seconds since the epoch
+    /// (RocksDB's `oldest_ancester_time`, also the table property `rocksdb.creation.time`); 0
+    /// unknown.
+    pub oldest_ancestor_time: u64,
+    /// When the file was written, in seconds since the epoch (also the table property
+    /// `rocksdb.file.creation.time`); 0 unknown. Periodic compaction measures age from it.
+    pub file_creation_time: u64,
 }
 
 /// One MANIFEST record.
@@ -138,6 +149,16 @@ impl VersionEdit {
             put_length_prefixed(dst, &f.largest);
             put_varint64(dst, f.smallest_seqno);
             put_varint64(dst, f.largest_seqno);
+            // Both times always, as RocksDB writes them (0 = unknown).
+            for (tag, time) in [
+                (CUSTOM_OLDEST_ANCESTOR_TIME, f.oldest_ancestor_time),
+                (CUSTOM_FILE_CREATION_TIME, f.file_creation_time),
+            ] {
+                put_varint32(dst, tag);
+                let mut payload = Vec::with_capacity(10);
+                put_varint64(&mut payload, time);
+                put_length_prefixed(dst, &payload);
+            }
             put_varint32(dst, CUSTOM_TERMINATE);
         }
         if self.column_family != 0 {
@@ -198,6 +219,7 @@ impl VersionEdit {
                         .ok_or_else(|| bad("largest key"))?
                         .to_vec();
                     let (mut smallest_seqno, mut largest_seqno) = (0, 0);
+                    let (mut oldest_ancestor_time, mut file_creation_time) = (0, 0);
                     if tag != NEW_FILE {
                         smallest_seqno =
                             get_varint64(&mut src).ok_or_else(|| bad("smallest seqno"))?;
@@ -213,10 +235,16 @@ impl VersionEdit {
                             }
                             let payload =
                                 get_length_prefixed(&mut src).ok_or_else(|| bad("custom field"))?;
-                            if custom == 65 {
-                                // PathId: the file lives on another path; we have one.
-                                let mut p = payload;
+                            let mut p = payload;
+                            if custom == CUSTOM_PATH_ID {
+                                // The file lives on another path; we have one.
                                 get_varint32(&mut p).ok_or_else(|| bad("path id"))?;
+                            } else if custom == CUSTOM_OLDEST_ANCESTOR_TIME {
+                                oldest_ancestor_time = get_varint64(&mut p)
+                                    .ok_or_else(|| bad("oldest ancestor time"))?;
+                            } else if custom == CUSTOM_FILE_CREATION_TIME {
+                                file_creation_time = get_varint64(&mut p)
+                                    .ok_or_else(|| bad("file creation time"))?;
                             } else if custom & CUSTOM_NEEDS_UNDERSTANDING != 0 {
                                 return Err(Error::Unsupported(format!(
                                     "{file}: new-file field {custom} must be understood and is not"
@@ -234,6 +262,8 @@ impl VersionEdit {
                             largest,
                             smallest_seqno,
                             largest_seqno,
+                            oldest_ancestor_time,
+                            file_creation_time,
                         },
                     ));
                 }
@@ -287,6 +317,8 @@ mod tests {
                     largest: b"z\x01\0\0\0\0\0\0\0".to_vec(),
                     smallest_seqno: 1,
                     largest_seqno: 99,
+                    oldest_ancestor_time: 1_700_000_000,
+                    file_creation_time: 1_700_000_123,
                 },
             )],
         };

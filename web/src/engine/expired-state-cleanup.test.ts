@@ -1,7 +1,9 @@
 // The engine drops expired TTL state nobody reads again (through wasm, in Node): compact()
-// rewrites the last level of a family with a TTL filter.
+// rewrites the last level of a family with a TTL filter, and periodic compaction rewrites tables
+// older than the family's interval once the clock passes it and writes go on.
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { InvalidArgumentError } from '../errors.js';
 import { memoryStorage } from '../storage/memory.js';
 import type { ColumnFamily } from './column-family.js';
 import { openLsm, type LsmDatabase } from './lsm-database.js';
@@ -14,6 +16,7 @@ beforeAll(async () => {
 /** A wall-clock time, in ms. */
 const T0 = 1_700_000_000_000;
 const TTL_MS = 10_000;
+const DAY_MS = 24 * 3600 * 1000;
 
 /** State TTL's value layout: the write time as an i64 big-endian ms timestamp, then the value. */
 function stamped(timeMs: number, value: number): Uint8Array {
@@ -47,6 +50,53 @@ describe('expired TTL state leaves the engine', () => {
     db.compact();
     expect(cf.count()).toBe(1);
     expect(cf.get('old000')).toBeUndefined();
+    await db.close();
+  });
+
+  it('periodic compaction drops it once its table is older than periodicCompactionSeconds, as writes go on', async () => {
+    const db = await openLsm({ storage: memoryStorage(), columnFamilies: { ttl: { periodicCompactionSeconds: 100 } } });
+    const cf = db.columnFamily('ttl');
+    await settledAtT0(db, cf, 100);
+    const compactions = db.stats().compactions;
+    db.setTime(T0 + 99_999);
+    cf.put('w1', stamped(T0 + 99_999, 1));
+    expect(cf.count()).toBe(101); // expired, but its table is younger than the interval
+    expect(db.stats().compactions).toBe(compactions);
+    db.setTime(T0 + 100_000);
+    cf.put('w2', stamped(T0 + 100_000, 2));
+    expect(cf.count()).toBe(2);
+    expect(db.stats().compactions).toBe(compactions + 1);
+    await db.close();
+  });
+
+  it('with a TTL filter the interval is 30 days unless set; 0 turns it off', async () => {
+    const db = await openLsm({ storage: memoryStorage() });
+    const byDefault = db.createColumnFamily('default-interval');
+    const off = db.createColumnFamily('off', { periodicCompactionSeconds: 0 });
+    db.setTtlFilter(off, { layout: 'value', ttlMs: TTL_MS });
+    putStamped(off, 'old', 10, T0);
+    await settledAtT0(db, byDefault, 10);
+    db.setTime(T0 + 30 * DAY_MS - 1000);
+    db.put('w1', 'x');
+    expect(byDefault.count()).toBe(10);
+    db.setTime(T0 + 30 * DAY_MS);
+    db.put('w2', 'x');
+    expect(byDefault.count()).toBe(0);
+    expect(off.count()).toBe(10);
+    // Restoring the default (30 days: long past) compacts it at the next write.
+    db.setPeriodicCompaction(off, undefined);
+    db.put('w3', 'x');
+    expect(off.count()).toBe(0);
+    await db.close();
+  });
+
+  it('rejects a periodicCompactionSeconds that is not a non-negative integer', async () => {
+    await expect(openLsm({ storage: memoryStorage(), columnFamilies: { a: { periodicCompactionSeconds: -1 } } })).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(openLsm({ storage: memoryStorage(), columnFamilyDefaults: { periodicCompactionSeconds: 1.5 } })).rejects.toBeInstanceOf(InvalidArgumentError);
+    const db = await openLsm({ storage: memoryStorage() });
+    expect(() => db.createColumnFamily('a', { periodicCompactionSeconds: Number.NaN })).toThrow(InvalidArgumentError);
+    expect(db.columnFamilyNames()).toEqual(['default']);
+    expect(() => db.setPeriodicCompaction(db.defaultColumnFamily, -5)).toThrow(InvalidArgumentError);
     await db.close();
   });
 });

@@ -40,6 +40,14 @@ export type Compression = 'none' | 'snappy' | 'lz4';
 export interface ColumnFamilyOptions {
   /** How `merge` operands combine (default: none, and `merge` is refused). */
   readonly merge?: MergeOperatorName;
+  /**
+   * A table written this many seconds ago or earlier, by the time given to
+   * {@link LsmDatabase.setTime}, is rewritten when no other compaction is due, so that a
+   * compaction filter ({@link LsmDatabase.setTtlFilter}) sees data that no write brings to
+   * compaction again (RocksDB's `periodic_compaction_seconds`). `0`: never. Default: 30 days
+   * while the family has a compaction filter, else never.
+   */
+  readonly periodicCompactionSeconds?: number;
 }
 
 /**
@@ -209,6 +217,21 @@ function limitOption(value: number | undefined, fallback: number, what: string):
 
 const MERGE_OPERATORS: readonly MergeOperatorName[] = ['listAppend', 'uint64Add'];
 
+function checkPeriodic(seconds: unknown, where: string): number | undefined {
+  if (seconds === undefined) return undefined;
+  if (typeof seconds !== 'number' || !Number.isSafeInteger(seconds) || seconds < 0) {
+    throw new InvalidArgumentError(`${where}: periodicCompactionSeconds must be a non-negative integer, got ${String(seconds)}`, { argument: 'periodicCompactionSeconds' });
+  }
+  return seconds;
+}
+
+/** A column family's options as `Database.open` reads them; throws on bad values. */
+function engineColumnFamily(options: ColumnFamilyOptions | undefined, where: string): { merge?: MergeOperatorName; periodicCompactionSeconds?: number } {
+  const merge = checkMerge(options?.merge, where);
+  const periodicCompactionSeconds = checkPeriodic(options?.periodicCompactionSeconds, where);
+  return { ...(merge === undefined ? {} : { merge }), ...(periodicCompactionSeconds === undefined ? {} : { periodicCompactionSeconds }) };
+}
+
 function checkMerge(merge: unknown, where: string): MergeOperatorName | undefined {
   if (merge === undefined) return undefined;
   if (!MERGE_OPERATORS.includes(merge as MergeOperatorName)) {
@@ -238,12 +261,9 @@ function engineOptions(options: OpenLsmOptions, maxKeySize: number, maxValueSize
   }
   const cfs = options.columnFamilies ?? {};
   if (typeof cfs !== 'object' || cfs === null) throw new InvalidArgumentError('columnFamilies must be an object of name → options', { argument: 'columnFamilies' });
-  const defaultsMerge = checkMerge(options.columnFamilyDefaults?.merge, 'columnFamilyDefaults');
-  if (defaultsMerge !== undefined) out.columnFamilyDefaults = { merge: defaultsMerge };
-  out.columnFamilies = Object.entries(cfs).map(([name, o]) => {
-    const merge = checkMerge(o?.merge, `column family ${JSON.stringify(name)}`);
-    return merge === undefined ? { name } : { name, merge };
-  });
+  const defaults = engineColumnFamily(options.columnFamilyDefaults, 'columnFamilyDefaults');
+  if (Object.keys(defaults).length > 0) out.columnFamilyDefaults = defaults;
+  out.columnFamilies = Object.entries(cfs).map(([name, o]) => ({ name, ...engineColumnFamily(o, `column family ${JSON.stringify(name)}`) }));
   return out;
 }
 
@@ -266,7 +286,7 @@ export async function openLsm(options: OpenLsmOptions): Promise<LsmDatabase> {
     const core = new EngineCore(handle, engineMemory(), maxKeySize, maxValueSize, (options.walBufferSize ?? 0) > 0);
     db = new LsmDatabase(core, storage, options.storage.kind, options.columnFamilyDefaults?.merge);
     for (const [name, o] of Object.entries(options.columnFamilies ?? {})) {
-      db.registerColumnFamily(name, o.merge);
+      db.registerColumnFamily(name, o ?? {});
     }
     await db.reserveFiles();
     return db;
@@ -310,13 +330,14 @@ export class LsmDatabase {
   }
 
   /** @internal Records (creating if missing) a column family given at open. */
-  registerColumnFamily(name: string, merge: MergeOperatorName | undefined): void {
+  registerColumnFamily(name: string, options: ColumnFamilyOptions): void {
+    const merge = options.merge;
     this.#merges.set(name, merge);
     if (name === 'default') {
       this.#default = new ColumnFamily(this.#core, 0, 'default', merge);
       return;
     }
-    if (this.#idOf(name) === undefined) this.createColumnFamily(name, merge === undefined ? {} : { merge });
+    if (this.#idOf(name) === undefined) this.createColumnFamily(name, options);
   }
 
   /**
@@ -354,8 +375,12 @@ export class LsmDatabase {
   /** Creates a column family (durably, in the MANIFEST); throws if `name` is taken. */
   createColumnFamily(name: string, options: ColumnFamilyOptions = {}): ColumnFamily {
     if (typeof name !== 'string' || name.length === 0) throw new InvalidArgumentError('a column family name must be a non-empty string', { argument: 'name' });
-    const merge = checkMerge(options.merge, `column family ${JSON.stringify(name)}`);
-    const id = this.#core.call((db) => db.create_column_family(name, merge));
+    const { merge, periodicCompactionSeconds } = engineColumnFamily(options, `column family ${JSON.stringify(name)}`);
+    const id = this.#core.call((db) => {
+      const created = db.create_column_family(name, merge);
+      if (periodicCompactionSeconds !== undefined) db.set_periodic_compaction(created, periodicCompactionSeconds);
+      return created;
+    });
     this.#merges.set(name, merge);
     // A flush now writes one more table at once: have the storage prepare for it meanwhile.
     this.reserveFiles().catch(() => undefined);
@@ -481,8 +506,9 @@ export class LsmDatabase {
    * big-endian ms timestamp, and expires `ttlMs` after it, judged by the time last given to
    * {@link LsmDatabase.setTime}. A list goes when all its elements have expired. `ttlMs: 0`
    * removes the filter. Not stored: set it again after every open. While a filter is set,
-   * {@link LsmDatabase.compact} rewrites the family's last level too, so expired entries that
-   * already sat there go as well (docs/engine-api.md).
+   * {@link LsmDatabase.compact} rewrites the family's last level too, and tables are rewritten
+   * periodically ({@link ColumnFamilyOptions.periodicCompactionSeconds}, 30 days unless set), so
+   * expired entries in tables that nothing else compacts go as well (docs/engine-api.md).
    */
   setTtlFilter(cf: ColumnFamily, options: { readonly layout: 'value' | 'list'; readonly ttlMs: number }): void {
     const { layout, ttlMs } = options;
@@ -491,7 +517,22 @@ export class LsmDatabase {
     this.#core.call((db) => db.set_ttl_filter(cf.id, layout === 'list', ttlMs));
   }
 
-  /** Sets the processing time (ms) TTL compaction filters compare against. */
+  /**
+   * Sets column family `cf`'s `periodicCompactionSeconds` from now on (see
+   * {@link ColumnFamilyOptions.periodicCompactionSeconds}; `undefined` restores the default).
+   * Not stored: set it again after every open.
+   */
+  setPeriodicCompaction(cf: ColumnFamily, seconds: number | undefined): void {
+    const checked = checkPeriodic(seconds, `column family ${JSON.stringify(cf.name)}`);
+    this.#core.call((db) => db.set_periodic_compaction(cf.id, checked));
+  }
+
+  /**
+   * Sets the time, in ms since the epoch: the engine has no clock of its own. TTL compaction
+   * filters judge expiry by it, new tables record it (in whole seconds) as their creation time,
+   * and periodic compaction measures a table's age by it. It starts at 0 on every open; a
+   * table written while it was 0 counts as written at the epoch.
+   */
   setTime(nowMs: number): void {
     this.#core.call((db) => db.set_time(nowMs));
   }

@@ -102,6 +102,16 @@ const SIGNATURE_PREFIX = 'edgestate.state/';
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/**
+ * How often the engine rewrites the tables of a state whose entries live `ttlMs`, so that its
+ * TTL compaction filter drops expired entries no write or size limit brings to compaction again:
+ * every TTL, but at least hourly (each rewrite costs what writing those tables did) and at most
+ * every 30 days (the engine's default with a filter).
+ */
+function ttlCompactionPeriodSeconds(ttlMs: number): number {
+  return Math.min(Math.max(Math.ceil(ttlMs / 1000), 3600), 30 * 24 * 3600);
+}
+
 export class LsmStateBackend implements KeyedStateBackend {
   readonly kind = 'lsm' as const;
   readonly maxParallelism: number;
@@ -256,8 +266,12 @@ export class LsmStateBackend implements KeyedStateBackend {
     }
     const cf = this.#columnFamily(descriptor.name, signature);
     const ttl = (descriptor as { readonly ttl?: { readonly ttl: number } }).ttl;
-    // Always on when TTL is: expired state that is never read again still goes away.
-    if (ttl !== undefined) this.#db.setTtlFilter(cf, { layout: kind === 'list' ? 'list' : 'value', ttlMs: ttl.ttl });
+    // Always on when TTL is: expired state that is never read again still goes away, also from
+    // tables that nothing compacts any more (periodic compaction).
+    if (ttl !== undefined) {
+      this.#db.setTtlFilter(cf, { layout: kind === 'list' ? 'list' : 'value', ttlMs: ttl.ttl });
+      this.#db.setPeriodicCompaction(cf, ttlCompactionPeriodSeconds(ttl.ttl));
+    }
     const state = make(cf, (name) => this.#drop(name));
     this.#states.set(descriptor.name, { signature, state });
     return state;
