@@ -224,6 +224,9 @@ export class LsmStateBackend implements KeyedStateBackend {
    * cell-cache.ts), so the engine moves from one consistent cut of the cached states to the next.
    */
   #flushAll(): void {
+    // The engine's clock drives TTL filtering and periodic compaction of every state's tables,
+    // so it moves with every write, not only with writes of states that have a TTL.
+    this.#ctx.tick(this.clock.now());
     const batch = new WriteBatch();
     for (const { state } of this.#states.values()) state.collectPending(batch);
     if (batch.count > 0) this.#db.write(batch);

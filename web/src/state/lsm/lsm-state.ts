@@ -39,7 +39,7 @@ export interface LsmContext {
   readonly stats: LsmStats;
   /** Capacity of each cached state's write-back cache, in entries (a value, list element or map entry is one, each key one more; 0: no cache); see LsmBackendSettings.cacheEntries. */
   readonly cacheEntries: number;
-  /** Tells the engine's TTL compaction filters the time (called with each TTL write's time). */
+  /** Tells the engine the time (its TTL compaction filters and periodic compaction read it); called at every engine access. */
   tick(now: number): void;
   /** Throws `DatabaseClosedError` once the backend is closed. */
   checkOpen(): void;
@@ -189,6 +189,10 @@ export abstract class LsmState<K, N> implements State<K, N> {
   /** The engine key of (key, namespace) [+ map key]; throws on bad input before any write. */
   protected locate(key: K, namespace: N | undefined, mapKey?: Uint8Array): Uint8Array {
     this.checkUsable();
+    // Every engine access of a state goes through here (cached writes reach the engine through
+    // LsmContext.flushAll, which ticks too): the engine's clock, which TTL filtering and periodic
+    // compaction read, follows the backend's even while only states without TTL are used.
+    this.ctx.tick(this.ctx.clock.now());
     const resolved = this.ctx.keys.resolve(this.#keySerializer, key);
     const k = stateKey(resolved.keyGroup, resolved.bytes, this.#namespaceBytes(namespace), mapKey);
     // Checked here, not only by the engine: a cached write reaches the engine later, in a batch

@@ -16,14 +16,14 @@ export function loadEngineBeforeAll(): void {
 }
 
 /**
- * An LSM backend on `storage` owning every key group of 128, with a manual clock at 0, the
- * default LSM options, and the default cache size unless `cacheEntries` is given.
+ * An LSM backend on `storage` owning every key group of 128, with `clock` (a manual clock at 0
+ * by default), the default LSM options, and the default cache size unless `cacheEntries` is given.
  */
-export function openLsmBackend(storage: StorageAdapter, cacheEntries?: number): Promise<LsmStateBackend> {
+export function openLsmBackend(storage: StorageAdapter, cacheEntries?: number, clock: ManualClock = new ManualClock(0)): Promise<LsmStateBackend> {
   return LsmStateBackend.open({
     maxParallelism: 128,
     keyGroups: fullKeyGroupRange(128),
-    clock: new ManualClock(0),
+    clock,
     storage,
     lsm: resolveLsmOptions(undefined),
     ...(cacheEntries === undefined ? {} : { cacheEntries }),
