@@ -183,6 +183,28 @@ describe('writes', () => {
     await db.close();
   });
 
+  it('appendList takes a framed list as one operand and refuses badly framed bytes, adding nothing', async () => {
+    const db = await openLsm({ storage: memoryStorage(), columnFamilies: { list: { merge: 'listAppend' } } });
+    const list = db.columnFamily('list');
+    list.merge('k', 'a');
+    // 'b' and 'cd', framed: varint32 length ‖ bytes each.
+    db.write(new WriteBatch().appendList('k', new Uint8Array([1, 98, 2, 99, 100]), list));
+    expect(listElements(list.get('k')!).map(str)).toEqual(['a', 'b', 'cd']);
+    const bad: ReadonlyArray<readonly [Uint8Array, RegExp]> = [
+      [new Uint8Array([3, 98]), /element runs past the end at offset 1/],
+      [new Uint8Array([1, 98, 0x80]), /element length is cut short at offset 3/],
+      [new Uint8Array([0x80, 0x80, 0x80, 0x80, 0x80, 1]), /element length is cut short/],
+    ];
+    for (const [bytes, message] of bad) {
+      const batch = new WriteBatch().put('a', '1');
+      expect(() => batch.appendList('k', bytes, list)).toThrow(InvalidArgumentError);
+      expect(() => batch.appendList('k', bytes, list)).toThrow(message);
+      expect(batch.count).toBe(1);
+    }
+    expect(listElements(list.get('k')!).map(str)).toEqual(['a', 'b', 'cd']);
+    await db.close();
+  });
+
   it('rejects wrong types and oversized keys before staging anything', async () => {
     const db = await openLsm({ storage: memoryStorage(), maxKeySize: 4, maxValueSize: 4 });
     // @ts-expect-error: a number is not a key

@@ -4,6 +4,7 @@
 import { InvalidArgumentError } from '../errors.js';
 import { HEADER_SIZE, listFrame, Tag, writeOp, type ByteSink } from './batch-encoding.js';
 import { checkBytes, toBytes, type BytesInput } from './bytes.js';
+import { checkFramedList } from './merge-values.js';
 
 /** What a batch needs to know of a column family (a {@link ColumnFamily} handle satisfies it). */
 export interface BatchTarget {
@@ -120,6 +121,8 @@ export class WriteBatch {
    * Appends the elements of `framedList` — a `listAppend` value, `varint32 length ‖ element` per
    * element (what `listElements()` reads) — to the list at `key` as one merge operand. The
    * operator concatenates operands, so this equals a merge per element at the cost of one.
+   * Badly framed bytes are refused (`InvalidArgumentError`, nothing added): they would make the
+   * whole list unreadable.
    */
   appendList(key: BytesInput, framedList: Uint8Array, cf: BatchTarget): this {
     checkBytes(key, 'key');
@@ -127,6 +130,7 @@ export class WriteBatch {
     if (cf.mergeOperator !== 'listAppend') {
       throw new InvalidArgumentError('appendList needs a column family with the listAppend merge operator', { argument: 'cf' });
     }
+    checkFramedList(framedList, 'framedList');
     return this.#add(Tag.Merge, cf, key, framedList);
   }
 
