@@ -90,13 +90,14 @@ describe('expired TTL state leaves the engine', () => {
     await db.close();
   });
 
-  it('rejects a periodicCompactionSeconds that is not a non-negative integer', async () => {
+  it('rejects a periodicCompactionSeconds that is not a non-negative integer, and a time that is not finite and non-negative', async () => {
     await expect(openLsm({ storage: memoryStorage(), columnFamilies: { a: { periodicCompactionSeconds: -1 } } })).rejects.toBeInstanceOf(InvalidArgumentError);
     await expect(openLsm({ storage: memoryStorage(), columnFamilyDefaults: { periodicCompactionSeconds: 1.5 } })).rejects.toBeInstanceOf(InvalidArgumentError);
     const db = await openLsm({ storage: memoryStorage() });
     expect(() => db.createColumnFamily('a', { periodicCompactionSeconds: Number.NaN })).toThrow(InvalidArgumentError);
     expect(db.columnFamilyNames()).toEqual(['default']);
     expect(() => db.setPeriodicCompaction(db.defaultColumnFamily, -5)).toThrow(InvalidArgumentError);
+    for (const bad of [Number.NaN, Infinity, -1, '5' as unknown as number]) expect(() => db.setTime(bad)).toThrow(InvalidArgumentError);
     await db.close();
   });
 });

@@ -534,6 +534,11 @@ export class LsmDatabase {
    * table written while it was 0 counts as written at the epoch.
    */
   setTime(nowMs: number): void {
+    // NaN or Infinity would reach the engine as 0 or the end of time: every TTL entry live, or
+    // every one expired.
+    if (typeof nowMs !== 'number' || !Number.isFinite(nowMs) || nowMs < 0) {
+      throw new InvalidArgumentError(`setTime needs a finite, non-negative time in ms, got ${String(nowMs)}`, { argument: 'nowMs' });
+    }
     this.#core.call((db) => db.set_time(nowMs));
   }
 
