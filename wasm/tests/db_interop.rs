@@ -7,10 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use std::sync::Arc;
-
 use edgestate_lsm::db::{ColumnFamilyOptions, Db, Options, ReadOptions, WriteOptions};
-use edgestate_lsm::merge::ListAppend;
 use edgestate_lsm::table::Compression;
 use edgestate_lsm::vfs::StdFsVfs;
 
@@ -350,13 +347,7 @@ fn list_operands_kept_unmerged_past_the_value_limit_are_plain_merge_entries_to_r
     let limit = 100;
     let options = Options {
         max_value_size: limit,
-        default_cf: ColumnFamilyOptions {
-            merge_operator: Some(Arc::new(ListAppend {
-                max_value_size: limit,
-            })),
-            compaction_filter: None,
-            periodic_compaction_seconds: None,
-        },
+        default_cf: ColumnFamilyOptions::list_append(limit),
         ..Options::default()
     };
     let mut db = Db::open(Box::new(StdFsVfs::new(&dir)?), options)?;

@@ -13,7 +13,7 @@ use edgestate_lsm::db::{
     ColumnFamilyOptions, Db, Maintenance, Options, ReadOptions, WriteOptions,
     DEFAULT_PERIODIC_COMPACTION_SECONDS,
 };
-use edgestate_lsm::merge::{frame_element, ListAppend};
+use edgestate_lsm::merge::frame_element;
 use edgestate_lsm::vfs::MemVfs;
 use edgestate_lsm::Result;
 
@@ -103,12 +103,7 @@ fn compact_drops_an_expired_value_that_already_sat_in_the_last_level() -> Result
 #[test]
 fn compact_drops_an_expired_list_in_the_pass_that_merges_it() -> Result<()> {
     let now = Arc::new(AtomicI64::new(0));
-    let lists = ColumnFamilyOptions {
-        merge_operator: Some(Arc::new(ListAppend {
-            max_value_size: 1 << 20,
-        })),
-        ..ColumnFamilyOptions::default()
-    };
+    let lists = ColumnFamilyOptions::list_append(1 << 20);
     let mut db = Db::open(
         Box::new(MemVfs::new()),
         Options {
@@ -182,16 +177,23 @@ fn compact_leaves_the_last_level_of_a_family_without_a_filter_as_it_is() -> Resu
     Ok(())
 }
 
-#[test]
-fn an_expired_value_at_the_bottom_goes_once_its_table_outlives_the_periodic_interval() -> Result<()>
-{
-    let mut db = Db::open(Box::new(MemVfs::new()), options(true))?;
+/// A database (with `inline_maintenance`) whose default family has the TTL filter and a
+/// periodic interval of 100 s, holding 100 values written at `T0` in its bottommost level.
+fn expired_at_the_bottom(inline_maintenance: bool) -> Result<Db> {
+    let mut db = Db::open(Box::new(MemVfs::new()), options(inline_maintenance))?;
     db.set_compaction_filter(0, Some(ttl_filter(db.clock())))?;
     db.set_periodic_compaction_seconds(0, Some(100))?;
     db.set_time(T0);
     put_stamped(&mut db, 0, "old", 100, T0)?;
     db.flush()?;
     db.compact_all()?;
+    Ok(db)
+}
+
+#[test]
+fn an_expired_value_at_the_bottom_goes_once_its_table_outlives_the_periodic_interval() -> Result<()>
+{
+    let mut db = expired_at_the_bottom(true)?;
     let compactions = db.stats().compactions;
 
     // Expired, but its table is younger than the interval: writes go on, nothing is compacted.
@@ -220,13 +222,7 @@ fn an_expired_value_at_the_bottom_goes_once_its_table_outlives_the_periodic_inte
 #[test]
 fn maintain_runs_periodic_compaction_when_nothing_else_is_due_and_once_per_interval() -> Result<()>
 {
-    let mut db = Db::open(Box::new(MemVfs::new()), options(false))?;
-    db.set_compaction_filter(0, Some(ttl_filter(db.clock())))?;
-    db.set_periodic_compaction_seconds(0, Some(100))?;
-    db.set_time(T0);
-    put_stamped(&mut db, 0, "old", 100, T0)?;
-    db.flush()?;
-    db.compact_all()?;
+    let mut db = expired_at_the_bottom(false)?;
     db.set_time(T0 + 99_999);
     assert_eq!(db.maintain()?, Maintenance::Idle);
 

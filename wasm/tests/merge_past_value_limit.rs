@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use edgestate_lsm::compaction::{StateTtlFilter, TtlLayout};
 use edgestate_lsm::db::{ColumnFamilyOptions, Db, Options, ReadOptions, WriteOptions};
-use edgestate_lsm::merge::{frame_element, ListAppend};
+use edgestate_lsm::merge::frame_element;
 use edgestate_lsm::vfs::MemVfs;
 use edgestate_lsm::{Error, Result};
 
@@ -21,13 +21,7 @@ fn options(limit: usize) -> Options {
     Options {
         max_value_size: limit,
         write_buffer_size: 64 << 10,
-        default_cf: ColumnFamilyOptions {
-            merge_operator: Some(Arc::new(ListAppend {
-                max_value_size: limit,
-            })),
-            compaction_filter: None,
-            periodic_compaction_seconds: None,
-        },
+        default_cf: ColumnFamilyOptions::list_append(limit),
         ..Options::default()
     }
 }

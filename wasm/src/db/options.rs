@@ -5,7 +5,7 @@ use std::sync::Arc;
 use crate::compaction::CompactionFilter;
 use crate::dbformat::SequenceNumber;
 use crate::log::RecoveryMode;
-use crate::merge::MergeOperator;
+use crate::merge::{ListAppend, MergeOperator};
 use crate::table::{Compression, TableOptions};
 use crate::{Error, Result};
 
@@ -185,6 +185,15 @@ pub struct ColumnFamilyOptions {
 }
 
 impl ColumnFamilyOptions {
+    /// A family of lists ([`ListAppend`]) of at most `max_value_size` bytes each, with no
+    /// compaction filter.
+    pub fn list_append(max_value_size: usize) -> Self {
+        ColumnFamilyOptions {
+            merge_operator: Some(Arc::new(ListAppend { max_value_size })),
+            ..ColumnFamilyOptions::default()
+        }
+    }
+
     /// The periodic compaction interval in effect, in seconds (`None`: no periodic compaction).
     pub fn periodic_compaction(&self) -> Option<u64> {
         match self.periodic_compaction_seconds {
