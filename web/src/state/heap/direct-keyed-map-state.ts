@@ -154,7 +154,7 @@ export class DirectKeyedHeapMapState<K, UK, UV> extends DirectState<K, MapRecord
    * (Chromium, --trace-turbo-inlining).
    */
   #putSlowly(key: K, record: MapRecord<UK, UV> | undefined, mapKey: UK, value: UV, size: number): void {
-    if (this.gone) this.checkUsable();
+    if (this.gone === true) this.checkUsable();
     const entryBytes = this.#entryBytes;
     let delta = 0;
     let target = record;
@@ -311,7 +311,7 @@ export class DirectKeyedHeapMapState<K, UK, UV> extends DirectState<K, MapRecord
 
   /** Throws unless the state is usable and `namespace` is absent (there is no namespace serializer). */
   #enter(namespace: unknown): void {
-    if (this.gone || namespace !== undefined) this.#refuse();
+    if (this.gone === true || namespace !== undefined) this.#refuse();
   }
 
   /** Throws: the state is unusable, or else a namespace was given (there is no namespace serializer). */
@@ -322,7 +322,7 @@ export class DirectKeyedHeapMapState<K, UK, UV> extends DirectState<K, MapRecord
 
   /** Validates what a hit needs not, after a `get` or `contains` of `key` (whose record is `record`) missed. */
   #missed(key: K, record: MapRecord<UK, UV> | undefined, mapKey: UK): void {
-    if (this.gone) this.checkUsable();
+    if (this.gone === true) this.checkUsable();
     // The map key first, as the general class checks it.
     this.#mapKey.check(mapKey);
     if (record === undefined) this.admit(key);

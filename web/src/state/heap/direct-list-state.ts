@@ -143,7 +143,7 @@ export class DirectHeapListState<K, V> extends DirectState<K, ListRecord<V>> imp
    * Map when it did not, ~0.85× when it did).
    */
   #append(key: K, record: ListRecord<V> | undefined, list: V[], size: number): void {
-    if (this.gone) this.checkUsable();
+    if (this.gone === true) this.checkUsable();
     const elementBytes = this.#elementBytes;
     let used = size;
     let had = 0;
@@ -215,7 +215,7 @@ export class DirectHeapListState<K, V> extends DirectState<K, ListRecord<V>> imp
 
   /** Throws unless the state is usable and `namespace` is absent (there is no namespace serializer). */
   #enter(namespace: unknown): void {
-    if (this.gone) this.checkUsable();
+    if (this.gone === true) this.checkUsable();
     if (namespace !== undefined) this.refuseNamespace();
   }
 
@@ -293,7 +293,7 @@ export class DirectHeapListState<K, V> extends DirectState<K, ListRecord<V>> imp
 
   /** `get` of a key without a list: checks the state and the key (throwing for either), then the empty list. */
   #missed(key: K): readonly V[] {
-    if (this.gone) this.checkUsable();
+    if (this.gone === true) this.checkUsable();
     this.admit(key);
     return EMPTY_LIST;
   }

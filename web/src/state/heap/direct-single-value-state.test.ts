@@ -168,6 +168,36 @@ describe('heap state with values stored directly', () => {
     }
   });
 
+  it('leaves nothing behind when a dropped or closed value state refuses a put (its Map is the shared empty one)', async () => {
+    const b = await heap();
+    const numbers = b.valueState({ name: 'numbers', key: serde.string, value: serde.f64 });
+    const strings = b.valueState({ name: 'strings', key: serde.string, value: serde.string });
+    const other = b.valueState({ name: 'other', key: serde.string, value: serde.f64 });
+    numbers.put('k', 1);
+    strings.put('k', 'a');
+    numbers.drop();
+    strings.drop();
+    // The same key twice: had the first refused put stayed in the shared Map, the second would
+    // find an existing key and overwrite it without a word.
+    for (let i = 0; i < 2; i++) {
+      expect(() => numbers.put('k', 2)).toThrow(StateDroppedError);
+      expect(() => strings.put('k', 'b')).toThrow(StateDroppedError);
+      expect(() => numbers.get('k')).toThrow(StateDroppedError);
+      expect(() => strings.get('k')).toThrow(StateDroppedError);
+    }
+    // A bad value is refused too (its check runs first: either error leaves nothing).
+    expect(() => numbers.put('k', Number.NaN)).toThrow(InvalidArgumentError);
+    expect(b.metrics().states['numbers']).toBeUndefined();
+    other.put('k', 3);
+    await b.close();
+    for (let i = 0; i < 2; i++) {
+      expect(() => other.put('k', 4)).toThrow(DatabaseClosedError);
+      expect(() => other.put('new', 4)).toThrow(DatabaseClosedError);
+      expect(() => other.get('new')).toThrow(DatabaseClosedError);
+      expect(() => numbers.put('new', 4)).toThrow(DatabaseClosedError);
+    }
+  });
+
   it('computes key groups on demand, the same whether it owns every key group or part', () =>
     expectKeyGroupsOnDemand((b) => {
       const v = b.valueState({ name: 'v', key: serde.string, value: serde.f64 });

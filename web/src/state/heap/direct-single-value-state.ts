@@ -29,7 +29,7 @@
  *   HeapState charges for a key with one void-namespace cell, so both classes account the same
  *   for the same calls.
  * - A call that throws has changed nothing: inputs are checked and memory charged before `byKey`
- *   is touched (a new fixed-size key's set is undone if its charge throws).
+ *   is touched (a new fixed-size key's set is undone if its check or charge throws).
  */
 import { decodeRestoredKey } from '../canonical/restored-key.js';
 import { keyGroupOf } from '../key-groups.js';
@@ -43,7 +43,7 @@ import { hasFixedSize, KEY_AND_CELL_OVERHEAD as ENTRY_OVERHEAD } from './memory-
 export abstract class DirectSingleValueState<K, V> extends DirectState<K, V> {
   /** The serializer of what is stored (the value, or the accumulator). */
   protected readonly stored: Serializer<V>;
-  /** Whether every stored value has one size (see {@link hasFixedSize}). */
+  /** Whether every stored value has one size (see {@link hasFixedSize}). Tested `=== true`, as `gone` (see DirectState). */
   readonly #fixedSize: boolean;
 
   /** Whether a descriptor with these parts has the shape this class serves. */
@@ -66,7 +66,7 @@ export abstract class DirectSingleValueState<K, V> extends DirectState<K, V> {
 
   /** Throws unless the state is usable and `namespace` is absent (there is no namespace serializer). */
   protected enter(namespace: unknown): void {
-    if (this.gone || namespace !== undefined) this.#refuse(namespace);
+    if (this.gone === true || namespace !== undefined) this.#refuse(namespace);
   }
 
   /** Throws: the state is unusable, or `namespace` is given (there is no namespace serializer). */
@@ -86,30 +86,46 @@ export abstract class DirectSingleValueState<K, V> extends DirectState<K, V> {
   }
 
   /**
-   * Stores checked `value` of estimated `size` bytes under `key` (REQUIRES: `enter` passed),
-   * admitting a new key and charging the size change first.
+   * Stores checked `value` of estimated `size` bytes under `key`, admitting a new key and
+   * charging the size change first (REQUIRES: no namespace was given; the state need not be
+   * usable: a dropped or closed state's Map is GONE, where every key is new, and a new key's
+   * path checks the state).
    */
   protected set(key: K, value: V, size: number): void {
     const map = this.byKey;
-    if (this.#fixedSize) {
+    if (this.#fixedSize === true) {
       // One lookup: an overwrite changes no size, so the old value is not needed; a new key
-      // shows as growth of the Map, and is admitted and charged then, the set undone if either
-      // throws (nothing runs in between: the serializers are built-in, the budget's listener
-      // runs on a microtask).
+      // shows as growth of the Map, and is checked, admitted and charged then, the set undone
+      // if any of it throws (nothing runs in between: the serializers are built-in, the
+      // budget's listener runs on a microtask). So GONE holds the key only until `#added`
+      // throws, and is empty again whenever a call returns.
       const entries = map.size;
       map.set(key, value);
-      if (map.size !== entries) {
-        try {
-          this.charge(ENTRY_OVERHEAD + this.admit(key) + size);
-        } catch (e) {
-          map.delete(key);
-          throw e;
-        }
-      }
+      if (map.size !== entries) this.#added(key, size);
       return;
     }
     const old = map.get(key);
-    this.#store(key, old, old === undefined ? this.admit(key) : 0, value, size);
+    this.#store(key, old, old === undefined ? this.#admitNew(key) : 0, value, size);
+  }
+
+  /**
+   * Checks the state is usable, then admits and charges `key`, just set with a value of `size`
+   * bytes; removes it again if any of that throws.
+   */
+  #added(key: K, size: number): void {
+    try {
+      if (this.gone === true) this.checkUsable();
+      this.charge(ENTRY_OVERHEAD + this.admit(key) + size);
+    } catch (e) {
+      this.byKey.delete(key);
+      throw e;
+    }
+  }
+
+  /** Checks the state is usable, then admits `key`, about to be inserted (see `set`). */
+  #admitNew(key: K): number {
+    if (this.gone === true) this.checkUsable();
+    return this.admit(key);
   }
 
   /**

@@ -7,9 +7,11 @@ import type { KeyContext } from '../key-context.js';
 import type { Serializer } from '../types.js';
 
 /**
- * The Map of every dropped or closed direct list or map state: always empty, as nothing writes to
- * it (every write to a state's Map follows its usability check), so a lookup there misses and
- * takes the miss path, which checks the state.
+ * The Map of every dropped or closed direct state: empty whenever a state method returns or
+ * throws, so a lookup there misses and takes the miss path, which checks the state. Every write
+ * to a state's Map follows its usability check, but one: a ValueState put of a fixed-size value
+ * sets first and checks only a key that turns out new — removing it again before throwing
+ * (direct-single-value-state.ts, `set`).
  */
 export const GONE: Map<never, never> = new Map<never, never>();
 

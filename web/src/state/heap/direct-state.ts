@@ -17,7 +17,8 @@
  *   backend's MemoryBudget before the change (`charge`).
  * - `gone` is set once the state is dropped or its backend closed, and `byKey` is then
  *   {@link GONE}: a lookup finds nothing, so a kind's miss path — which checks `gone` — is the
- *   only place its common path needs a check. Every write to `byKey` follows such a check.
+ *   only place its common path needs a check. Every write to `byKey` follows such a check,
+ *   but the fixed-size ValueState put's, which undoes it (see GONE).
  */
 import { noNamespaceSerializer, stateDropped } from '../state-errors.js';
 import type { Serializer, State, StateDescriptorBase, StateKind, StateMetrics } from '../types.js';
@@ -36,7 +37,13 @@ export abstract class DirectState<K, R> implements State<K, undefined>, Register
   /** Key → what the kind keeps for it. */
   protected byKey: Map<K, R> = new Map();
   protected bytes = 0;
-  /** Dropped, or the backend closed: every call ends in `checkUsable`, which throws. */
+  /**
+   * Dropped, or the backend closed: every call ends in `checkUsable`, which throws. Tested as
+   * `gone === true`, never by truthiness: TurboFan may know the loaded field only as some
+   * value, and then tests its truthiness with a dozen instructions (Smi, number, BigInt, ...)
+   * where a comparison with `true` is two; on the hot paths that was ~3% of a ValueState update
+   * at 200k keys in Chromium (measured on the optimized code with perf).
+   */
   protected gone = false;
 
   /** Not counted: these classes serve only backends without `statistics` (see RegisteredHeapState.reads). */
@@ -84,7 +91,7 @@ export abstract class DirectState<K, R> implements State<K, undefined>, Register
   }
 
   drop(): void {
-    if (this.gone) return;
+    if (this.gone === true) return;
     this.clearAll();
     this.byKey = GONE;
     this.gone = true;
@@ -129,7 +136,7 @@ export abstract class DirectState<K, R> implements State<K, undefined>, Register
   protected checkUsable(): void {
     this.ctx.checkOpen();
     // Gone with the backend open: dropped.
-    if (this.gone) throw stateDropped(this.name);
+    if (this.gone === true) throw stateDropped(this.name);
   }
 
   protected refuseNamespace(): never {
