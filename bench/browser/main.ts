@@ -4,7 +4,8 @@
  * checkpoint benchmark, each in a fresh module worker, resolving with its measurements.
  * Progress lines go to the console (the runner prints them).
  */
-import { STATE_SUBJECTS } from './state/state-protocol.js';
+import { mergeStateResults } from './state/state-merge.js';
+import { STATE_GROUPS, STATE_SUBJECTS, type StateRunResult } from './state/state-protocol.js';
 import { CONTENDERS, type BenchPage } from './protocol.js';
 
 /** What every bench worker posts: progress lines, then one result or one failure. */
@@ -37,8 +38,15 @@ const page: BenchPage = {
   run: (spec) =>
     inWorker(new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: `bench-${spec.contender}` }), `${spec.contender} ${spec.keys}`, spec),
   stateSubjects: STATE_SUBJECTS,
-  runState: (spec) =>
-    inWorker(new Worker(new URL('./state/state-worker.ts', import.meta.url), { type: 'module', name: `bench-state-${spec.subject}` }), `state ${spec.subject}`, spec),
+  // Each group in a fresh worker (see StateRunSpec.groups), one after another.
+  runState: async (spec) => {
+    const parts: StateRunResult[] = [];
+    for (const group of spec.groups ?? STATE_GROUPS) {
+      const worker = new Worker(new URL('./state/state-worker.ts', import.meta.url), { type: 'module', name: `bench-state-${spec.subject}-${group}` });
+      parts.push(await inWorker<StateRunResult>(worker, `state ${spec.subject} ${group}`, { ...spec, groups: [group] }));
+    }
+    return mergeStateResults(spec, parts);
+  },
   runCheckpoint: (spec) =>
     inWorker(new Worker(new URL('./checkpoint/checkpoint-worker.ts', import.meta.url), { type: 'module', name: 'bench-checkpoint' }), `checkpoint ${spec.keys}`, spec),
 };

@@ -176,6 +176,14 @@ export function shortPhasesNote(stateResults) {
 }
 
 /** The keyed-state section of docs/benchmarks.md, starting with {@link STATE_SECTION_TITLE}. */
+/** ` Rounds run (value-small / value-large / list / map): …`, or '' when the results do not say. */
+export function roundsText(stateResults) {
+  const groups = ['value-small', 'value-large', 'list', 'map'];
+  const known = stateResults.filter((r) => r.rounds !== undefined);
+  if (known.length === 0) return '';
+  return ` Rounds run (${groups.join(' / ')}): ${known.map((r) => `${r.spec.subject} ${groups.map((g) => r.rounds[g] ?? '?').join(' / ')}`).join('; ')}.`;
+}
+
 export function stateSection(run) {
   const spec = run.stateResults[0]?.spec;
   if (spec === undefined) throw new Error('no keyed-state results');
@@ -186,7 +194,10 @@ export function stateSection(run) {
     STATE_SECTION_TITLE,
     '',
     measuredLine(run.meta),
-    `Each subject runs in its own module worker, calling the state synchronously there; each workload below starts on fresh state and runs ${spec.rounds ?? 1} time${(spec.rounds ?? 1) === 1 ? '' : 's'}, each on fresh state; the table shows each phase's fastest round.`,
+    `Each group of phases (small ValueState set, large ValueState set, lists, maps) of each subject runs in a fresh module worker, calling the state synchronously there; each starts on fresh state and runs ${spec.rounds ?? 1} time${(spec.rounds ?? 1) === 1 ? '' : 's'}` +
+      (spec.minGroupMs === undefined ? '' : `, and again until it has run ${spec.minGroupMs} ms (at most ${spec.maxRounds} times: V8 compiles hot loops with TurboFan in the background, which took longer than 5 rounds of the short groups)`) +
+      `, each on fresh state; the table shows each phase's fastest round.` +
+      roundsText(run.stateResults),
     '',
     `Workload (seed ${spec.seed}): string keys \`user:<8 hex digits><n>\` (serde.string), f64 values (serde.f64). ValueState: ${n(spec.valueSmallKeys)} keys ` +
       `(fits the LSM backend's value cache) and ${n(spec.valueLargeKeys)} keys (does not), each put once in key order, then ${n(spec.valueOps)} gets and ` +

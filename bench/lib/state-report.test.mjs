@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { shortPhasesNote, STATE_ROWS, stateInconsistencies, stateRatios, stateRatiosText, stateSection, stateTable, STATE_SECTION_TITLE } from './state-report.mjs';
+import { roundsText, shortPhasesNote, STATE_ROWS, stateInconsistencies, stateRatios, stateRatiosText, stateSection, stateTable, STATE_SECTION_TITLE } from './state-report.mjs';
 
 const spec = (subject) => ({ subject, seed: 1, rounds: 1, valueSmallKeys: 10, valueLargeKeys: 100, valueOps: 1000, listKeys: 10, listLength: 100, listGets: 1000, mapKeys: 10, mapEntries: 100, mapGets: 1000, mapIterations: 1000 });
 
@@ -84,5 +84,17 @@ describe('shortPhasesNote', () => {
     expect(shortPhasesNote(isolated)).toBeUndefined(); // the shortest phase took 1 ms
     const faster = isolated.map((r) => (r.spec.subject === 'map' ? { ...r, phases: Object.fromEntries(Object.entries(r.phases).map(([id, p]) => [id, { ...p, ms: 0.5 }])) } : r));
     expect(shortPhasesNote(faster)).toMatch(/^11 phases took under 1 ms \(map 11; the shortest 0\.50 ms\): the page is cross-origin isolated/);
+  });
+});
+
+describe('roundsText', () => {
+  it('lists the rounds each subject ran per group, and says nothing for results without them', () => {
+    const run = sampleRun();
+    expect(roundsText(run.stateResults)).toBe('');
+    const withRounds = run.stateResults.map((r, i) => ({ ...r, rounds: { 'value-small': 40 - i, 'value-large': 5, list: 40, map: 17 + i } }));
+    expect(roundsText(withRounds)).toBe(' Rounds run (value-small / value-large / list / map): map 40 / 5 / 40 / 17; heap 39 / 5 / 40 / 18; lsm-opfs 38 / 5 / 40 / 19.');
+    expect(stateSection({ ...run, stateResults: withRounds.map((r) => ({ ...r, spec: { ...r.spec, minGroupMs: 250, maxRounds: 40 } })) })).toContain(
+      'and again until it has run 250 ms (at most 40 times',
+    );
   });
 });

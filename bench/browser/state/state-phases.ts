@@ -1,7 +1,8 @@
 /**
  * Runs one state subject through the phases of a {@link StateRunSpec} and times each: the
  * ValueState sets (small, then large), ListState, MapState, each on fresh states, each group
- * `spec.rounds` times; a phase reports its fastest round.
+ * `spec.rounds` times and more until it has run `spec.minGroupMs` (at most `spec.maxRounds`
+ * times); a phase reports its fastest round.
  *
  * Invariants: the clock covers only the subject's loops (workload generation, opening and
  * closing are outside it; the LSM subject's yields in write phases are inside, see
@@ -9,7 +10,7 @@
  */
 import { yieldToEventLoop } from '../contenders/event-loop.js';
 import type { Progress } from '../phases.js';
-import type { StatePhaseId, StatePhaseResult, StateRunResult, StateRunSpec } from './state-protocol.js';
+import type { StateGroup, StatePhaseId, StatePhaseResult, StateRunResult, StateRunSpec } from './state-protocol.js';
 import type { StateSubject } from './state-subjects.js';
 import type { StateTarget } from './state-targets.js';
 import type { StateWorkload } from './state-workload.js';
@@ -28,9 +29,18 @@ export async function inSlices(total: number, every: number | undefined, slice: 
   return sum;
 }
 
+/**
+ * Whether a group that has run `done` rounds in `elapsedMs` runs another: always below
+ * `spec.rounds`, then while under `spec.minGroupMs` and `spec.maxRounds`.
+ */
+export function anotherRound(spec: Pick<StateRunSpec, 'rounds' | 'minGroupMs' | 'maxRounds'>, done: number, elapsedMs: number): boolean {
+  return done < spec.rounds || (done < spec.maxRounds && elapsedMs < spec.minGroupMs);
+}
+
 /** Runs every phase on `subject` and returns the measurements. */
 export async function runStatePhases(spec: StateRunSpec, w: StateWorkload, subject: StateSubject, progress: Progress): Promise<StateRunResult> {
   const phases: Partial<Record<StatePhaseId, StatePhaseResult>> = {};
+  const rounds: Record<string, number> = {};
   const measure = async (id: StatePhaseId, ops: number, writes: boolean, slice: (from: number, to: number) => number | void): Promise<void> => {
     const start = performance.now();
     const check = await inSlices(ops, writes ? subject.yieldEvery : undefined, slice);
@@ -40,10 +50,13 @@ export async function runStatePhases(spec: StateRunSpec, w: StateWorkload, subje
     // The fastest round counts: every subject gets the same rounds, and the slower ones measure
     // the machine's noise (JIT warm-up, GC of the previous group, neighbours) more than the code.
     if (best === undefined || ms < best.ms) phases[id] = { ops, ms, check };
-    progress(`state ${spec.subject}: ${id} ${ops} ops in ${ms.toFixed(0)} ms = ${ms > 0 ? Math.round((ops / ms) * 1000) : Infinity} ops/s`);
+    progress(`state ${spec.subject}: ${id} ${ops} ops in ${ms < 10 ? ms.toFixed(2) : ms.toFixed(0)} ms = ${ms > 0 ? Math.round((ops / ms) * 1000) : Infinity} ops/s`);
   };
-  const withTarget = async (group: string, body: (t: StateTarget) => Promise<void>): Promise<void> => {
-    for (let round = 0; round < spec.rounds; round++) {
+  const withTarget = async (group: StateGroup, body: (t: StateTarget) => Promise<void>): Promise<void> => {
+    if (spec.groups !== undefined && !spec.groups.includes(group)) return;
+    const start = performance.now();
+    let round = 0;
+    for (; anotherRound(spec, round, performance.now() - start); round++) {
       const target = await subject.open(group);
       try {
         await body(target);
@@ -51,6 +64,7 @@ export async function runStatePhases(spec: StateRunSpec, w: StateWorkload, subje
         await target.close();
       }
     }
+    rounds[group] = round;
   };
 
   for (const [group, keys, gets, updates, ids] of [
@@ -78,6 +92,7 @@ export async function runStatePhases(spec: StateRunSpec, w: StateWorkload, subje
     detail: subject.detail,
     phases: phases as Record<StatePhaseId, StatePhaseResult>,
     notes: subject.notes,
+    rounds,
     isolated: (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true,
   };
 }

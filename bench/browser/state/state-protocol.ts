@@ -16,6 +16,15 @@ export const STATE_SUBJECTS = {
 /** One backend under test. */
 export type StateSubjectId = keyof typeof STATE_SUBJECTS;
 
+/**
+ * The groups of phases, in run order; each runs on fresh state, and the page runs each in a
+ * fresh worker (see {@link StateRunSpec.groups}).
+ */
+export const STATE_GROUPS = ['value-small', 'value-large', 'list', 'map'] as const;
+
+/** One group of phases. */
+export type StateGroup = (typeof STATE_GROUPS)[number];
+
 /** The measured phases, in the order a run does them. */
 export type StatePhaseId =
   /** ValueState on the small key set: first `put` of every key, in key order. */
@@ -42,10 +51,27 @@ export type StatePhaseId =
 /** What one state run does. Every subject of a run sees the same keys and the same orders. */
 export interface StateRunSpec {
   readonly subject: StateSubjectId;
+  /**
+   * The groups this run does (all when absent). The page runs each group in a fresh worker and
+   * merges the results (`mergeStateResults`): in one worker a group's times depended on the
+   * garbage the groups before it left (with the small ValueState set's rounds before it, the
+   * heap's first put at 200k keys ran 0.68–0.94× a raw Map from run to run).
+   */
+  readonly groups?: readonly StateGroup[];
   /** Seed of the key strings and of every random order. */
   readonly seed: number;
-  /** Times each group runs, each on fresh state; a phase reports its fastest round. */
+  /** Times each group runs at least, each on fresh state; a phase reports its fastest round. */
   readonly rounds: number;
+  /**
+   * A group runs more rounds (up to {@link maxRounds}) until it has run this long: V8 compiles
+   * a hot loop with TurboFan on a background thread, and on a busy 2-core machine that took
+   * ~16 ms for the heap backend's ListState add — longer than 5 rounds of its 100k adds, which
+   * then all ran on Maglev's code (measured with `--trace-opt`). A stream job runs for hours;
+   * the bench should time the code it runs then.
+   */
+  readonly minGroupMs: number;
+  /** The most rounds a group runs. */
+  readonly maxRounds: number;
   /** Keys of the ValueState working set that fits the LSM backend's value cache. */
   readonly valueSmallKeys: number;
   /** Keys of the ValueState working set that does not. */
@@ -90,6 +116,8 @@ export interface StateRunResult {
   readonly phases: Readonly<Record<StatePhaseId, StatePhaseResult>>;
   /** Notes to print beside the numbers. */
   readonly notes: readonly string[];
+  /** Rounds each group ran (value-small, value-large, list, map): see {@link StateRunSpec.minGroupMs}. */
+  readonly rounds?: Readonly<Record<string, number>>;
   /** Whether the worker was cross-origin isolated (its clock then ticks in 5 µs, else 100 µs, steps). */
   readonly isolated?: boolean;
 }

@@ -1,6 +1,6 @@
 /**
  * A state benchmark worker: one {@link StateRunSpec} per worker (the page starts a fresh one per
- * subject, so no subject inherits another's heap or wasm instance). Posts a
+ * subject and group, so no group inherits another's heap, garbage or wasm instance). Posts a
  * {@link StateWorkerMessage} with the result or the failure.
  */
 import type { StateRunResult, StateRunSpec } from './state-protocol.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Prng } from '../workload.js';
 import { randomIndexes, StateWorkload, stateKeys } from './state-workload.js';
 
-const sizes = { seed: 3, rounds: 1, valueSmallKeys: 100, valueLargeKeys: 2000, valueOps: 500, listKeys: 10, listLength: 5, listGets: 50, mapKeys: 20, mapEntries: 7, mapGets: 300, mapIterations: 40 };
+const sizes = { seed: 3, valueSmallKeys: 100, valueLargeKeys: 2000, valueOps: 500, listKeys: 10, listLength: 5, listGets: 50, mapKeys: 20, mapEntries: 7, mapGets: 300, mapIterations: 40 };
 
 describe('StateWorkload', () => {
   it('gives every subject the same keys and orders for the same seed', () => {

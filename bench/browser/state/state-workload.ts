@@ -22,6 +22,12 @@ export function randomIndexes(prng: Prng, n: number, bound: number): Uint32Array
   return out;
 }
 
+/** The fields of a {@link StateRunSpec} that shape the workload (the rest say how it runs). */
+const SIZE_FIELDS = ['seed', 'valueSmallKeys', 'valueLargeKeys', 'valueOps', 'listKeys', 'listLength', 'listGets', 'mapKeys', 'mapEntries', 'mapGets', 'mapIterations'] as const;
+
+/** What {@link StateWorkload} is made from. */
+export type StateWorkloadSizes = Pick<StateRunSpec, (typeof SIZE_FIELDS)[number]>;
+
 /** The generated calls of one state run. */
 export class StateWorkload {
   /** Keys of the small ValueState set. */
@@ -44,9 +50,10 @@ export class StateWorkload {
   /** Random keys whose maps the iterate phase walks. */
   readonly mapIterations: Uint32Array;
 
-  constructor(spec: Omit<StateRunSpec, 'subject'>) {
-    for (const [name, value] of Object.entries(spec)) {
-      if (!Number.isSafeInteger(value) || (value as number) < (name === 'seed' ? 0 : 1)) throw new RangeError(`${name} must be a positive integer, got ${value}`);
+  constructor(spec: StateWorkloadSizes) {
+    for (const name of SIZE_FIELDS) {
+      const value = spec[name];
+      if (!Number.isSafeInteger(value) || value < (name === 'seed' ? 0 : 1)) throw new RangeError(`${name} must be a positive integer, got ${value}`);
     }
     const prng = new Prng(spec.seed);
     this.valueSmallKeys = stateKeys(prng, spec.valueSmallKeys);

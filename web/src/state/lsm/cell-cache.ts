@@ -102,7 +102,7 @@ export class CellCache<C extends CachedCell> {
 
   /** Marks `cell` (cached) as ahead of the engine. */
   markDirty(cell: C): void {
-    if (cell.dirty) return;
+    if (cell.dirty === true) return;
     cell.dirty = true;
     this.#dirty.add(cell);
   }

@@ -199,9 +199,9 @@ export class LsmListState<K, V, N> extends LsmState<K, N> implements ListState<K
    */
   #fits(cell: ListCell<V>, bound: number): boolean {
     const pending = cell.pendingBytes + bound;
-    if ((cell.replace ? 0 : cell.engineBytes) + pending > this.#size.limit) return false;
+    if ((cell.replace === true ? 0 : cell.engineBytes) + pending > this.#size.limit) return false;
     cell.pendingBytes = pending;
-    cell.pendingExact &&= this.#size.exact;
+    if (this.#size.exact === false) cell.pendingExact = false;
     return true;
   }
 
@@ -259,7 +259,7 @@ export class LsmListState<K, V, N> extends LsmState<K, N> implements ListState<K
     // The common case, appending to a cached list that `get` did not hand out. No usability
     // check: dropping or releasing a state empties its cache first, so a cell found means a
     // usable state (the miss path checks).
-    if (cell !== undefined && !cell.shared) {
+    if (cell !== undefined && cell.shared === false) {
       const bound = this.#elementBound !== 0 ? this.#elementBound : framedLength(this.#size.bound(estimate));
       if (this.#fits(cell, bound)) {
         cell.list.push(value);

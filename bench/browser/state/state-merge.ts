@@ -1,0 +1,31 @@
+/**
+ * One subject's results from several runs of some of its groups (the page runs each group in a
+ * fresh worker, see StateRunSpec.groups), as one result of every group.
+ */
+import type { StatePhaseId, StatePhaseResult, StateRunResult, StateRunSpec } from './state-protocol.js';
+
+/**
+ * The result of `spec` from `parts`, each the result of some of its groups: their phases and
+ * rounds together, their notes once each (every part repeats the subject's own), isolated only
+ * if every part was. Throws if two parts measured the same phase or saw different subjects.
+ */
+export function mergeStateResults(spec: StateRunSpec, parts: readonly StateRunResult[]): StateRunResult {
+  const phases: Partial<Record<StatePhaseId, StatePhaseResult>> = {};
+  const rounds: Record<string, number> = {};
+  for (const part of parts) {
+    if (part.spec.subject !== spec.subject) throw new Error(`state ${spec.subject}: a part measured ${part.spec.subject}`);
+    for (const [id, phase] of Object.entries(part.phases) as Array<[StatePhaseId, StatePhaseResult]>) {
+      if (phases[id] !== undefined) throw new Error(`state ${spec.subject}: ${id} measured twice`);
+      phases[id] = phase;
+    }
+    Object.assign(rounds, part.rounds);
+  }
+  return {
+    spec,
+    detail: parts[0]?.detail ?? '',
+    phases: phases as Record<StatePhaseId, StatePhaseResult>,
+    notes: [...new Set(parts.flatMap((p) => p.notes))],
+    rounds,
+    isolated: parts.length > 0 && parts.every((p) => p.isolated === true),
+  };
+}
