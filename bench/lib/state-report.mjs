@@ -195,7 +195,7 @@ export function stateSection(run) {
     '',
     measuredLine(run.meta),
     `Each group of phases (small ValueState set, large ValueState set, lists, maps) of each subject runs in a fresh module worker, calling the state synchronously there; each starts on fresh state and runs ${spec.rounds ?? 1} time${(spec.rounds ?? 1) === 1 ? '' : 's'}` +
-      (spec.minGroupMs === undefined ? '' : `, and again until it has run ${spec.minGroupMs} ms (at most ${spec.maxRounds} times: V8 compiles hot loops with TurboFan in the background, which took longer than 5 rounds of the short groups)`) +
+      (spec.minTimedMs === undefined ? '' : `, and again until its phases have been timed ${spec.minTimedMs} ms in all (at most ${spec.maxRounds} times: V8 compiles hot loops with TurboFan in the background, which took longer than 5 rounds of the short groups)`) +
       `, each on fresh state; the table shows each phase's fastest round.` +
       roundsText(run.stateResults),
     '',

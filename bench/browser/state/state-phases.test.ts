@@ -24,7 +24,7 @@ describe('inSlices', () => {
 });
 
 describe('anotherRound', () => {
-  const spec = { rounds: 5, minGroupMs: 250, maxRounds: 40 };
+  const spec = { rounds: 5, minTimedMs: 250, maxRounds: 40 };
   it('runs the minimum rounds however long they take', () => {
     expect(anotherRound(spec, 4, 10_000)).toBe(true);
     expect(anotherRound(spec, 5, 10_000)).toBe(false);

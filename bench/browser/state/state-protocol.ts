@@ -63,13 +63,15 @@ export interface StateRunSpec {
   /** Times each group runs at least, each on fresh state; a phase reports its fastest round. */
   readonly rounds: number;
   /**
-   * A group runs more rounds (up to {@link maxRounds}) until it has run this long: V8 compiles
-   * a hot loop with TurboFan on a background thread, and on a busy 2-core machine that took
-   * ~16 ms for the heap backend's ListState add — longer than 5 rounds of its 100k adds, which
-   * then all ran on Maglev's code (measured with `--trace-opt`). A stream job runs for hours;
-   * the bench should time the code it runs then.
+   * A group runs more rounds (up to {@link maxRounds}) until its phases have been timed this
+   * long in all: V8 compiles a hot loop with TurboFan on a background thread, and on a busy
+   * 2-core machine that took ~16 ms for the heap backend's ListState add — longer than 5 rounds
+   * of its 100k adds, which then all ran on Maglev's code (measured with `--trace-opt`); the LSM
+   * backend's list add was still getting faster in its fifth round. Phase time, not round
+   * time, so that a subject whose rounds spend longer opening and closing gets as many timed
+   * iterations. A stream job runs for hours; the bench should time the code it runs then.
    */
-  readonly minGroupMs: number;
+  readonly minTimedMs: number;
   /** The most rounds a group runs. */
   readonly maxRounds: number;
   /** Keys of the ValueState working set that fits the LSM backend's value cache. */
@@ -116,7 +118,7 @@ export interface StateRunResult {
   readonly phases: Readonly<Record<StatePhaseId, StatePhaseResult>>;
   /** Notes to print beside the numbers. */
   readonly notes: readonly string[];
-  /** Rounds each group ran (value-small, value-large, list, map): see {@link StateRunSpec.minGroupMs}. */
+  /** Rounds each group ran (value-small, value-large, list, map): see {@link StateRunSpec.minTimedMs}. */
   readonly rounds?: Readonly<Record<string, number>>;
   /** Whether the worker was cross-origin isolated (its clock then ticks in 5 µs, else 100 µs, steps). */
   readonly isolated?: boolean;
