@@ -159,7 +159,7 @@ export class DirectKeyedHeapMapState<K, UK, UV> extends DirectState<K, MapRecord
     let delta = 0;
     let target = record;
     if (target === undefined) {
-      if (!this.ownsAll) this.#checkOwned(key);
+      if (this.ownsAll === false) this.#checkOwned(key);
       delta = ENTRY_OVERHEAD + this.keySerializer.check(key);
       // `#record`'s literal, written out: one object shape (same properties, same order). Stored
       // once charged.

@@ -149,7 +149,7 @@ export class DirectHeapListState<K, V> extends DirectState<K, ListRecord<V>> imp
     let had = 0;
     let delta = 0;
     if (record === undefined) {
-      if (!this.ownsAll) this.ctx.keys.keyGroupOf(this.keySerializer, key);
+      if (this.ownsAll === false) this.ctx.keys.keyGroupOf(this.keySerializer, key);
       delta = ENTRY_OVERHEAD + this.keySerializer.check(key);
     } else {
       used += elementBytes === 0 ? record.used : record.values.length * elementBytes;
@@ -171,7 +171,7 @@ export class DirectHeapListState<K, V> extends DirectState<K, ListRecord<V>> imp
       this.byKey.set(key, { values: list, shared: false, used, charged, limit: (charged / elementBytes) | 0 });
       return;
     }
-    const values = record.shared ? record.values.slice() : record.values;
+    const values = record.shared === true ? record.values.slice() : record.values;
     for (let i = 0; i < list.length; i++) values.push(list[i] as V);
     record.values = values;
     record.shared = false;

@@ -140,7 +140,7 @@ export abstract class DirectSingleValueState<K, V> extends DirectState<K, V> {
   #store(key: K, old: V | undefined, keySize: number, value: V, size: number): void {
     if (old === undefined) {
       this.charge(ENTRY_OVERHEAD + keySize + size);
-    } else if (!this.#fixedSize) {
+    } else if (this.#fixedSize === false) {
       const delta = size - this.stored.check(old);
       if (delta !== 0) this.charge(delta);
     }

@@ -39,10 +39,11 @@ export abstract class DirectState<K, R> implements State<K, undefined>, Register
   protected bytes = 0;
   /**
    * Dropped, or the backend closed: every call ends in `checkUsable`, which throws. Tested as
-   * `gone === true`, never by truthiness: TurboFan may know the loaded field only as some
-   * value, and then tests its truthiness with a dozen instructions (Smi, number, BigInt, ...)
-   * where a comparison with `true` is two; on the hot paths that was ~3% of a ValueState update
-   * at 200k keys in Chromium (measured on the optimized code with perf).
+   * `gone === true`, never by truthiness — as every flag of the direct states (`ownsAll`,
+   * `#fixedSize`, a record's `shared`): TurboFan may know the loaded field only as some value,
+   * and then tests its truthiness with a dozen instructions (Smi, number, BigInt, ...) where a
+   * comparison with `true` is two; on the hot paths that was ~3% of a ValueState update at 200k
+   * keys in Chromium (measured on the optimized code with perf).
    */
   protected gone = false;
 
@@ -114,7 +115,7 @@ export abstract class DirectState<K, R> implements State<K, undefined>, Register
    * estimated size.
    */
   protected admit(key: K): number {
-    if (!this.ownsAll) this.ctx.keys.keyGroupOf(this.keySerializer, key);
+    if (this.ownsAll === false) this.ctx.keys.keyGroupOf(this.keySerializer, key);
     return this.keySerializer.check(key);
   }
 
