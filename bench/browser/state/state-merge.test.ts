@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mergeStateResults } from './state-merge.js';
+import { mergeStateResults, spanOf } from './state-merge.js';
 import type { StateRunResult, StateRunSpec } from './state-protocol.js';
 
 const spec = { subject: 'heap', seed: 1, rounds: 1, minTimedMs: 0, maxRounds: 1 } as unknown as StateRunSpec;
@@ -31,5 +31,12 @@ describe('mergeStateResults', () => {
     const p = part(['list'], { listAdd: phase(1) } as StateRunResult['phases'], [], {});
     expect(() => mergeStateResults(spec, [p, p])).toThrow('listAdd measured twice');
     expect(() => mergeStateResults(spec, [{ ...p, spec: { ...p.spec, subject: 'map' } }])).toThrow('a part measured map');
+  });
+});
+
+describe('spanOf', () => {
+  it('gives the range and median of several times in whole ms, or the one time', () => {
+    expect(spanOf([33.4, 12.2, 15.6, 13.1, 19])).toBe('12–33 (median 16)');
+    expect(spanOf([2.4])).toBe('2');
   });
 });

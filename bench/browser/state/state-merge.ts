@@ -1,6 +1,7 @@
 /**
  * One subject's results from several runs of some of its groups (the page runs each group in a
- * fresh worker, see StateRunSpec.groups), as one result of every group.
+ * fresh worker, see StateRunSpec.groups), as one result of every group; and how the LSM
+ * subject sums up its per-round write-back times.
  */
 import type { StatePhaseId, StatePhaseResult, StateRunResult, StateRunSpec } from './state-protocol.js';
 
@@ -28,4 +29,12 @@ export function mergeStateResults(spec: StateRunSpec, parts: readonly StateRunRe
     rounds,
     isolated: parts.length > 0 && parts.every((p) => p.isolated === true),
   };
+}
+
+/** `min–max (median m)` of `times` in whole milliseconds, or the one time. */
+export function spanOf(times: readonly number[]): string {
+  const sorted = [...times].sort((a, b) => a - b);
+  const ms = (x: number | undefined): string => (x ?? 0).toFixed(0);
+  if (sorted.length <= 1) return ms(sorted[0]);
+  return `${ms(sorted[0])}–${ms(sorted[sorted.length - 1])} (median ${ms(sorted[sorted.length >> 1])})`;
 }

@@ -5,6 +5,7 @@
  */
 import { createStateBackend, opfsStorage } from '../../../web/src/index.js';
 import { removeOpfsEntry } from '../contenders/opfs-files.js';
+import { spanOf } from './state-merge.js';
 import type { StateSubjectId } from './state-protocol.js';
 import { backendTarget, mapTarget, type StateTarget } from './state-targets.js';
 
@@ -89,7 +90,7 @@ export function stateSubject(id: StateSubjectId): StateSubject {
         },
         async dispose() {
           for (const [group, times] of writeBackMs) {
-            notes.push(`LSM backend: writing back what the "${group}" group's phases left in the caches took ${times.map((ms) => ms.toFixed(0)).join(' / ')} ms in its rounds (outside the phase clocks)`);
+            notes.push(`LSM backend: writing back what the "${group}" group's phases left in the caches took ${spanOf(times)} ms over its ${times.length} rounds (outside the phase clocks)`);
           }
           await removeOpfsEntry(['edgestate', OPFS_DIR]);
         },
@@ -97,3 +98,4 @@ export function stateSubject(id: StateSubjectId): StateSubject {
     }
   }
 }
+
