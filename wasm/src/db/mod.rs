@@ -315,9 +315,11 @@ impl Db {
     }
 
     fn cf(&self, id: u32) -> Result<&ColumnFamily> {
-        self.cfs
-            .get(&id)
-            .ok_or_else(|| Error::InvalidArgument(format!("no column family with id {id}")))
+        self.cfs.get(&id).ok_or_else(|| no_column_family(id))
+    }
+
+    fn cf_mut(&mut self, id: u32) -> Result<&mut ColumnFamily> {
+        self.cfs.get_mut(&id).ok_or_else(|| no_column_family(id))
     }
 
     fn new_file_number(&mut self) -> u64 {
@@ -325,6 +327,11 @@ impl Db {
         self.next_file_number += 1;
         n
     }
+}
+
+/// The error for a column family id that names none.
+fn no_column_family(id: u32) -> Error {
+    Error::InvalidArgument(format!("no column family with id {id}"))
 }
 
 #[cfg(test)]

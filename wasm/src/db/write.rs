@@ -250,11 +250,7 @@ impl Db {
         cf: u32,
         filter: Option<Arc<dyn crate::compaction::CompactionFilter>>,
     ) -> Result<()> {
-        self.cfs
-            .get_mut(&cf)
-            .ok_or_else(|| Error::InvalidArgument(format!("no column family with id {cf}")))?
-            .options
-            .compaction_filter = filter;
+        self.cf_mut(cf)?.options.compaction_filter = filter;
         Ok(())
     }
 
@@ -262,11 +258,7 @@ impl Db {
     /// ([`ColumnFamilyOptions::periodic_compaction_seconds`]: `None` the default, `Some(0)`
     /// never), as RocksDB's `SetOptions` does.
     pub fn set_periodic_compaction_seconds(&mut self, cf: u32, seconds: Option<u64>) -> Result<()> {
-        self.cfs
-            .get_mut(&cf)
-            .ok_or_else(|| Error::InvalidArgument(format!("no column family with id {cf}")))?
-            .options
-            .periodic_compaction_seconds = seconds;
+        self.cf_mut(cf)?.options.periodic_compaction_seconds = seconds;
         Ok(())
     }
 
