@@ -178,9 +178,10 @@ export function shortPhasesNote(stateResults) {
 /** The keyed-state section of docs/benchmarks.md, starting with {@link STATE_SECTION_TITLE}. */
 /** ` Rounds run (value-small / value-large / list / map): …`, or '' when the results do not say. */
 export function roundsText(stateResults) {
-  const groups = ['value-small', 'value-large', 'list', 'map'];
   const known = stateResults.filter((r) => r.rounds !== undefined);
   if (known.length === 0) return '';
+  // The groups in run order, as the results list them (the page merges them in that order).
+  const groups = Object.keys(known[0].rounds);
   return ` Rounds run (${groups.join(' / ')}): ${known.map((r) => `${r.spec.subject} ${groups.map((g) => r.rounds[g] ?? '?').join(' / ')}`).join('; ')}.`;
 }
 
@@ -195,7 +196,7 @@ export function stateSection(run) {
     '',
     measuredLine(run.meta),
     `Each group of phases (small ValueState set, large ValueState set, lists, maps) of each subject runs in a fresh module worker, calling the state synchronously there; each starts on fresh state and runs ${spec.rounds ?? 1} time${(spec.rounds ?? 1) === 1 ? '' : 's'}` +
-      (spec.minTimedMs === undefined ? '' : `, and again until its phases have been timed ${spec.minTimedMs} ms in all (at most ${spec.maxRounds} times: V8 compiles hot loops with TurboFan in the background, which took longer than 5 rounds of the short groups)`) +
+      (spec.minTimedMs === undefined ? '' : `, and again until its phases have been timed ${spec.minTimedMs} ms in all (at most ${spec.maxRounds} times: V8 compiles hot loops with TurboFan in the background, which took longer than ${spec.rounds} rounds of the short groups)`) +
       `, each on fresh state; the table shows each phase's fastest round.` +
       roundsText(run.stateResults),
     '',

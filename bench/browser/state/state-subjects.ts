@@ -98,4 +98,3 @@ export function stateSubject(id: StateSubjectId): StateSubject {
     }
   }
 }
-
