@@ -105,6 +105,37 @@ describe('heap state with values stored directly', () => {
     expect(v.get('absent')).toBeUndefined();
   });
 
+  it('checks each fixed-size value serializer with its own check, whatever other states were made before', async () => {
+    const b = await heap();
+    // One class per check (direct-value-state.ts): states of different serializers must not share one.
+    const f = b.valueState({ name: 'f64', key: serde.string, value: serde.f64 });
+    const i = b.valueState({ name: 'i32', key: serde.string, value: serde.i32 });
+    const l = b.valueState({ name: 'i64', key: serde.string, value: serde.i64 });
+    const t = b.valueState({ name: 'boolean', key: serde.string, value: serde.boolean });
+    const again = (await heap()).valueState({ name: 'f64', key: serde.string, value: serde.f64 });
+    f.put('k', 1.5);
+    again.put('k', 2.5);
+    i.put('k', 2);
+    l.put('k', 3n);
+    t.put('k', true);
+    const before = b.metrics();
+    for (const call of [
+      () => f.put('k', 1n as unknown as number),
+      () => f.put('new', Number.NaN),
+      () => i.put('k', 1.5),
+      () => i.put('new', 2 ** 31),
+      () => l.put('k', 1 as unknown as bigint),
+      () => l.put('new', 2n ** 64n),
+      () => t.put('k', 1 as unknown as boolean),
+      () => t.put('new', 'true' as unknown as boolean),
+    ]) {
+      expect(call).toThrow(InvalidArgumentError);
+    }
+    expect(b.metrics()).toEqual(before);
+    expect([f.get('k'), again.get('k'), i.get('k'), l.get('k'), t.get('k')]).toEqual([1.5, 2.5, 2, 3n, true]);
+    expect([f, i, l, t].map((s) => [...s.keys()])).toEqual([['k'], ['k'], ['k'], ['k']]);
+  });
+
   it('refuses an insert past the memory budget, keeping the others in order, after a pressure event', async () => {
     let pressure = 0;
     const b = await heap({ memoryBudget: 2000, onMemoryPressure: () => pressure++ });

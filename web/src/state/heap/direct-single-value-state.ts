@@ -92,20 +92,24 @@ export abstract class DirectSingleValueState<K, V> extends DirectState<K, V> {
    * path checks the state).
    */
   protected set(key: K, value: V, size: number): void {
-    const map = this.byKey;
-    if (this.#fixedSize === true) {
-      // One lookup: an overwrite changes no size, so the old value is not needed; a new key
-      // shows as growth of the Map, and is checked, admitted and charged then, the set undone
-      // if any of it throws (nothing runs in between: the serializers are built-in, the
-      // budget's listener runs on a microtask). So GONE holds the key only until `#added`
-      // throws, and is empty again whenever a call returns.
-      const entries = map.size;
-      map.set(key, value);
-      if (map.size !== entries) this.#added(key, size);
-      return;
-    }
-    const old = map.get(key);
+    if (this.#fixedSize === true) return this.setFixed(key, value, size);
+    const old = this.byKey.get(key);
     this.#store(key, old, old === undefined ? this.#admitNew(key) : 0, value, size);
+  }
+
+  /**
+   * `set` for a stored serializer of fixed size (REQUIRES: as `set`, and `hasFixedSize(stored)`).
+   * One lookup: an overwrite changes no size, so the old value is not needed; a new key shows
+   * as growth of the Map, and is checked, admitted and charged then, the set undone if any of
+   * it throws (nothing runs in between: the serializers are built-in, the budget's listener
+   * runs on a microtask). So GONE holds the key only until `#added` throws, and is empty again
+   * whenever a call returns.
+   */
+  protected setFixed(key: K, value: V, size: number): void {
+    const map = this.byKey;
+    const entries = map.size;
+    map.set(key, value);
+    if (map.size !== entries) this.#added(key, size);
   }
 
   /**

@@ -69,7 +69,7 @@ import { DirectHeapListState } from './direct-list-state.js';
 import { DirectHeapMapState } from './direct-map-state.js';
 import { DirectHeapAggregatingState, DirectHeapReducingState } from './direct-reducing-state.js';
 import { DirectSingleValueState } from './direct-single-value-state.js';
-import { DirectHeapValueState } from './direct-value-state.js';
+import { directHeapValueState } from './direct-value-state.js';
 import { HeapMapState } from './map-state.js';
 import { MemoryBudget, type MemoryPressureEvent } from './memory-budget.js';
 import { HeapTimers } from './heap-timers.js';
@@ -225,7 +225,7 @@ export class HeapStateBackend implements KeyedStateBackend {
   valueState<K, V, N = undefined>(descriptor: ValueStateDescriptor<K, V, N>): ValueState<K, V, N> {
     return this.#state('value', descriptor, (onDrop) =>
       this.#direct && DirectSingleValueState.fits(descriptor, descriptor.value)
-        ? (new DirectHeapValueState(this.#ctx, descriptor, onDrop) as unknown as ValueState<K, V, N>)
+        ? (directHeapValueState(this.#ctx, descriptor, onDrop) as unknown as ValueState<K, V, N>)
         : new HeapValueState(this.#ctx, descriptor, onDrop),
     );
   }
