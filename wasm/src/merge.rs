@@ -141,12 +141,17 @@ impl MergeOperator for ListAppend {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct UInt64Add;
 
+/// A stored `uint64add` value or operand. One that is not 8 bytes is [`Error::Corruption`], as
+/// a list's bad framing is: operands are checked when written (`check_operand`), so a bad
+/// one was stored some other way (a plain put into the column family, another writer), and a
+/// read of the key reports stored bytes that do not decode, not a bad argument to the read.
 fn as_u64(bytes: &[u8]) -> Result<u64> {
     let arr: [u8; 8] = bytes.try_into().map_err(|_| {
-        Error::InvalidArgument(format!(
-            "uint64add needs 8-byte values, got {} bytes",
-            bytes.len()
-        ))
+        Error::corruption(
+            "",
+            0,
+            format!("uint64add value of {} bytes, not 8", bytes.len()),
+        )
     })?;
     Ok(u64::from_le_bytes(arr))
 }
@@ -272,7 +277,7 @@ mod tests {
     }
 
     #[test]
-    fn uint64add_wraps_and_rejects_malformed_operands() -> Result<()> {
+    fn uint64add_wraps_and_reports_a_malformed_stored_value_as_corruption() -> Result<()> {
         let mut out = Vec::new();
         UInt64Add.full_merge(
             b"k",
@@ -281,9 +286,14 @@ mod tests {
             &mut out,
         )?;
         assert_eq!(out, 1u64.to_le_bytes());
-        assert!(UInt64Add
-            .full_merge(b"k", None, &[b"abc"], &mut out)
-            .is_err());
+        let one = 1u64.to_le_bytes();
+        for (base, operand) in [(None, &b"abc"[..]), (Some(&b"abc"[..]), &one[..])] {
+            let r = UInt64Add.full_merge(b"k", base, &[operand], &mut out);
+            assert!(
+                matches!(&r, Err(Error::Corruption { reason, .. }) if reason.contains("3 bytes")),
+                "{r:?}"
+            );
+        }
         Ok(())
     }
 }

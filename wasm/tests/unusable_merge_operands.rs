@@ -138,7 +138,7 @@ fn a_malformed_operand_already_stored_fails_only_the_reads_of_its_key() -> Resul
     let mut db = Db::open(Box::new(vfs.clone()), options())?;
     assert_eq!(db.recovery().ops_replayed, 4);
     assert_eq!(db.stats().flushes, 1);
-    assert!(matches!(db.get(b"n"), Err(Error::InvalidArgument(_))));
+    assert!(matches!(db.get(b"n"), Err(Error::Corruption { .. })));
     assert_eq!(db.get(b"m")?, Some(n(2).to_vec()));
     assert_eq!(db.get(b"other")?, Some(b"v".to_vec()));
     db.merge_cf(0, b"m", &n(3), NOSYNC)?;
@@ -148,7 +148,7 @@ fn a_malformed_operand_already_stored_fails_only_the_reads_of_its_key() -> Resul
 
     // Again from the table.
     let mut db = Db::open(Box::new(vfs), options())?;
-    assert!(matches!(db.get(b"n"), Err(Error::InvalidArgument(_))));
+    assert!(matches!(db.get(b"n"), Err(Error::Corruption { .. })));
     assert_eq!(db.get(b"m")?, Some(n(5).to_vec()));
     // A put heals the key.
     db.put(b"n", &n(7), NOSYNC)?;

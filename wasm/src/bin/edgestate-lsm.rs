@@ -168,9 +168,9 @@ fn run(args: Args) -> std::result::Result<(), String> {
             let from = args.from.as_deref().map(|k| decode(k, hex)).transpose()?;
             let to = args.to.as_deref().map(|k| decode(k, hex)).transpose()?;
             let opts = edgestate_lsm::db::ReadOptions {
-                snapshot: None,
                 lower_bound: from,
                 upper_bound: to,
+                ..Default::default()
             };
             let mut it = db.iter_cf(0, &opts).map_err(err)?;
             it.seek_to_first().map_err(err)?;

@@ -124,8 +124,7 @@ impl Database {
         };
         Ok(ReadOptions {
             snapshot,
-            lower_bound: None,
-            upper_bound: None,
+            ..ReadOptions::default()
         })
     }
 
@@ -246,6 +245,7 @@ impl Database {
         let start = staged(&self.input, lower_len + upper_len, start_len)?;
         let reverse = flags & SCAN_REVERSE != 0;
         let keys_only = flags & SCAN_KEYS_ONLY != 0;
+        opts.keys_only = keys_only;
         let mut it = self.db.iter_cf(cf, &opts).map_err(to_js)?;
         match (flags & SCAN_HAS_START != 0, reverse) {
             (false, false) => it.seek_to_first(),
@@ -423,10 +423,11 @@ impl Database {
 
     /// Number of live keys in `cf`, counted by a full scan (O(keys)).
     pub fn count(&self, cf: u32) -> JsResult<f64> {
-        let mut it = self
-            .db
-            .iter_cf(cf, &ReadOptions::default())
-            .map_err(to_js)?;
+        let opts = ReadOptions {
+            keys_only: true,
+            ..ReadOptions::default()
+        };
+        let mut it = self.db.iter_cf(cf, &opts).map_err(to_js)?;
         it.seek_to_first().map_err(to_js)?;
         let mut n = 0u64;
         while it.valid() {

@@ -41,6 +41,8 @@ pub struct DbIterator<'a> {
     tombstones: RangeTombstones,
     merge: Option<Arc<dyn MergeOperator>>,
     bounds: ReadBounds,
+    /// `ReadOptions::keys_only`: nothing is merged or copied, and `value` stays empty.
+    keys_only: bool,
     direction: Direction,
     valid: bool,
     key: Vec<u8>,
@@ -61,6 +63,7 @@ impl<'a> DbIterator<'a> {
         tombstones: RangeTombstones,
         merge: Option<Arc<dyn MergeOperator>>,
         bounds: ReadBounds,
+        keys_only: bool,
     ) -> DbIterator<'a> {
         DbIterator {
             inner,
@@ -68,6 +71,7 @@ impl<'a> DbIterator<'a> {
             tombstones,
             merge,
             bounds,
+            keys_only,
             direction: Direction::Forward,
             valid: false,
             key: Vec::new(),
@@ -216,12 +220,19 @@ impl<'a> DbIterator<'a> {
             match kind {
                 ValueType::Value => {
                     self.value.clear();
-                    self.value.extend_from_slice(self.inner.value());
+                    if !self.keys_only {
+                        self.value.extend_from_slice(self.inner.value());
+                    }
                     self.valid = true;
                     return Ok(());
                 }
                 ValueType::Merge => {
-                    self.merge_forward(deleted_below)?;
+                    // Operands always merge into a value (or fail to): the key is live either way.
+                    if self.keys_only {
+                        self.value.clear();
+                    } else {
+                        self.merge_forward(deleted_below)?;
+                    }
                     self.valid = true;
                     return Ok(());
                 }
@@ -303,13 +314,18 @@ impl<'a> DbIterator<'a> {
                 .rev()
                 .map(|(seq, kind, v)| (*seq, *kind, v.as_slice()));
             let mut value = std::mem::take(&mut self.value);
-            let live = resolve(
-                self.merge.as_deref(),
-                &current,
-                deleted_below,
-                newest_first,
-                &mut value,
-            );
+            let live = if self.keys_only {
+                value.clear();
+                Ok(is_live(deleted_below, newest_first))
+            } else {
+                resolve(
+                    self.merge.as_deref(),
+                    &current,
+                    deleted_below,
+                    newest_first,
+                    &mut value,
+                )
+            };
             self.value = value;
             self.pending = pending;
             if live? {
@@ -320,6 +336,15 @@ impl<'a> DbIterator<'a> {
         }
         Ok(())
     }
+}
+
+/// Whether a user key with these visible entries (newest first) is live, as [`resolve`] would
+/// find it, without merging: its newest entry above the range tombstones is a value or an operand.
+fn is_live<'e>(
+    deleted_below: SequenceNumber,
+    mut newest_first: impl Iterator<Item = Entry<'e>>,
+) -> bool {
+    matches!(newest_first.next(), Some((seq, ValueType::Value | ValueType::Merge, _)) if seq >= deleted_below)
 }
 
 /// Resolves the visible entries of one user key (newest first) into its value; `false` if the

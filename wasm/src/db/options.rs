@@ -224,6 +224,11 @@ pub struct ReadOptions {
     pub lower_bound: Option<Vec<u8>>,
     /// First key an iterator does not return (exclusive).
     pub upper_bound: Option<Vec<u8>>,
+    /// An iterator that will only be asked for keys (its `value()` is always empty): values are
+    /// not copied and merge operands not merged, so listing keys costs no merge, and a key whose
+    /// merge fails (a list past `max_value_size`, a malformed stored operand) is listed rather
+    /// than failing the scan — only reading its value reports that.
+    pub keys_only: bool,
 }
 
 impl ReadOptions {
@@ -233,6 +238,7 @@ impl ReadOptions {
             snapshot: None,
             lower_bound: Some(prefix.to_vec()),
             upper_bound: prefix_successor(prefix),
+            keys_only: false,
         }
     }
 }

@@ -152,6 +152,7 @@ impl Db {
                 lower: opts.lower_bound.clone(),
                 upper: opts.upper_bound.clone(),
             },
+            opts.keys_only,
         ))
     }
 
@@ -179,6 +180,7 @@ impl Db {
             snapshot: None,
             lower_bound: from.map(<[u8]>::to_vec),
             upper_bound: to.map(<[u8]>::to_vec),
+            keys_only: false,
         };
         let mut it = self.iter_cf(0, &opts)?;
         it.seek_to_first()?;

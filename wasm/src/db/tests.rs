@@ -204,6 +204,73 @@ fn range_deletion_hides_older_keys_only() -> Result<()> {
     Ok(())
 }
 
+type Keys = Vec<Vec<u8>>;
+
+/// The keys of column family `cf`, forward and backward, listed by a keys-only iterator.
+fn keys_only(db: &Db, cf: u32) -> Result<(Keys, Keys)> {
+    let opts = ReadOptions {
+        keys_only: true,
+        ..ReadOptions::default()
+    };
+    let (mut forward, mut backward) = (Vec::new(), Vec::new());
+    let mut it = db.iter_cf(cf, &opts)?;
+    it.seek_to_first()?;
+    while it.valid() {
+        assert!(it.value().is_empty());
+        forward.push(it.key().to_vec());
+        it.next()?;
+    }
+    it.seek_to_last()?;
+    while it.valid() {
+        backward.push(it.key().to_vec());
+        it.prev()?;
+    }
+    backward.reverse();
+    Ok((forward, backward))
+}
+
+#[test]
+fn a_keys_only_iterator_lists_a_key_whose_merge_fails_and_skips_deleted_ones() -> Result<()> {
+    let mut db = open(&MemVfs::new())?;
+    let counts = db.create_column_family(
+        "counts",
+        ColumnFamilyOptions {
+            merge_operator: Some(Arc::new(crate::merge::UInt64Add)),
+            ..ColumnFamilyOptions::default()
+        },
+    )?;
+    let one = 1u64.to_le_bytes();
+    db.put_cf(counts, b"a", &one, NOSYNC)?;
+    // A bad base (a plain put is not checked against the operator) under a good operand.
+    db.put_cf(counts, b"b", b"abc", NOSYNC)?;
+    db.merge_cf(counts, b"b", &one, NOSYNC)?;
+    db.merge_cf(counts, b"c", &one, NOSYNC)?;
+    // Operands under a deletion, and under a range deletion: gone.
+    db.merge_cf(counts, b"d", &one, NOSYNC)?;
+    db.delete_cf(counts, b"d", NOSYNC)?;
+    db.merge_cf(counts, b"e", &one, NOSYNC)?;
+    db.delete_range_cf(counts, b"e", b"f", NOSYNC)?;
+    let live = vec![b"a".to_vec(), b"b".to_vec(), b"c".to_vec()];
+    for step in 0..3 {
+        assert_eq!(
+            keys_only(&db, counts)?,
+            (live.clone(), live.clone()),
+            "step {step}"
+        );
+        // A full iterator reaches "b" and reports its stored bytes.
+        {
+            let mut it = db.iter_cf(counts, &ReadOptions::default())?;
+            it.seek_to_first()?;
+            assert!(matches!(it.next(), Err(Error::Corruption { .. })));
+        }
+        match step {
+            0 => db.flush()?,
+            _ => db.compact_all()?,
+        }
+    }
+    Ok(())
+}
+
 #[test]
 fn column_families_are_separate_and_survive_reopen() -> Result<()> {
     let vfs = MemVfs::new();

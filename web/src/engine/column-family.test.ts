@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { InvalidArgumentError, KeyTooLargeError, ValueTooLargeError } from '../errors.js';
+import { CorruptionError, InvalidArgumentError, KeyTooLargeError, ValueTooLargeError } from '../errors.js';
 import { memoryStorage } from '../storage/memory.js';
 import { openLsm } from './lsm-database.js';
 import { listElements, readUint64, uint64Operand } from './merge-values.js';
@@ -154,6 +154,31 @@ describe('writes', () => {
     await db.flushMemtables();
     db.compact();
     expect(readUint64(counts.get('k')!)).toBe(6n);
+    await db.close();
+  });
+
+  it('a stored uint64Add value that is not 8 bytes fails reads of its key with CorruptionError until a put heals it', async () => {
+    const db = await openLsm({ storage: memoryStorage(), columnFamilies: { counts: { merge: 'uint64Add' } } });
+    const counts = db.columnFamily('counts');
+    // A plain put is not checked against the operator: the way a bad value gets stored.
+    counts.put('k', 'abc');
+    counts.merge('k', uint64Operand(1));
+    counts.put('other', uint64Operand(7));
+    const reads = [() => counts.get('k'), () => [...counts.entries()]];
+    // Listing keys merges nothing: the key is listed and counted (engine's ReadOptions.keys_only).
+    const listed = (): unknown => [[...counts.keys()].map(str), [...counts.keys({ reverse: true })].map(str), counts.count(), counts.count({ gte: 'a' })];
+    for (let pass = 0; pass < 2; pass++) {
+      for (const read of reads) expect(read).toThrow(CorruptionError);
+      expect(reads[0]).toThrow(/uint64add value of 3 bytes, not 8/);
+      expect(listed()).toEqual([['k', 'other'], ['other', 'k'], 2, 2]);
+      expect(readUint64(counts.get('other')!)).toBe(7n);
+      // Flush and compaction keep the key unmerged, and its neighbours readable.
+      await db.flushMemtables();
+      db.compact();
+    }
+    counts.put('k', uint64Operand(2));
+    counts.merge('k', uint64Operand(1));
+    expect(readUint64(counts.get('k')!)).toBe(3n);
     await db.close();
   });
 

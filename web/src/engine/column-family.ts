@@ -333,7 +333,11 @@ export class ColumnFamily implements BatchTarget {
     yield* this.#iterate(options, false) as Generator<[Uint8Array, Uint8Array], void, undefined>;
   }
 
-  /** The keys in range (as `entries()`, without reading values). */
+  /**
+   * The keys in range (as `entries()`, without reading values). Merge operands are not merged:
+   * a key whose merge would fail (a list past `maxValueSize`, a malformed stored operand) is
+   * listed; reading its value reports the failure.
+   */
   *keys(options: IterateOptions = {}): Generator<Uint8Array, void, undefined> {
     for (const [key] of this.#iterate(options, true)) yield key;
   }
@@ -347,7 +351,7 @@ export class ColumnFamily implements BatchTarget {
     return { entries, bytes };
   }
 
-  /** The number of live keys in range. Scans them: O(keys). */
+  /** The number of live keys in range. Scans their keys as `keys()` does (merging nothing): O(keys). */
   count(options: IterateOptions = {}): number {
     const range = rangeOf(options);
     if (range.lower === undefined && range.upper === undefined && range.limit === Number.MAX_SAFE_INTEGER && options.snapshot === undefined) {
