@@ -43,9 +43,11 @@ export async function runStatePhases(spec: StateRunSpec, w: StateWorkload, subje
   const rounds: Record<string, number> = {};
   /** Time the current group's phases took so far, in all. */
   let timed = 0;
+  /** The subject's yield interval in the current group's write phases. */
+  let yieldEvery: number | undefined;
   const measure = async (id: StatePhaseId, ops: number, writes: boolean, slice: (from: number, to: number) => number | void): Promise<void> => {
     const start = performance.now();
-    const check = await inSlices(ops, writes ? subject.yieldEvery : undefined, slice);
+    const check = await inSlices(ops, writes ? yieldEvery : undefined, slice);
     const ms = performance.now() - start;
     timed += ms;
     const best = phases[id];
@@ -58,6 +60,7 @@ export async function runStatePhases(spec: StateRunSpec, w: StateWorkload, subje
   const withTarget = async (group: StateGroup, body: (t: StateTarget) => Promise<void>): Promise<void> => {
     if (spec.groups !== undefined && !spec.groups.includes(group)) return;
     timed = 0;
+    yieldEvery = subject.yieldEvery(group);
     let round = 0;
     for (; anotherRound(spec, round, timed); round++) {
       const target = await subject.open(group);
