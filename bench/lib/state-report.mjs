@@ -195,9 +195,9 @@ export function stateSection(run) {
     STATE_SECTION_TITLE,
     '',
     measuredLine(run.meta),
-    `Each group of phases (small ValueState set, large ValueState set, lists, maps) of each subject runs in a fresh module worker, calling the state synchronously there; each starts on fresh state and runs ${spec.rounds ?? 1} time${(spec.rounds ?? 1) === 1 ? '' : 's'}` +
-      (spec.minTimedMs === undefined ? '' : `, and again until its phases have been timed ${spec.minTimedMs} ms in all (at most ${spec.maxRounds} times: V8 compiles hot loops with TurboFan in the background, which took longer than ${spec.rounds} rounds of the short groups)`) +
-      `, each on fresh state; the table shows each phase's fastest round.` +
+    `Each group of phases (small ValueState set, large ValueState set, lists, maps) of each subject runs in a fresh module worker, calling the state synchronously there, ` +
+      `the same number of rounds for every subject, each on fresh state (the fastest of more tries is lower in expectation; enough rounds that V8's background TurboFan compiles land); ` +
+      `the table shows each phase's fastest round.` +
       roundsText(run.stateResults),
     '',
     `Workload (seed ${spec.seed}): string keys \`user:<8 hex digits><n>\` (serde.string), f64 values (serde.f64). ValueState: ${n(spec.valueSmallKeys)} keys ` +

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mergeStateResults, spanOf } from './state-merge.js';
 import type { StateRunResult, StateRunSpec } from './state-protocol.js';
 
-const spec = { subject: 'heap', seed: 1, rounds: 1, minTimedMs: 0, maxRounds: 1 } as unknown as StateRunSpec;
+const spec = { subject: 'heap', seed: 1, rounds: { 'value-small': 1, 'value-large': 1, list: 1, map: 1 } } as unknown as StateRunSpec;
 const phase = (ms: number) => ({ ops: 10, ms, check: 10 });
 
 function part(groups: NonNullable<StateRunSpec['groups']>, phases: StateRunResult['phases'], notes: string[], rounds: Record<string, number>, isolated = true): StateRunResult {

@@ -1,8 +1,7 @@
 /**
  * Runs one state subject through the phases of a {@link StateRunSpec} and times each: the
  * ValueState sets (small, then large), ListState, MapState, each on fresh states, each group
- * `spec.rounds` times and more until its phases have been timed `spec.minTimedMs` in all (at
- * most `spec.maxRounds` times); a phase reports its fastest round.
+ * `spec.rounds[group]` times; a phase reports its fastest round.
  *
  * Invariants: the clock covers only the subject's loops (workload generation, opening and
  * closing are outside it; the LSM subject's yields in write phases are inside, see
@@ -29,27 +28,16 @@ export async function inSlices(total: number, every: number | undefined, slice: 
   return sum;
 }
 
-/**
- * Whether a group that has run `done` rounds, whose phases took `timedMs` in all, runs another:
- * always below `spec.rounds`, then while under `spec.minTimedMs` and `spec.maxRounds`.
- */
-export function anotherRound(spec: Pick<StateRunSpec, 'rounds' | 'minTimedMs' | 'maxRounds'>, done: number, timedMs: number): boolean {
-  return done < spec.rounds || (done < spec.maxRounds && timedMs < spec.minTimedMs);
-}
-
 /** Runs every phase on `subject` and returns the measurements. */
 export async function runStatePhases(spec: StateRunSpec, w: StateWorkload, subject: StateSubject, progress: Progress): Promise<StateRunResult> {
   const phases: Partial<Record<StatePhaseId, StatePhaseResult>> = {};
   const rounds: Record<string, number> = {};
-  /** Time the current group's phases took so far, in all. */
-  let timed = 0;
   /** The subject's yield interval in the current group's write phases. */
   let yieldEvery: number | undefined;
   const measure = async (id: StatePhaseId, ops: number, writes: boolean, slice: (from: number, to: number) => number | void): Promise<void> => {
     const start = performance.now();
     const check = await inSlices(ops, writes ? yieldEvery : undefined, slice);
     const ms = performance.now() - start;
-    timed += ms;
     const best = phases[id];
     if (best !== undefined && best.check !== check) throw new Error(`state ${spec.subject}: ${id} returned ${check}, an earlier round ${best.check}`);
     // The fastest round counts: every subject gets the same rounds, and the slower ones measure
@@ -59,10 +47,9 @@ export async function runStatePhases(spec: StateRunSpec, w: StateWorkload, subje
   };
   const withTarget = async (group: StateGroup, body: (t: StateTarget) => Promise<void>): Promise<void> => {
     if (spec.groups !== undefined && !spec.groups.includes(group)) return;
-    timed = 0;
     yieldEvery = subject.yieldEvery(group);
     let round = 0;
-    for (; anotherRound(spec, round, timed); round++) {
+    for (; round < spec.rounds[group]; round++) {
       const target = await subject.open(group);
       try {
         await body(target);

@@ -60,20 +60,17 @@ export interface StateRunSpec {
   readonly groups?: readonly StateGroup[];
   /** Seed of the key strings and of every random order. */
   readonly seed: number;
-  /** Times each group runs at least, each on fresh state; a phase reports its fastest round. */
-  readonly rounds: number;
   /**
-   * A group runs more rounds (up to {@link maxRounds}) until its phases have been timed this
-   * long in all: V8 compiles a hot loop with TurboFan on a background thread, and on a busy
-   * 2-core machine that took ~16 ms for the heap backend's ListState add — longer than 5 rounds
-   * of its 100k adds, which then all ran on Maglev's code (measured with `--trace-opt`); the LSM
-   * backend's list add was still getting faster in its fifth round. Phase time, not round
-   * time, so that a subject whose rounds spend longer opening and closing gets as many timed
-   * iterations. A stream job runs for hours; the bench should time the code it runs then.
+   * Rounds each group runs, each on fresh state, the same for every subject; a phase reports
+   * its fastest round. The same for every subject because the fastest of more tries is lower in
+   * expectation: with rounds run until a group's phases had been timed 1 s, the faster subject
+   * ran more of them (raw Map 12 against the heap's 9 in the large ValueState group), which
+   * biased the ratio against the slower one. Enough rounds that hot loops run TurboFan's code:
+   * V8 compiles on a background thread, and on a busy 2-core machine that took ~16 ms for the
+   * heap backend's ListState add — longer than 5 rounds of its 100k adds (`--trace-opt`). A
+   * stream job runs for hours; the bench should time the code it runs then.
    */
-  readonly minTimedMs: number;
-  /** The most rounds a group runs. */
-  readonly maxRounds: number;
+  readonly rounds: Readonly<Record<StateGroup, number>>;
   /** Keys of the ValueState working set that fits the LSM backend's value cache. */
   readonly valueSmallKeys: number;
   /** Keys of the ValueState working set that does not. */
@@ -118,7 +115,7 @@ export interface StateRunResult {
   readonly phases: Readonly<Record<StatePhaseId, StatePhaseResult>>;
   /** Notes to print beside the numbers. */
   readonly notes: readonly string[];
-  /** Rounds each group ran (value-small, value-large, list, map): see {@link StateRunSpec.minTimedMs}. */
+  /** Rounds each group ran (value-small, value-large, list, map): see {@link StateRunSpec.rounds}. */
   readonly rounds?: Readonly<Record<string, number>>;
   /** Whether the worker was cross-origin isolated (its clock then ticks in 5 µs, else 100 µs, steps). */
   readonly isolated?: boolean;
