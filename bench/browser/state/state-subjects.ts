@@ -22,7 +22,7 @@ export interface StateSubject {
    */
   yieldEvery(group: StateGroup): number | undefined;
   /** Fresh, empty states for the workload group `group` (untimed). */
-  open(group: string): Promise<StateTarget>;
+  open(group: StateGroup): Promise<StateTarget>;
   /** Removes everything stored (targets must be closed first). */
   dispose(): Promise<void>;
 }
@@ -34,8 +34,8 @@ const SPARE_SLOTS = 64;
 /** The LSM subject's cacheEntries for the list and map groups: their working sets (1,000 keys × 100) fit. */
 const LIST_MAP_CACHE_ENTRIES = 250_000;
 /**
- * The LSM subject's groups whose writes stay in the write-back cache during the phases (their
- * working sets fit {@link LIST_MAP_CACHE_ENTRIES}): nothing reaches the engine until the
+ * The LSM subject's groups given {@link LIST_MAP_CACHE_ENTRIES}, which their working sets fit,
+ * so their writes stay in the write-back cache during the phases: nothing reaches the engine until the
  * write-back before close, outside the clock, so no file slot can be needed and they do not
  * yield. A yield there timed only the event loop's round trip — 20–30% of the cached ListState
  * add and MapState put phases on a busy 2-core host (2026-11-30).
@@ -80,9 +80,9 @@ export function stateSubject(id: StateSubjectId): StateSubject {
         detail: `createStateBackend({ kind: 'lsm', storage: opfsStorage(name, { spareSlots: ${SPARE_SLOTS} }) }), default profile; write-back cache: default cacheEntries (10,000 per state) for the ValueState groups, ${LIST_MAP_CACHE_ENTRIES.toLocaleString('en-US')} for the list and map groups`,
         notes,
         yieldEvery: (group) => (CACHED_GROUPS.has(group) ? undefined : LSM_YIELD_EVERY),
-        async open(group: string): Promise<StateTarget> {
+        async open(group: StateGroup): Promise<StateTarget> {
           await removeOpfsEntry(['edgestate', OPFS_DIR, group]);
-          const cacheEntries = group === 'list' || group === 'map' ? LIST_MAP_CACHE_ENTRIES : undefined;
+          const cacheEntries = CACHED_GROUPS.has(group) ? LIST_MAP_CACHE_ENTRIES : undefined;
           const backend = await createStateBackend({
             kind: 'lsm',
             storage: opfsStorage(`${OPFS_DIR}/${group}`, { spareSlots: SPARE_SLOTS }),
