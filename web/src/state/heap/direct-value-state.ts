@@ -59,10 +59,10 @@ const fixedSizeClasses = new Map<Check, typeof DirectHeapValueState>();
  * class's own constant, and stores without testing the size kind. Why a class per check: when
  * V8 inlines `put` into a loop it knows the function, hence `check`, and the call costs the
  * check alone; held in a field (as the base class does) the check is loaded and compared on
- * every call. A ValueState update at 200k keys in Chromium is bound by memory latency, and
- * each few instructions more in its loop cost it ~1.5%: in a harness of the state bench's
- * loop (20 fresh workers each way, one session) the generic `put` ran at 0.76× a raw Map,
- * this one at 0.81× (medians).
+ * every call. In a harness of the state bench's loop (ValueState update at 200k keys in
+ * Chromium, 20 fresh workers each way, one session) the generic `put` ran at 0.76× a raw Map,
+ * this one at 0.81× (medians). What remains of the gap is telling a new key from an existing
+ * one (docs/benchmarks.md, "What the update at 200,000 keys pays for").
  */
 function fixedSizeValueStateClass(check: Check): typeof DirectHeapValueState {
   let cls = fixedSizeClasses.get(check);
