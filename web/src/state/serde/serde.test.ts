@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CorruptionError, InvalidArgumentError, ValueTooLargeError } from '../../errors.js';
 import type { Serializer } from '../types.js';
 import { bytesSerializer, customSerializer, jsonSerializer, msgpackSerializer, serde, stringSerializer } from './index.js';
-import { compareCodePoints, decodeWtf8, encodeWtf8, isWellFormed, isWellFormedByPattern, wtf8Length } from './unicode.js';
+import { compareCodePoints, decodeWtf8, ENCODE_IN_JS_MAX_UNITS, encodeWtf8, isWellFormed, isWellFormedByPattern, wtf8Length } from './unicode.js';
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);
@@ -118,9 +118,11 @@ describe('string serializer: any JavaScript string as WTF-8', () => {
     );
   });
 
-  it('encodes a well-formed string exactly as TextEncoder does, so data written before stays valid', () => {
+  it('encodes a well-formed string exactly as TextEncoder does, short (encoded in JS) or long, so data written before stays valid', () => {
+    // Both sides of ENCODE_IN_JS_MAX_UNITS, where serialize stops encoding in JS.
+    const aroundTheSwitch = fc.string({ unit: 'binary', minLength: ENCODE_IN_JS_MAX_UNITS - 2, maxLength: ENCODE_IN_JS_MAX_UNITS + 40 });
     fc.assert(
-      fc.property(fc.string({ unit: 'binary' }), (s) => {
+      fc.property(fc.oneof(fc.string({ unit: 'binary' }), aroundTheSwitch), (s) => {
         const expected = utf8.encode(s);
         expect(serde.string.serialize(s)).toEqual(expected);
         expect(encodeWtf8(s)).toEqual(expected);

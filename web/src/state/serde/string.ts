@@ -13,7 +13,7 @@
  *   path, where a per-character test cost ~15% of a first put and, by flattening V8's rope
  *   strings, slowed later lookups.
  */
-import { decodeWtf8, encodeWtf8, isWellFormed, wtf8Length } from './unicode.js';
+import { decodeWtf8, ENCODE_IN_JS_MAX_UNITS, encodeWtf8, isWellFormed, wtf8Length } from './unicode.js';
 import { CorruptionError } from '../../errors.js';
 import type { Serializer } from '../types.js';
 import { checkMaxBytes, checkSerializedSize, DEFAULT_MAX_SERIALIZED_BYTES, wrongType } from './limits.js';
@@ -48,7 +48,8 @@ export function stringSerializer(options: StringSerializerOptions = {}): Seriali
     check,
     serialize(value: string): Uint8Array {
       check(value);
-      return isWellFormed(value) ? encoder.encode(value) : encodeWtf8(value);
+      // Short strings (most keys) in JS: there a call into TextEncoder costs more than the loop.
+      return value.length <= ENCODE_IN_JS_MAX_UNITS || !isWellFormed(value) ? encodeWtf8(value) : encoder.encode(value);
     },
     deserialize(bytes: Uint8Array): string {
       try {
