@@ -5,12 +5,11 @@
  * or nulls it), NaN and ±Infinity (JSON writes `null`), `bigint`, functions, symbols, and objects
  * that are not plain (`Date`, `Map`, class instances…). Byte order is not a useful order.
  */
-import { isWellFormed } from './unicode.js';
+import { isWellFormed, wtf8Bytes } from './unicode.js';
 import { CorruptionError, InvalidArgumentError } from '../../errors.js';
 import type { Serializer } from '../types.js';
 import { checkMaxBytes, checkSerializedSize, DEFAULT_MAX_SERIALIZED_BYTES, describeType } from './limits.js';
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /** Options of {@link jsonSerializer}. */
@@ -72,7 +71,7 @@ export function jsonSerializer<T = unknown>(options: JsonSerializerOptions = {})
   const check = (value: unknown): number => {
     const bound = walk(value, '$', 0, maxDepth, new Set());
     // The bound over-estimates; measure exactly only when it could exceed the limit.
-    if (bound > maxBytes) return checkSerializedSize('json', encoder.encode(JSON.stringify(value)).length, maxBytes);
+    if (bound > maxBytes) return checkSerializedSize('json', wtf8Bytes(JSON.stringify(value)).length, maxBytes);
     return bound;
   };
   return {
@@ -81,7 +80,8 @@ export function jsonSerializer<T = unknown>(options: JsonSerializerOptions = {})
     check,
     serialize(value: T): Uint8Array {
       walk(value, '$', 0, maxDepth, new Set());
-      const bytes = encoder.encode(JSON.stringify(value));
+      // JSON text is well-formed (`walk` refused lone surrogates), so its WTF-8 is its UTF-8.
+      const bytes = wtf8Bytes(JSON.stringify(value));
       checkSerializedSize('json', bytes.length, maxBytes);
       return bytes;
     },

@@ -238,6 +238,15 @@ describe('json serializer', () => {
     expect(serde.json.deserialize(serde.json.serialize({ a: shared, b: shared }))).toEqual({ a: { x: 1 }, b: { x: 1 } });
   });
 
+  it("writes the UTF-8 of JSON.stringify's text, short or long (unchanged bytes whichever encoder ran)", () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ stringUnit: 'binary' }), (v) => {
+        const value = JSON.parse(JSON.stringify(v)) as unknown;
+        expect(serde.json.serialize(value)).toEqual(utf8.encode(JSON.stringify(value)));
+      }),
+    );
+  });
+
   it('enforces maxBytes exactly', () => {
     const s = jsonSerializer({ maxBytes: 10 });
     expect(s.serialize('12345678')).toHaveLength(10);

@@ -13,12 +13,11 @@
  *   path, where a per-character test cost ~15% of a first put and, by flattening V8's rope
  *   strings, slowed later lookups.
  */
-import { decodeWtf8, ENCODE_IN_JS_MAX_UNITS, encodeWtf8, isWellFormed, wtf8Length } from './unicode.js';
+import { decodeWtf8, wtf8Bytes, wtf8Length } from './unicode.js';
 import { CorruptionError } from '../../errors.js';
 import type { Serializer } from '../types.js';
 import { checkMaxBytes, checkSerializedSize, DEFAULT_MAX_SERIALIZED_BYTES, wrongType } from './limits.js';
 
-const encoder = new TextEncoder();
 // ignoreBOM: a leading U+FEFF is part of the string, not a byte order mark to drop.
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -48,8 +47,7 @@ export function stringSerializer(options: StringSerializerOptions = {}): Seriali
     check,
     serialize(value: string): Uint8Array {
       check(value);
-      // Short strings (most keys) in JS: there a call into TextEncoder costs more than the loop.
-      return value.length <= ENCODE_IN_JS_MAX_UNITS || !isWellFormed(value) ? encodeWtf8(value) : encoder.encode(value);
+      return wtf8Bytes(value);
     },
     deserialize(bytes: Uint8Array): string {
       try {
