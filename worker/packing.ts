@@ -15,13 +15,12 @@
  */
 import { InvalidArgumentError } from '../web/src/errors.js';
 import type { BytesInput } from '../web/src/index.js';
-
-const encoder = new TextEncoder();
+import { utf8Bytes } from '../web/src/engine/utf8.js';
 
 /** As the engine says it (`lsm-database.ts`), so both sides of the worker report the same. */
 function toBytes(value: unknown, what: 'key' | 'value'): Uint8Array {
   if (value instanceof Uint8Array) return value;
-  if (typeof value === 'string') return encoder.encode(value);
+  if (typeof value === 'string') return utf8Bytes(value);
   const got = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
   throw new InvalidArgumentError(`${what} must be a string or a Uint8Array, got ${got}`, { argument: what, type: got });
 }

@@ -10,6 +10,7 @@
 import type { Database } from '../../../wasm/pkg/edgestate_lsm.js';
 import type { ByteSink } from './batch-encoding.js';
 import type { BytesInput } from './bytes.js';
+import { writeUtf8 } from './utf8.js';
 
 export class Staging implements ByteSink {
   readonly #db: Database;
@@ -85,44 +86,14 @@ export class Staging implements ByteSink {
   }
 
   /**
-   * UTF-8 encoding straight into wasm memory (what `TextEncoder.encodeInto` does, without the
-   * subarray it needs per call). Lone surrogates become U+FFFD, as TextEncoder does.
+   * UTF-8 straight into wasm memory, in JavaScript for every length (what `TextEncoder.encodeInto`
+   * does, without the call and the subarray it needs; see utf8.ts). Lone surrogates become
+   * U+FFFD, as TextEncoder writes them.
    */
   #writeString(s: string, at: number): number {
     // Each UTF-16 unit takes at most 3 bytes (a surrogate pair: 2 units, 4 bytes).
     this.reserve(at + s.length * 3);
-    const heap = this.heap();
-    const start = this.#input + at;
-    let p = start;
-    const n = s.length;
-    for (let i = 0; i < n; i++) {
-      let c = s.charCodeAt(i);
-      if (c < 0x80) {
-        heap[p++] = c;
-      } else if (c < 0x800) {
-        heap[p++] = 0xc0 | (c >> 6);
-        heap[p++] = 0x80 | (c & 0x3f);
-      } else if ((c & 0xf800) !== 0xd800) {
-        heap[p++] = 0xe0 | (c >> 12);
-        heap[p++] = 0x80 | ((c >> 6) & 0x3f);
-        heap[p++] = 0x80 | (c & 0x3f);
-      } else {
-        const next = i + 1 < n ? s.charCodeAt(i + 1) : 0;
-        if (c < 0xdc00 && (next & 0xfc00) === 0xdc00) {
-          c = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
-          i++;
-          heap[p++] = 0xf0 | (c >> 18);
-          heap[p++] = 0x80 | ((c >> 12) & 0x3f);
-          heap[p++] = 0x80 | ((c >> 6) & 0x3f);
-          heap[p++] = 0x80 | (c & 0x3f);
-        } else {
-          heap[p++] = 0xef;
-          heap[p++] = 0xbf;
-          heap[p++] = 0xbd;
-        }
-      }
-    }
-    return p - start;
+    return writeUtf8(s, this.heap(), this.#input + at);
   }
 
   /** Address of the output buffer: call after the engine call that filled it. */

@@ -4,6 +4,7 @@
 import { InvalidArgumentError } from '../errors.js';
 import { HEADER_SIZE, listFrame, Tag, writeOp, type ByteSink } from './batch-encoding.js';
 import { checkBytes, toBytes, type BytesInput } from './bytes.js';
+import { encodeUtf8Into } from './utf8.js';
 import { checkFramedList } from './merge-values.js';
 
 /** What a batch needs to know of a column family (a {@link ColumnFamily} handle satisfies it). */
@@ -21,8 +22,6 @@ export type MergeOperatorName =
   /** Operands and values are unsigned 64-bit little-endian integers (8 bytes; other operands are refused); merging adds (wrapping). */
   | 'uint64Add';
 
-const encoder = new TextEncoder();
-
 /** A growable JavaScript buffer holding an encoded batch. */
 class BatchBuffer implements ByteSink {
   bytes = new Uint8Array(256);
@@ -37,7 +36,7 @@ class BatchBuffer implements ByteSink {
   write(value: BytesInput, at: number): number {
     if (typeof value === 'string') {
       this.reserve(at + value.length * 3);
-      return encoder.encodeInto(value, this.bytes.subarray(at)).written;
+      return encodeUtf8Into(value, this.bytes, at);
     }
     this.reserve(at + value.length);
     this.bytes.set(value, at);

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { CorruptionError, InvalidArgumentError, ValueTooLargeError } from '../../errors.js';
 import type { Serializer } from '../types.js';
 import { bytesSerializer, customSerializer, jsonSerializer, msgpackSerializer, serde, stringSerializer } from './index.js';
-import { compareCodePoints, decodeWtf8, ENCODE_IN_JS_MAX_UNITS, encodeWtf8, isWellFormed, isWellFormedByPattern, wtf8Length } from './unicode.js';
+import { ENCODE_IN_JS_MAX_UNITS } from '../../engine/utf8.js';
+import { compareCodePoints, decodeWtf8, encodeWtf8, isWellFormed, isWellFormedByPattern, wtf8Length } from './unicode.js';
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);

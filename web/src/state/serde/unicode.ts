@@ -13,6 +13,7 @@
  * - Byte order is code point order, a lone surrogate counting as its own code point:
  *   `compareCodePoints` is that order on the strings.
  */
+import { ENCODE_IN_JS_MAX_UNITS, utf8Bytes } from '../../engine/utf8.js';
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
@@ -69,25 +70,17 @@ export function wtf8Length(value: string): number {
 }
 
 /**
- * Longest string (in UTF-16 units) {@link wtf8Bytes} encodes with {@link encodeWtf8} even when it
- * is well-formed. A call into `TextEncoder` has a fixed cost that this loop beats on short
- * strings: in a Chromium 156 worker `encode` took 1.1–1.6 µs a call for 8–64 units against
- * 60–340 ns for the loop (break-even near 256 units); in Node 20, 580–840 ns against 60–320 ns
- * (break-even near 100). Keys are mostly short, and an LSM state serializes its key on every
- * engine access.
+ * The WTF-8 of any string (its UTF-8 when well-formed): encoded in JavaScript up to
+ * `ENCODE_IN_JS_MAX_UNITS` units, where that beats a `TextEncoder` call (see engine/utf8.ts), and
+ * by `TextEncoder` above when well-formed.
  */
-export const ENCODE_IN_JS_MAX_UNITS = 64;
-
-const encoder = new TextEncoder();
-
-/** The WTF-8 of any string (its UTF-8 when well-formed), encoded the faster way for its length. */
 export function wtf8Bytes(value: string): Uint8Array {
-  return value.length <= ENCODE_IN_JS_MAX_UNITS || !isWellFormed(value) ? encodeWtf8(value) : encoder.encode(value);
+  return value.length <= ENCODE_IN_JS_MAX_UNITS || !isWellFormed(value) ? encodeWtf8(value) : utf8Bytes(value);
 }
 
 /**
  * WTF-8 of any string. For well-formed strings it gives `TextEncoder`'s bytes (which is faster
- * on long strings, see {@link ENCODE_IN_JS_MAX_UNITS}).
+ * on long strings, see {@link wtf8Bytes}).
  */
 export function encodeWtf8(value: string): Uint8Array {
   const out = new Uint8Array(wtf8Length(value));
