@@ -15,9 +15,11 @@ const encoder = new TextEncoder();
 
 /**
  * Writes the UTF-8 of `s` into `out` from `at`; returns the bytes written (REQUIRES: `out` has
- * room for `3 × s.length` bytes from `at`, each UTF-16 unit taking at most 3).
+ * room for `3 × s.length` bytes from `at`, each UTF-16 unit taking at most 3). A lone surrogate
+ * becomes U+FFFD, or with `wtf8` the 3 bytes of its own unit (WTF-8, which the string serializer
+ * stores: see state/serde/unicode.ts).
  */
-export function writeUtf8(s: string, out: Uint8Array, at: number): number {
+export function writeUtf8(s: string, out: Uint8Array, at: number, wtf8 = false): number {
   let p = at;
   const n = s.length;
   for (let i = 0; i < n; i++) {
@@ -38,6 +40,10 @@ export function writeUtf8(s: string, out: Uint8Array, at: number): number {
         i++;
         out[p++] = 0xf0 | (c >> 18);
         out[p++] = 0x80 | ((c >> 12) & 0x3f);
+        out[p++] = 0x80 | ((c >> 6) & 0x3f);
+        out[p++] = 0x80 | (c & 0x3f);
+      } else if (wtf8) {
+        out[p++] = 0xe0 | (c >> 12);
         out[p++] = 0x80 | ((c >> 6) & 0x3f);
         out[p++] = 0x80 | (c & 0x3f);
       } else {

@@ -13,7 +13,7 @@
  * - Byte order is code point order, a lone surrogate counting as its own code point:
  *   `compareCodePoints` is that order on the strings.
  */
-import { ENCODE_IN_JS_MAX_UNITS, utf8Bytes } from '../../engine/utf8.js';
+import { ENCODE_IN_JS_MAX_UNITS, utf8Bytes, writeUtf8 } from '../../engine/utf8.js';
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
@@ -84,28 +84,7 @@ export function wtf8Bytes(value: string): Uint8Array {
  */
 export function encodeWtf8(value: string): Uint8Array {
   const out = new Uint8Array(wtf8Length(value));
-  const n = value.length;
-  let p = 0;
-  for (let i = 0; i < n; i++) {
-    const c = value.charCodeAt(i);
-    if (c < 0x80) {
-      out[p++] = c;
-    } else if (c < 0x800) {
-      out[p++] = 0xc0 | (c >> 6);
-      out[p++] = 0x80 | (c & 0x3f);
-    } else if (isHigh(c) && isLow(value.charCodeAt(i + 1))) {
-      const cp = 0x10000 + ((c - 0xd800) << 10) + (value.charCodeAt(++i) - 0xdc00);
-      out[p++] = 0xf0 | (cp >> 18);
-      out[p++] = 0x80 | ((cp >> 12) & 0x3f);
-      out[p++] = 0x80 | ((cp >> 6) & 0x3f);
-      out[p++] = 0x80 | (cp & 0x3f);
-    } else {
-      // Any other BMP unit, a lone surrogate included (ED A0..BF 80..BF).
-      out[p++] = 0xe0 | (c >> 12);
-      out[p++] = 0x80 | ((c >> 6) & 0x3f);
-      out[p++] = 0x80 | (c & 0x3f);
-    }
-  }
+  writeUtf8(value, out, 0, true);
   return out;
 }
 
