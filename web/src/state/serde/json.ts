@@ -5,7 +5,7 @@
  * or nulls it), NaN and ±Infinity (JSON writes `null`), `bigint`, functions, symbols, and objects
  * that are not plain (`Date`, `Map`, class instances…). Byte order is not a useful order.
  */
-import { isWellFormed, wtf8Bytes } from './unicode.js';
+import { isWellFormed, wtf8Bytes, wtf8Length } from './unicode.js';
 import { CorruptionError, InvalidArgumentError } from '../../errors.js';
 import type { Serializer } from '../types.js';
 import { checkMaxBytes, checkSerializedSize, DEFAULT_MAX_SERIALIZED_BYTES, describeType } from './limits.js';
@@ -70,8 +70,8 @@ export function jsonSerializer<T = unknown>(options: JsonSerializerOptions = {})
   const maxDepth = options.maxDepth ?? 256;
   const check = (value: unknown): number => {
     const bound = walk(value, '$', 0, maxDepth, new Set());
-    // The bound over-estimates; measure exactly only when it could exceed the limit.
-    if (bound > maxBytes) return checkSerializedSize('json', wtf8Bytes(JSON.stringify(value)).length, maxBytes);
+    // The bound over-estimates; measure exactly (without encoding) only when it could exceed the limit.
+    if (bound > maxBytes) return checkSerializedSize('json', wtf8Length(JSON.stringify(value)), maxBytes);
     return bound;
   };
   return {
