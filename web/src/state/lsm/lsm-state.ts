@@ -352,7 +352,7 @@ export abstract class LsmState<K, N> implements State<K, N> {
         const cache = this.writeBackCache();
         // Removals the cache holds back would be read as entries: written back first. (What
         // else it holds back only adds state, which may or may not be visited.)
-        if (cache !== undefined && flushed !== this.#removals && cache.dirtyCells().size > 0) this.ctx.flushAll();
+        if (cache !== undefined && flushed !== this.#removals && cache.dirtyCells().length > 0) this.ctx.flushAll();
         flushed = this.#removals;
         const writes = this.#writes;
         const removals = this.#removals;
