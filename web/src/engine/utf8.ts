@@ -15,7 +15,8 @@ const encoder = new TextEncoder();
 
 /**
  * Writes the UTF-8 of `s` into `out` from `at`; returns the bytes written (REQUIRES: `out` has
- * room for `3 × s.length` bytes from `at`, each UTF-16 unit taking at most 3). A lone surrogate
+ * room for them from `at` — `3 × s.length` always suffices, each UTF-16 unit taking at most 3 —
+ * as a typed array drops writes past its end without a word). A lone surrogate
  * becomes U+FFFD, or with `wtf8` the 3 bytes of its own unit (WTF-8, which the string serializer
  * stores: see state/serde/unicode.ts).
  */
