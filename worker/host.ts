@@ -24,6 +24,7 @@ import {
   type LsmDatabase,
   type StorageAdapter,
 } from '../web/src/index.js';
+import { decodeStoredUtf8 } from '../web/src/engine/column-family.js';
 import { ownedBuffers, packEntries, unpackEntries } from './packing.js';
 import type { EngineHostApi, ValueEncoding, WorkerOpenOptions } from './protocol.js';
 
@@ -33,11 +34,14 @@ export interface EngineHostOptions {
   readonly wasm?: EngineSource;
 }
 
-const decoder = new TextDecoder();
-
-function encode(bytes: Uint8Array, encoding: ValueEncoding | undefined): Uint8Array | string {
+/**
+ * A stored key or value (`what`) in the caller's `encoding`. Bytes that are not UTF-8 asked for as
+ * 'utf8' throw `InvalidArgumentError`, as `LsmDatabase.getString` does (same decoder), rather than
+ * come back with U+FFFD in their place.
+ */
+function encode(bytes: Uint8Array, encoding: ValueEncoding | undefined, what: 'key' | 'value'): Uint8Array | string {
   if (encoding === undefined || encoding === 'bytes') return bytes;
-  if (encoding === 'utf8') return decoder.decode(bytes);
+  if (encoding === 'utf8') return decodeStoredUtf8(bytes, `the stored ${what}`, "read it with encoding 'bytes'", 'encoding');
   throw new InvalidArgumentError(`encoding must be 'bytes' or 'utf8', got ${JSON.stringify(encoding)}`, { argument: 'encoding' });
 }
 
@@ -115,13 +119,13 @@ export function createEngineHost(options: EngineHostOptions = {}): EngineHostApi
       withDb((d) => {
         const value = d.get(key);
         if (value === undefined) return undefined;
-        const out = encode(value, encoding);
+        const out = encode(value, encoding, 'value');
         return typeof out === 'string' ? out : transfer(out, ownedBuffers([out]));
       }),
     delete: (key, writeOptions) => withDb((d) => d.delete(key, writeOptions)),
     entries: ({ encoding, ...scan } = {}) =>
       withDb((d) => {
-        const rows = d.scan(scan).map(([k, v]): [Uint8Array | string, Uint8Array | string] => [encode(k, encoding), encode(v, encoding)]);
+        const rows = d.scan(scan).map(([k, v]): [Uint8Array | string, Uint8Array | string] => [encode(k, encoding, 'key'), encode(v, encoding, 'value')]);
         // UTF-8 strings are cloned; bytes should come through entriesPacked, but are fine here too.
         return transfer(rows, ownedBuffers(rows.flat()));
       }),

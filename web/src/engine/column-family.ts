@@ -43,7 +43,30 @@ export interface IterateOptions extends ReadOptions {
   readonly limit?: number;
 }
 
+/** Fatal: a replacement character in place of bad bytes would pass for stored data. */
 const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * `bytes` (a stored key or value) decoded as UTF-8. Bytes that are not UTF-8 throw
+ * `InvalidArgumentError` (`what` is not valid UTF-8; `remedy`) rather than come back with U+FFFD
+ * in their place. The one decoder behind every "read as string" of the engine and its worker.
+ */
+export function decodeStoredUtf8(bytes: Uint8Array, what: string, remedy: string, argument: string): string {
+  try {
+    return decoder.decode(bytes);
+  } catch {
+    throw new InvalidArgumentError(`${what} is not valid UTF-8; ${remedy}`, { argument });
+  }
+}
+
+/** How a value that is not a column family handle reads in an error message. */
+function describeNonHandle(cf: unknown): string {
+  if (typeof cf === 'string') return `the name ${JSON.stringify(cf)} (pass the handle db.columnFamily(${JSON.stringify(cf)}) instead)`;
+  if (typeof cf === 'number' || typeof cf === 'boolean' || typeof cf === 'bigint') return `the ${typeof cf} ${String(cf)}`;
+  if (cf === null) return 'null';
+  return typeof cf === 'object' ? 'an object that is not a ColumnFamily handle' : `a ${typeof cf}`;
+}
+
 /** Entries per page fetched from the engine, and the page's byte budget. */
 const PAGE_ENTRIES = 512;
 const PAGE_BYTES = 256 << 10;
@@ -123,6 +146,34 @@ export class ColumnFamily implements BatchTarget {
     this.id = id;
     this.name = name;
     this.mergeOperator = merge;
+  }
+
+  /**
+   * @internal The engine id of the column family argument `cf`: the one check every method
+   * taking a column family makes. `undefined` is the default family (id 0) for one comparison:
+   * batch operations on it are a hot path (`db.put`/`get` run on the default handle, never here).
+   * Anything else must be a handle of the database run by `core`, else `InvalidArgumentError`: a
+   * name or number would reach the engine as id 0 (the default family) and another database's
+   * handle as whatever family has its id there — reads, writes and TTL filters on the wrong data.
+   * `core === undefined` takes any database's handle: a `WriteBatch` belongs to no database until
+   * `LsmDatabase.write`, which checks its handles again with the database's core.
+   *
+   * Ownership is the handle's own `#core` (it needs one to run its methods anyway), so the check
+   * is a reference comparison: no registry of handles in the database. A reopened database has
+   * a new core, so handles from an earlier open are refused too. A dropped family's handle passes
+   * here, but its id names nothing in the engine (ids are never reused: the MANIFEST records the
+   * largest given), which refuses it with `InvalidArgumentError` before touching data.
+   */
+  static idIn(cf: unknown, core: EngineCore | undefined): number {
+    if (cf === undefined) return 0;
+    // `#core in cf` is the brand check: unlike `instanceof`, no object but a real handle passes.
+    if (typeof cf !== 'object' || cf === null || !(#core in cf)) {
+      throw new InvalidArgumentError(`cf must be a ColumnFamily handle (or undefined for the default column family), got ${describeNonHandle(cf)}`, { argument: 'cf' });
+    }
+    if (core !== undefined && cf.#core !== core) {
+      throw new InvalidArgumentError(`column family ${JSON.stringify(cf.name)} belongs to another database (or an earlier open of this one)`, { argument: 'cf' });
+    }
+    return cf.id;
   }
 
   /** Sets `key` to `value`. Throws `KeyTooLargeError`/`ValueTooLargeError` and writes nothing if over the limits. */
@@ -227,17 +278,7 @@ export class ColumnFamily implements BatchTarget {
 
   /** The value of `key` decoded as UTF-8, or `undefined`. Throws `InvalidArgumentError` if it is not UTF-8. */
   getString(key: BytesInput, options?: ReadOptions): string | undefined {
-    return this.read(
-      key,
-      (view) => {
-        try {
-          return decoder.decode(view);
-        } catch {
-          throw new InvalidArgumentError('the stored value is not valid UTF-8; read it with get()', { argument: 'key' });
-        }
-      },
-      options,
-    );
+    return this.read(key, (view) => decodeStoredUtf8(view, 'the stored value', 'read it with get()', 'key'), options);
   }
 
   /** Whether `key` has a value. */

@@ -14,7 +14,7 @@ import { EngineCore } from './engine-core.js';
 import { fromEngineError } from './engine-error.js';
 import { Snapshot } from './snapshot.js';
 import { engineMemory, loadEngine, type EngineSource } from './wasm-module.js';
-import type { MergeOperatorName, WriteBatch } from './write-batch.js';
+import { WriteBatch, type MergeOperatorName } from './write-batch.js';
 
 export type { BytesInput } from './bytes.js';
 
@@ -387,10 +387,14 @@ export class LsmDatabase {
     return new ColumnFamily(this.#core, id, name, merge);
   }
 
-  /** Drops a column family and deletes its data (the default one cannot be dropped). */
+  /**
+   * Drops a column family, given by handle or by name, and deletes its data (the default one
+   * cannot be dropped). A handle of another database is refused (`InvalidArgumentError`).
+   */
   dropColumnFamily(cf: ColumnFamily | string): void {
     const family = typeof cf === 'string' ? this.columnFamily(cf) : cf;
-    this.#core.call((db) => db.drop_column_family(family.id));
+    const id = ColumnFamily.idIn(family, this.#core);
+    this.#core.call((db) => db.drop_column_family(id));
     this.#merges.delete(family.name);
   }
 
@@ -457,13 +461,13 @@ export class LsmDatabase {
   /**
    * Applies `batch` atomically (one log record): after a crash all of it or none of it is there.
    * Every operation is checked first, and one invalid operation refuses the whole batch with
-   * nothing applied: an unknown column family, a key or value past the limits
-   * (`KeyTooLargeError`, `ValueTooLargeError`), a merge into a family without a merge operator,
-   * or a merge operand its operator can never use (`InvalidArgumentError`; see
-   * {@link ColumnFamily.merge}).
+   * nothing applied: a column family of another database or unknown to this one, a key or value
+   * past the limits (`KeyTooLargeError`, `ValueTooLargeError`), a merge into a family without a
+   * merge operator, or a merge operand its operator can never use (`InvalidArgumentError`; see
+   * {@link ColumnFamily.merge}). Anything but a `WriteBatch` is refused (`InvalidArgumentError`).
    */
   write(batch: WriteBatch, options?: WriteOptions): void {
-    const encoded = batch.encoded();
+    const encoded = WriteBatch.encodedFor(batch, this.#core);
     const sync = options?.sync ?? false;
     if (typeof sync !== 'boolean') throw new InvalidArgumentError('options.sync must be a boolean', { argument: 'sync' });
     this.#core.call((db, staging) => {
@@ -509,22 +513,26 @@ export class LsmDatabase {
    * {@link LsmDatabase.compact} rewrites the family's last level too, and tables are rewritten
    * periodically ({@link ColumnFamilyOptions.periodicCompactionSeconds}, 30 days unless set), so
    * expired entries in tables that nothing else compacts go as well (docs/engine-api.md).
+   * `cf` must be a handle of this database (`undefined`: the default family), else
+   * `InvalidArgumentError`.
    */
   setTtlFilter(cf: ColumnFamily, options: { readonly layout: 'value' | 'list'; readonly ttlMs: number }): void {
+    const id = ColumnFamily.idIn(cf, this.#core);
     const { layout, ttlMs } = options;
     if (layout !== 'value' && layout !== 'list') throw new InvalidArgumentError("layout must be 'value' or 'list'", { argument: 'layout' });
     if (!Number.isSafeInteger(ttlMs) || ttlMs < 0) throw new InvalidArgumentError('ttlMs must be a non-negative integer', { argument: 'ttlMs' });
-    this.#core.call((db) => db.set_ttl_filter(cf.id, layout === 'list', ttlMs));
+    this.#core.call((db) => db.set_ttl_filter(id, layout === 'list', ttlMs));
   }
 
   /**
    * Sets column family `cf`'s `periodicCompactionSeconds` from now on (see
    * {@link ColumnFamilyOptions.periodicCompactionSeconds}; `undefined` restores the default).
-   * Not stored: set it again after every open.
+   * Not stored: set it again after every open. `cf` as in {@link LsmDatabase.setTtlFilter}.
    */
   setPeriodicCompaction(cf: ColumnFamily, seconds: number | undefined): void {
-    const checked = checkPeriodic(seconds, `column family ${JSON.stringify(cf.name)}`);
-    this.#core.call((db) => db.set_periodic_compaction(cf.id, checked));
+    const id = ColumnFamily.idIn(cf, this.#core);
+    const checked = checkPeriodic(seconds, `column family ${JSON.stringify(cf?.name ?? 'default')}`);
+    this.#core.call((db) => db.set_periodic_compaction(id, checked));
   }
 
   /**

@@ -4,10 +4,15 @@
 import { InvalidArgumentError } from '../errors.js';
 import { HEADER_SIZE, listFrame, Tag, writeOp, type ByteSink } from './batch-encoding.js';
 import { checkBytes, toBytes, type BytesInput } from './bytes.js';
+import { ColumnFamily } from './column-family.js';
+import type { EngineCore } from './engine-core.js';
 import { encodeUtf8Into } from './utf8.js';
 import { checkFramedList } from './merge-values.js';
 
-/** What a batch needs to know of a column family (a {@link ColumnFamily} handle satisfies it). */
+/**
+ * What a batch reads of a column family. {@link WriteBatch} takes only real `ColumnFamily`
+ * handles (which implement this), since only they can be checked to belong to the database.
+ */
 export interface BatchTarget {
   /** The column family's id in its database. */
   readonly id: number;
@@ -77,6 +82,14 @@ export class WriteBatch {
   readonly #buf = new BatchBuffer();
   #end = HEADER_SIZE;
   #count = 0;
+  /**
+   * The handles the operations since the last `clear()` name. A batch belongs to no database
+   * until written: each operation checks its `cf` is a handle (`ColumnFamily.idIn(cf, undefined)`),
+   * and `write` that each handle is one of its own database's (see `encodedFor`).
+   */
+  readonly #families = new Set<ColumnFamily>();
+  /** The last handle added to `#families`: a run of operations on one family skips the Set. */
+  #lastFamily: ColumnFamily | undefined;
 
   /** Operations in the batch. */
   get count(): number {
@@ -89,16 +102,18 @@ export class WriteBatch {
   }
 
   /** Sets `key` to `value` (in `cf`, default: the default column family). */
-  put(key: BytesInput, value: BytesInput, cf?: BatchTarget): this {
+  put(key: BytesInput, value: BytesInput, cf?: ColumnFamily): this {
+    const id = ColumnFamily.idIn(cf, undefined);
     checkBytes(key, 'key');
     checkBytes(value, 'value');
-    return this.#add(Tag.Put, cf, key, value);
+    return this.#add(Tag.Put, cf, id, key, value);
   }
 
   /** Removes `key`. */
-  delete(key: BytesInput, cf?: BatchTarget): this {
+  delete(key: BytesInput, cf?: ColumnFamily): this {
+    const id = ColumnFamily.idIn(cf, undefined);
     checkBytes(key, 'key');
-    return this.#add(Tag.Delete, cf, key);
+    return this.#add(Tag.Delete, cf, id, key);
   }
 
   /**
@@ -106,14 +121,15 @@ export class WriteBatch {
    * that can use the operand (a `uint64Add` operand is 8 bytes): else `write(batch)` throws and
    * applies none of the batch.
    */
-  merge(key: BytesInput, operand: BytesInput, cf?: BatchTarget): this {
+  merge(key: BytesInput, operand: BytesInput, cf?: ColumnFamily): this {
+    const id = ColumnFamily.idIn(cf, undefined);
     checkBytes(key, 'key');
     checkBytes(operand, 'operand');
     if (cf?.mergeOperator === 'listAppend') {
       const element = toBytes(operand, 'operand');
-      return this.#add(Tag.Merge, cf, key, element, listFrame(element.length));
+      return this.#add(Tag.Merge, cf, id, key, element, listFrame(element.length));
     }
-    return this.#add(Tag.Merge, cf, key, operand);
+    return this.#add(Tag.Merge, cf, id, key, operand);
   }
 
   /**
@@ -123,39 +139,54 @@ export class WriteBatch {
    * Badly framed bytes are refused (`InvalidArgumentError`, nothing added): they would make the
    * whole list unreadable.
    */
-  appendList(key: BytesInput, framedList: Uint8Array, cf: BatchTarget): this {
+  appendList(key: BytesInput, framedList: Uint8Array, cf: ColumnFamily): this {
+    const id = ColumnFamily.idIn(cf, undefined);
     checkBytes(key, 'key');
     checkBytes(framedList, 'operand');
-    if (cf.mergeOperator !== 'listAppend') {
+    if (cf?.mergeOperator !== 'listAppend') {
       throw new InvalidArgumentError('appendList needs a column family with the listAppend merge operator', { argument: 'cf' });
     }
     checkFramedList(framedList, 'framedList');
-    return this.#add(Tag.Merge, cf, key, framedList);
+    return this.#add(Tag.Merge, cf, id, key, framedList);
   }
 
   /** Removes every key `k` with `begin <= k < end`. */
-  deleteRange(begin: BytesInput, end: BytesInput, cf?: BatchTarget): this {
+  deleteRange(begin: BytesInput, end: BytesInput, cf?: ColumnFamily): this {
+    const id = ColumnFamily.idIn(cf, undefined);
     checkBytes(begin, 'begin');
     checkBytes(end, 'end');
-    return this.#add(Tag.DeleteRange, cf, begin, end);
+    return this.#add(Tag.DeleteRange, cf, id, begin, end);
   }
 
   /** Removes every operation (keeping the buffer). */
   clear(): void {
     this.#end = HEADER_SIZE;
     this.#count = 0;
+    this.#families.clear();
+    this.#lastFamily = undefined;
   }
 
-  /** @internal The encoded batch (a view, valid until the batch changes). */
-  encoded(): Uint8Array {
-    const bytes = this.#buf.bytes;
-    new DataView(bytes.buffer, bytes.byteOffset).setUint32(8, this.#count, true);
-    return bytes.subarray(0, this.#end);
+  /**
+   * @internal The encoding of `batch` (a view, valid until the batch changes) for the database
+   * run by `core`. Throws `InvalidArgumentError` if `batch` is not a `WriteBatch` or names a
+   * column family of another database.
+   */
+  static encodedFor(batch: unknown, core: EngineCore): Uint8Array {
+    if (typeof batch !== 'object' || batch === null || !(#buf in batch)) {
+      throw new InvalidArgumentError(`write needs a WriteBatch, got ${batch === null ? 'null' : typeof batch}`, { argument: 'batch' });
+    }
+    for (const cf of batch.#families) ColumnFamily.idIn(cf, core);
+    const bytes = batch.#buf.bytes;
+    new DataView(bytes.buffer, bytes.byteOffset).setUint32(8, batch.#count, true);
+    return bytes.subarray(0, batch.#end);
   }
 
-  #add(tag: readonly [number, number], cf: BatchTarget | undefined, key: BytesInput, value?: BytesInput, prefix?: Uint8Array): this {
-    const id = cf?.id ?? 0;
-    if (!Number.isInteger(id) || id < 0) throw new InvalidArgumentError('cf must be a column family of this database', { argument: 'cf' });
+  /** Appends one operation on family `id` (`cf`'s), everything checked. */
+  #add(tag: readonly [number, number], cf: ColumnFamily | undefined, id: number, key: BytesInput, value?: BytesInput, prefix?: Uint8Array): this {
+    if (cf !== undefined && cf !== this.#lastFamily) {
+      this.#families.add(cf);
+      this.#lastFamily = cf;
+    }
     this.#end = writeOp(this.#buf, this.#end, tag, id, key, value, prefix);
     this.#count++;
     return this;
