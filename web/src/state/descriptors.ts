@@ -39,6 +39,19 @@ export function checkFunction(f: unknown, field: string): void {
   if (typeof f !== 'function') throw new InvalidArgumentError(`descriptor.${field} must be a function`, { field });
 }
 
+/**
+ * Throws unless a present `descriptor.ttl` is an object; its fields are checked by `TtlPolicy`
+ * when the state is made. `null` is refused rather than read as "no TTL": the backends test
+ * `descriptor.ttl === undefined` to choose a state's class and cache, and TTL is turned off by
+ * leaving the field out (as Flink's `enableTimeToLive` takes no null config).
+ */
+function checkTtlShape(ttl: unknown): { readonly ttl?: unknown } {
+  if (typeof ttl !== 'object' || ttl === null) {
+    throw new InvalidArgumentError('descriptor.ttl must be an object { ttl, update?, visibility? } or absent', { field: 'ttl', ttl: String(ttl) });
+  }
+  return ttl;
+}
+
 /** Extra serializers and functions each kind needs besides `key`/`namespace`. */
 const REQUIRED: Readonly<Record<StateKind, { serializers: readonly string[]; functions: readonly string[] }>> = {
   value: { serializers: ['value'], functions: [] },
@@ -62,7 +75,7 @@ export function checkDescriptor(kind: StateKind, descriptor: unknown): string {
   if (d.namespace !== undefined) parts.push(`ns=${checkSerializer(d.namespace, 'namespace').id}`);
   for (const field of REQUIRED[kind].serializers) parts.push(`${field}=${checkSerializer(d[field], field).id}`);
   for (const field of REQUIRED[kind].functions) checkFunction(d[field], field);
-  if (d.ttl !== undefined) parts.push(`ttl=${(d.ttl as { ttl?: unknown }).ttl}`);
+  if (d.ttl !== undefined) parts.push(`ttl=${checkTtlShape(d.ttl).ttl}`);
   return parts.join(';');
 }
 

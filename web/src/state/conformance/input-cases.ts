@@ -3,6 +3,7 @@ import { ManualClock } from '../clock.js';
 import { DatabaseClosedError, InvalidArgumentError, ValueTooLargeError } from '../../errors.js';
 import { KeyGroupOutOfRangeError, keyGroupOf } from '../key-groups.js';
 import { customSerializer, jsonSerializer, serde } from '../serde/index.js';
+import type { KeyedStateBackend, ListState, MapState } from '../types.js';
 import { assertEqual, assertThrows, sorted } from './assert.js';
 import { withBackend, type ConformanceCase } from './case.js';
 
@@ -29,6 +30,41 @@ const point = customSerializer<Point>({
   },
   deserialize: (b) => ({ x: b[0]!, y: b[1]! }),
 });
+
+/**
+ * One list state of every shape a backend may serve by a class of its own (heap: direct, general
+ * with a namespace, general with TTL; LSM: cached and, with TTL, uncached), each with a
+ * namespace to call it with (`undefined`: none).
+ */
+function listShapes(b: KeyedStateBackend): [ListState<string, number, unknown>, number | undefined][] {
+  return [
+    [b.listState({ name: 'list-plain', key: serde.string, value: serde.i32 }), undefined],
+    [b.listState({ name: 'list-ns', key: serde.string, namespace: serde.i32, value: serde.i32 }), 7],
+    [b.listState({ name: 'list-ttl', key: serde.string, value: serde.i32, ttl: { ttl: 1_000 } }), undefined],
+  ];
+}
+
+/** As {@link listShapes}, for maps (heap: direct keyed, direct with a namespace, general, general with TTL). */
+function mapShapes(b: KeyedStateBackend): [MapState<string, string, number, unknown>, number | undefined][] {
+  return [
+    [b.mapState({ name: 'map-keyed', key: serde.string, mapKey: serde.string, value: serde.i32 }), undefined],
+    [b.mapState({ name: 'map-ns', key: serde.string, namespace: serde.i32, mapKey: serde.string, value: serde.i32 }), 7],
+    [b.mapState({ name: 'map-json', key: serde.string, mapKey: serde.string, value: serde.json as never }), undefined],
+    [b.mapState({ name: 'map-ttl', key: serde.string, mapKey: serde.string, value: serde.i32, ttl: { ttl: 1_000 } }), undefined],
+  ];
+}
+
+/** Throws unless `fn` throws InvalidArgumentError whose details name `state` and `argument`. */
+function assertRefused(fn: () => unknown, state: string, argument: string, what: string): void {
+  const e = assertThrows(fn, InvalidArgumentError, `${state}: ${what}`);
+  assertEqual([e.details['state'], e.details['argument']], [state, argument], `${state}: ${what}: the error names the state and argument`);
+}
+
+/** Arguments of a bulk call that are not iterable at all. */
+const NOT_ITERABLE: readonly unknown[] = [5, null, undefined, {}, true];
+
+/** Iterables of map entries with one entry that is not a [mapKey, value] pair. */
+const NOT_PAIRS: readonly unknown[] = [[5], [['a', 1], null], [['a', 1], 'b2'], [['a', 1, 2]], [['a']], [{ 0: 'a', 1: 1 }]];
 
 export const inputCases: readonly ConformanceCase[] = [
   {

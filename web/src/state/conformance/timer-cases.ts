@@ -4,8 +4,8 @@ import { InvalidArgumentError } from '../../errors.js';
 import { KeyGroupOutOfRangeError, keyGroupOf } from '../key-groups.js';
 import { compareBytes, stateKey } from '../key-layout.js';
 import { serde } from '../serde/index.js';
-import type { Timer } from '../types.js';
-import { assertEqual, assertThrows } from './assert.js';
+import type { TimeDomain, Timer } from '../types.js';
+import { assertEqual, assertThrows, assertTrue } from './assert.js';
 import { withBackend, type ConformanceCase } from './case.js';
 
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -92,6 +92,50 @@ export const timerCases: readonly ConformanceCase[] = [
         assertEqual(t.advanceProcessingTime((x) => fired.push(x)), 1, 'due');
         assertEqual(fired, [{ key: 'a', namespace: undefined, timestamp: 1_500, domain: 'processing' }], 'payload');
         assertEqual([t.size('processing'), t.size('event')], [0, 1], 'event timer untouched');
+      });
+    },
+  },
+  {
+    group: 'timers',
+    name: 'an unknown time domain is refused, naming the accepted domains',
+    run: (open) =>
+      withBackend(open, { clock: new ManualClock(0) }, (b) => {
+        const t = b.timers('w', { key: serde.string });
+        t.registerEventTime('a', 1);
+        for (const bad of ['bogus', 'toString', undefined, 0]) {
+          const domain = bad as TimeDomain;
+          const e = assertThrows(() => t.nextTimestamp(domain), InvalidArgumentError, `nextTimestamp(${String(bad)})`);
+          assertTrue(e.message.includes("'event'") && e.message.includes("'processing'"), `the error names the domains: ${e.message}`);
+          assertThrows(() => t.size(domain), InvalidArgumentError, `size(${String(bad)})`);
+        }
+        assertEqual([t.nextTimestamp('event'), t.size('event')], [1, 1], 'the timer is still pending');
+      }),
+  },
+  {
+    group: 'timers',
+    name: 'an advance with a missing callback or a bad watermark is refused and moves nothing, fires nothing',
+    run: async (open) => {
+      const clock = new ManualClock(0);
+      await withBackend(open, { clock }, (b) => {
+        const t = b.timers('w', { key: serde.string });
+        t.registerEventTime('a', 50);
+        t.registerProcessingTime('a', 50);
+        assertEqual(t.advanceWatermark(10, () => undefined), 0, 'first advance');
+        clock.advance(100);
+        const before = b.metrics();
+        for (const bad of [undefined, null, 'f', {}]) {
+          const onTimer = bad as never;
+          assertThrows(() => t.advanceWatermark(100, onTimer), InvalidArgumentError, `advanceWatermark(100, ${String(bad)})`);
+          assertThrows(() => t.advanceProcessingTime(onTimer), InvalidArgumentError, `advanceProcessingTime(${String(bad)})`);
+        }
+        assertThrows(() => t.advanceWatermark(Number.NaN, () => undefined), InvalidArgumentError, 'NaN watermark');
+        assertEqual(t.currentWatermark(), 10, 'watermark unchanged');
+        assertEqual([t.size('event'), t.size('processing')], [1, 1], 'no timer fired');
+        assertEqual(b.metrics(), before, 'metrics unchanged');
+        const fired: string[] = [];
+        assertEqual(t.advanceWatermark(100, (x) => fired.push(`${x.domain}@${x.timestamp}`)), 1, 'a good call still fires');
+        assertEqual(t.advanceProcessingTime((x) => fired.push(`${x.domain}@${x.timestamp}`)), 1, 'processing time too');
+        assertEqual(fired, ['event@50', 'processing@50'], 'each once');
       });
     },
   },

@@ -47,6 +47,7 @@
  * - A call that throws has changed nothing: inputs are checked and memory charged before `byKey`
  *   or a record is touched.
  */
+import { checkEntry, checkIterable } from '../bulk-args.js';
 import { decodeRestoredKey } from '../canonical/restored-key.js';
 import { keyGroupOf } from '../key-groups.js';
 import { stateKey } from '../key-layout.js';
@@ -197,9 +198,10 @@ export class DirectKeyedHeapMapState<K, UK, UV> extends DirectState<K, MapRecord
     // Checked and collapsed first, then charged once. Setting the collapsed Map's entries in its
     // order is the same as setting the batch's one by one: a Map keeps a key's first position.
     const batch = new Map<UK, UV>();
-    for (const [mapKey, value] of entries) {
-      this.#entrySize(mapKey, value);
-      batch.set(mapKey, value);
+    for (const entry of checkIterable(entries, this.name, 'entries')) {
+      const pair = checkEntry(entry, this.name, 'entries');
+      this.#entrySize(pair[0], pair[1]);
+      batch.set(pair[0], pair[1]);
     }
     if (batch.size !== 0) this.#putBatch(key, batch);
     // Nothing to write, but the key is checked as by any call (a bad or foreign key throws).

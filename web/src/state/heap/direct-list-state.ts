@@ -46,6 +46,7 @@
  */
 import { listElements } from '../../engine/merge-values.js';
 import { frameListValue } from '../canonical/list-value.js';
+import { checkIterable } from '../bulk-args.js';
 import { decodeRestoredKey } from '../canonical/restored-key.js';
 import { keyGroupOf } from '../key-groups.js';
 import { stateKey } from '../key-layout.js';
@@ -182,7 +183,7 @@ export class DirectHeapListState<K, V> extends DirectState<K, ListRecord<V>> imp
 
   addAll(key: K, values: Iterable<V>, namespace?: undefined): void {
     this.#enter(namespace);
-    const list = [...values];
+    const list = [...checkIterable(values, this.name, 'values')];
     const size = this.#sizeOf(list);
     const record = this.byKey.get(key);
     if (list.length > 0) this.#append(key, record, list, size);
@@ -191,7 +192,7 @@ export class DirectHeapListState<K, V> extends DirectState<K, ListRecord<V>> imp
 
   update(key: K, values: Iterable<V>, namespace?: undefined): void {
     this.#enter(namespace);
-    const list = [...values];
+    const list = [...checkIterable(values, this.name, 'values')];
     const size = this.#sizeOf(list);
     const record = this.byKey.get(key);
     if (record === undefined) this.admit(key);

@@ -28,6 +28,7 @@
  * plus the namespace's size plus the sum of `#entrySize` over its entries (varying sizes), or
  * plus `cell.capacity` times the one entry size (fixed sizes), with `capacity >= map.size`.
  */
+import { checkEntry, checkIterable } from '../bulk-args.js';
 import type { MapState, MapStateDescriptor, Serializer } from '../types.js';
 import { HeapState, type Cell, type HeapContext, type Location, type PurgeResult } from './heap-state.js';
 import { isPrimitiveSerializer } from './identity.js';
@@ -189,9 +190,10 @@ export class DirectHeapMapState<K, UK, UV, N> extends HeapState<K, N, DirectMapC
     // Checked and collapsed first, then charged once. Setting the collapsed Map's entries in its
     // order is the same as setting the batch's one by one: a Map keeps a key's first position.
     const batch = new Map<UK, UV>();
-    for (const [mapKey, value] of entries) {
-      this.#entrySize(mapKey, value);
-      batch.set(mapKey, value);
+    for (const entry of checkIterable(entries, this.name, 'entries')) {
+      const pair = checkEntry(entry, this.name, 'entries');
+      this.#entrySize(pair[0], pair[1]);
+      batch.set(pair[0], pair[1]);
     }
     const cell = this.lookup(loc);
     // Nothing to write, but the key was checked (by the lookup) as by any call.

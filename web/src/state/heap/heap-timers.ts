@@ -12,7 +12,7 @@
  * against its memory budget.
  */
 import { CorruptionError, InvalidArgumentError } from '../../errors.js';
-import { checkTimerService, checkTimestamp, checkWatermark, DOMAIN_BYTE } from '../timers/timer-args.js';
+import { checkDomain, checkOnTimer, checkTimerService, checkTimestamp, checkWatermark, DOMAIN_BYTE } from '../timers/timer-args.js';
 import type { KeyContext } from '../key-context.js';
 import { decodeStateKey, decodeTimerKey, stateKey, timerKey } from '../key-layout.js';
 import { TimerQueue, type QueuedTimer } from '../timers/timer-queue.js';
@@ -93,18 +93,21 @@ export class HeapTimers<K, N> implements TimerService<K, N> {
 
   advanceWatermark(watermark: number, onTimer: (timer: Timer<K, N>) => void): number {
     this.#ctx.checkOpen();
-    this.#watermark = Math.max(this.#watermark, checkWatermark(watermark));
+    // Both arguments are checked before the watermark moves: a refused call changes nothing.
+    const checked = checkWatermark(watermark);
+    checkOnTimer(onTimer);
+    this.#watermark = Math.max(this.#watermark, checked);
     return this.#fire('event', this.#watermark, onTimer);
   }
 
   advanceProcessingTime(onTimer: (timer: Timer<K, N>) => void): number {
     this.#ctx.checkOpen();
+    checkOnTimer(onTimer);
     return this.#fire('processing', this.#ctx.clock.now(), onTimer);
   }
 
-  /** Pops and delivers every timer at or before `upTo`, including ones callbacks add. */
+  /** Pops and delivers every timer at or before `upTo`, including ones callbacks add. REQUIRES: `onTimer` checked. */
   #fire(domain: TimeDomain, upTo: number, onTimer: (timer: Timer<K, N>) => void): number {
-    if (typeof onTimer !== 'function') throw new InvalidArgumentError('onTimer must be a function');
     const queue = this.#queues[domain];
     let fired = 0;
     for (let next = queue.peek(); next !== undefined && next.timestamp <= upTo; next = queue.peek()) {
@@ -121,11 +124,11 @@ export class HeapTimers<K, N> implements TimerService<K, N> {
   }
 
   nextTimestamp(domain: TimeDomain): number | undefined {
-    return this.#queues[domain].peek()?.timestamp;
+    return this.#queues[checkDomain(domain)].peek()?.timestamp;
   }
 
   size(domain: TimeDomain): number {
-    return this.#queues[domain].size;
+    return this.#queues[checkDomain(domain)].size;
   }
 
   // -- checkpoints ------------------------------------------------------------------------------

@@ -12,6 +12,7 @@
  */
 import { listElements } from '../../engine/merge-values.js';
 import { frameListValue } from '../canonical/list-value.js';
+import { checkIterable } from '../bulk-args.js';
 import { decodeTtlValue, encodeTtlValue } from '../ttl.js';
 import type { ListState, ListStateDescriptor, Serializer } from '../types.js';
 import { HeapState, type Cell, type HeapContext, type Location, type PurgeResult } from './heap-state.js';
@@ -135,13 +136,13 @@ export class HeapListState<K, V, N> extends HeapState<K, N, ListCell<N, V>> impl
 
   addAll(key: K, values: Iterable<V>, namespace?: N): void {
     const loc = this.locate(key, namespace);
-    const list = [...values];
+    const list = [...checkIterable(values, this.name, 'values')];
     this.#append(loc, list, list.map((v) => this.#value.check(v)));
   }
 
   update(key: K, values: Iterable<V>, namespace?: N): void {
     const loc = this.locate(key, namespace);
-    const list = [...values];
+    const list = [...checkIterable(values, this.name, 'values')];
     const sizes = list.map((v) => this.#value.check(v));
     this.writes++;
     const cell = this.lookup(loc);

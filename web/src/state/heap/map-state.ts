@@ -6,6 +6,7 @@
  * that is not a built-in primitive one), and every map state of a backend with `statistics`:
  * each map key's entry records its key, value, write time and size.
  */
+import { checkEntry, checkIterable } from '../bulk-args.js';
 import { decodeTtlValue, encodeTtlValue } from '../ttl.js';
 import type { MapState, MapStateDescriptor, Serializer } from '../types.js';
 import { HeapState, type Cell, type HeapContext, type Location, type PurgeResult } from './heap-state.js';
@@ -98,7 +99,10 @@ export class HeapMapState<K, UK, UV, N> extends HeapState<K, N, MapCell<N, UK, U
   putAll(key: K, entries: Iterable<readonly [UK, UV]>, namespace?: N): void {
     const loc = this.locate(key, namespace);
     const batch: [Identity, UK, UV, number][] = [];
-    for (const [mapKey, value] of entries) {
+    for (const entry of checkIterable(entries, this.name, 'entries')) {
+      const pair = checkEntry(entry, this.name, 'entries');
+      const mapKey = pair[0];
+      const value = pair[1];
       const [id, keySize] = this.#resolveMapKey(mapKey);
       batch.push([id, mapKey, value, MAP_ENTRY_OVERHEAD + keySize + this.#value.check(value)]);
     }

@@ -33,6 +33,7 @@
 import { WriteBatch } from '../../engine/write-batch.js';
 import type { ColumnFamily } from '../../engine/column-family.js';
 import { listElements } from '../../engine/merge-values.js';
+import { checkIterable } from '../bulk-args.js';
 import { frameListValue } from '../canonical/list-value.js';
 import type { ListState, ListStateDescriptor, Serializer } from '../types.js';
 import { CellCache, isCacheableSerializer, type CachedCell } from './cell-cache.js';
@@ -294,13 +295,13 @@ export class LsmListState<K, V, N> extends LsmState<K, N> implements ListState<K
       const k = this.locate(key, namespace);
       const batch = new WriteBatch();
       const now = this.ctx.clock.now();
-      for (const v of values) batch.merge(k, this.stamp(this.#value.serialize(v), now), this.cf);
+      for (const v of checkIterable(values, this.name, 'values')) batch.merge(k, this.stamp(this.#value.serialize(v), now), this.cf);
       if (batch.count === 0) return;
       this.countWrite(false);
       this.ctx.db.write(batch);
       return;
     }
-    const list = [...values];
+    const list = [...checkIterable(values, this.name, 'values')];
     let bound = 0;
     for (const v of list) bound += framedLength(this.#size.bound(this.#value.check(v)));
     if (list.length > 0) cache.admit();
@@ -317,13 +318,13 @@ export class LsmListState<K, V, N> extends LsmState<K, N> implements ListState<K
     if (cache === undefined) {
       const k = this.locate(key, namespace);
       const now = this.ctx.clock.now();
-      const elements = [...values].map((v) => this.stamp(this.#value.serialize(v), now));
+      const elements = [...checkIterable(values, this.name, 'values')].map((v) => this.stamp(this.#value.serialize(v), now));
       this.countWrite(elements.length === 0);
       if (elements.length === 0) this.cf.delete(k);
       else this.cf.put(k, frameListValue(elements));
       return;
     }
-    const list = [...values];
+    const list = [...checkIterable(values, this.name, 'values')];
     let bound = 0;
     for (const v of list) bound += framedLength(this.#size.bound(this.#value.check(v)));
     // Written back as one put of the whole list, nothing before it (as `#fits` counts).

@@ -12,6 +12,7 @@
  */
 import type { ColumnFamily } from '../../engine/column-family.js';
 import { WriteBatch } from '../../engine/write-batch.js';
+import { checkEntry, checkIterable } from '../bulk-args.js';
 import { decodeStateKey } from '../key-layout.js';
 import type { MapState, MapStateDescriptor, Serializer } from '../types.js';
 import { compareCodePoints } from '../serde/unicode.js';
@@ -325,24 +326,26 @@ export class LsmMapState<K, UK, UV, N> extends LsmState<K, N> implements MapStat
       this.locate(key, namespace);
       const batch = new WriteBatch();
       const now = this.ctx.clock.now();
-      for (const [mk, v] of entries) {
-        batch.put(this.locate(key, namespace, this.#mapKey.serialize(mk)), this.stamp(this.#value.serialize(v), now), this.cf);
+      for (const entry of checkIterable(entries, this.name, 'entries')) {
+        const pair = checkEntry(entry, this.name, 'entries');
+        batch.put(this.locate(key, namespace, this.#mapKey.serialize(pair[0])), this.stamp(this.#value.serialize(pair[1]), now), this.cf);
       }
       if (batch.count === 0) return;
       this.countWrite(false);
       this.ctx.db.write(batch);
       return;
     }
-    const list = [...entries];
-    const sizes = list.map(([mk, v]) => {
-      this.#size.check(v, this.#value.check(v));
-      return this.#mapKey.check(mk);
+    // Entries are read by index, not destructured: a pair may be any array-like (see checkEntry).
+    const list = [...checkIterable(entries, this.name, 'entries')].map((entry) => checkEntry(entry, this.name, 'entries'));
+    const sizes = list.map((e) => {
+      this.#size.check(e[1], this.#value.check(e[1]));
+      return this.#mapKey.check(e[0]);
     });
     if (list.length > 0) cache.admit();
     const cell = this.#cell(cache, key, namespace, true);
-    list.forEach(([mk], i) => this.#checkEntryKey(cell, mk, sizes[i]!));
+    list.forEach((e, i) => this.#checkEntryKey(cell, e[0], sizes[i]!));
     let grew = 0;
-    for (const [mk, v] of list) grew += this.#change(cache, cell, mk, v);
+    for (const e of list) grew += this.#change(cache, cell, e[0], e[1]);
     if (grew !== 0) cache.reweigh(cell, grew);
   }
 

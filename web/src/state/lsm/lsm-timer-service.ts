@@ -11,7 +11,7 @@
  */
 import { InvalidArgumentError } from '../../errors.js';
 import type { ColumnFamily } from '../../engine/column-family.js';
-import { checkTimerService, checkTimestamp, checkWatermark, DOMAIN_BYTE } from '../timers/timer-args.js';
+import { checkDomain, checkOnTimer, checkTimerService, checkTimestamp, checkWatermark, DOMAIN_BYTE } from '../timers/timer-args.js';
 import { decodeTimerKey, timerKey } from '../key-layout.js';
 import type { Serializer, TimeDomain, Timer, TimerService, TimerServiceDescriptor } from '../types.js';
 import type { LsmContext } from './lsm-state.js';
@@ -104,12 +104,16 @@ export class LsmTimerService<K, N> implements TimerService<K, N> {
 
   advanceWatermark(watermark: number, onTimer: (timer: Timer<K, N>) => void): number {
     this.#ctx.checkOpen();
-    this.#watermark = Math.max(this.#watermark, checkWatermark(watermark));
+    // Both arguments are checked before the watermark moves: a refused call changes nothing.
+    const checked = checkWatermark(watermark);
+    checkOnTimer(onTimer);
+    this.#watermark = Math.max(this.#watermark, checked);
     return this.#fire('event', this.#watermark, onTimer);
   }
 
   advanceProcessingTime(onTimer: (timer: Timer<K, N>) => void): number {
     this.#ctx.checkOpen();
+    checkOnTimer(onTimer);
     return this.#fire('processing', this.#ctx.clock.now(), onTimer);
   }
 
@@ -128,9 +132,9 @@ export class LsmTimerService<K, N> implements TimerService<K, N> {
    * Delivers every timer at or before `upTo` in order, each deleted before its callback runs.
    * A callback that registers or deletes timers makes the next page be fetched afresh, so a
    * timer it adds at or before `upTo` fires in this call, in its place in the order.
+   * REQUIRES: `onTimer` checked.
    */
   #fire(domain: TimeDomain, upTo: number, onTimer: (timer: Timer<K, N>) => void): number {
-    if (typeof onTimer !== 'function') throw new InvalidArgumentError('onTimer must be a function');
     const prefix = Uint8Array.of(DOMAIN_BYTE[domain]);
     let fired = 0;
     for (;;) {
@@ -166,6 +170,7 @@ export class LsmTimerService<K, N> implements TimerService<K, N> {
 
   nextTimestamp(domain: TimeDomain): number | undefined {
     this.#ctx.checkOpen();
+    checkDomain(domain);
     let head = this.#head[domain];
     if (head === null) {
       const [first] = this.#cf.keys({ prefix: Uint8Array.of(DOMAIN_BYTE[domain]), limit: 1 });
@@ -176,6 +181,6 @@ export class LsmTimerService<K, N> implements TimerService<K, N> {
   }
 
   size(domain: TimeDomain): number {
-    return this.#size[domain];
+    return this.#size[checkDomain(domain)];
   }
 }

@@ -25,6 +25,23 @@ export function checkWatermark(watermark: unknown): number {
   return watermark;
 }
 
+/** Throws `InvalidArgumentError` unless `domain` is a {@link TimeDomain}, naming the accepted ones. */
+export function checkDomain(domain: unknown): TimeDomain {
+  // `hasOwn`, not `in`: inherited names such as 'toString' are not domains.
+  if (typeof domain !== 'string' || !Object.hasOwn(DOMAIN_BYTE, domain)) {
+    throw new InvalidArgumentError(`time domain must be 'event' or 'processing'`, { domain: String(domain) });
+  }
+  return domain as TimeDomain;
+}
+
+/**
+ * Throws `InvalidArgumentError` unless `onTimer` is a function. Called before an advance changes
+ * anything (the watermark), so that a refused call leaves the service as it was.
+ */
+export function checkOnTimer(onTimer: unknown): void {
+  if (typeof onTimer !== 'function') throw new InvalidArgumentError('onTimer must be a function', { onTimer: typeof onTimer });
+}
+
 /** Validates a timer service's name and descriptor (as `timers(name, descriptor)` receives them). */
 export function checkTimerService(name: unknown, descriptor: unknown): void {
   checkStateName(name, 'timer service');
