@@ -3,6 +3,7 @@
  * checkpoints) and checkpoint records (one per checkpoint, written last). Adapters: memory
  * (memory-store.ts), IndexedDB, an OPFS directory, a Node/Deno directory.
  */
+import { InvalidArgumentError } from '../errors.js';
 
 /** A file a checkpoint references. */
 export interface CheckpointFileRef {
@@ -54,6 +55,21 @@ export interface CheckpointStore {
   /** Every recorded checkpoint, oldest first. */
   listRecords(): Promise<CheckpointRecord[]>;
   deleteRecord(id: string): Promise<void>;
+}
+
+/** The methods a {@link CheckpointStore} has (`description` aside). */
+const STORE_METHODS = ['hasFile', 'putFile', 'getFile', 'deleteFile', 'listFiles', 'putRecord', 'listRecords', 'deleteRecord'] as const;
+
+/**
+ * Throws `InvalidArgumentError` naming `field` unless `store` has every method of a
+ * {@link CheckpointStore}: a wrong object given as a store fails where it is given, not at the
+ * first checkpoint as a `TypeError` from deep inside it.
+ */
+export function checkCheckpointStore(store: unknown, field: string): asserts store is CheckpointStore {
+  const missing = typeof store === 'object' && store !== null ? STORE_METHODS.filter((m) => typeof (store as Record<string, unknown>)[m] !== 'function') : STORE_METHODS;
+  if (missing.length > 0) {
+    throw new InvalidArgumentError(`${field} must be a CheckpointStore (missing ${missing.join(', ')})`, { field });
+  }
 }
 
 /**

@@ -9,49 +9,18 @@
  * job has not touched since the restore is not lost by the next checkpoint). The database is
  * closed once nothing is pending.
  */
-import { CheckpointFormatError } from '../../checkpoint/checkpoint-errors.js';
 import type { LsmDatabase } from '../../engine/lsm-database.js';
 import { openLsm } from '../../engine/lsm-database.js';
 import type { EngineSource } from '../../engine/wasm-module.js';
-import { InvalidArgumentError } from '../../errors.js';
 import { memoryStorage } from '../../storage/memory.js';
 import type { KeyGroupRange } from '../key-groups.js';
 import { keyGroupBounds } from '../key-layout.js';
-import { META, restoreCheckpointFiles, type CheckpointFacts, type RestoreSource } from '../lsm/lsm-checkpoints.js';
+import { META, readCheckpointFacts, restoreCheckpointFiles, type RestoredFacts, type RestoreSource } from '../lsm/lsm-checkpoints.js';
 import { SIGNATURE_PREFIX, TIMERS_PREFIX, type CanonicalWriter } from './canonical-writer.js';
 
 const decoder = new TextDecoder();
 /** Offset of the key group in a canonical timer key: after the domain byte and the timestamp. */
 const TIMER_KEY_GROUP_AT = 9;
-
-/** What a checkpoint records about the backend that took it (the `edgestate.checkpoint` JSON). */
-export interface RestoredFacts extends CheckpointFacts {
-  readonly checkpointId?: string;
-  readonly createdAt?: number;
-}
-
-function parseFacts(json: string | undefined): RestoredFacts {
-  if (json === undefined) throw new CheckpointFormatError('the checkpoint holds no keyed state (no edgestate.checkpoint record)');
-  let facts: unknown;
-  try {
-    facts = JSON.parse(json);
-  } catch {
-    throw new CheckpointFormatError('the checkpoint record edgestate.checkpoint is not JSON');
-  }
-  const f = facts as Partial<RestoredFacts> | null;
-  const watermarks = f?.watermarks;
-  if (
-    typeof f !== 'object' ||
-    f === null ||
-    !Number.isSafeInteger(f.maxParallelism) ||
-    typeof watermarks !== 'object' ||
-    watermarks === null ||
-    !Object.values(watermarks).every((w) => typeof w === 'number')
-  ) {
-    throw new CheckpointFormatError('the checkpoint record edgestate.checkpoint is malformed');
-  }
-  return f as RestoredFacts;
-}
 
 export class RestoredCheckpoint {
   readonly facts: RestoredFacts;
@@ -85,17 +54,10 @@ export class RestoredCheckpoint {
    */
   static async open(source: RestoreSource, maxParallelism: number, range: KeyGroupRange, wasm?: EngineSource): Promise<RestoredCheckpoint> {
     const storage = memoryStorage('restored-checkpoint');
-    await restoreCheckpointFiles(source, storage, memoryStorage('restore-staging'), wasm);
+    await restoreCheckpointFiles(source, storage, memoryStorage('restore-staging'), wasm, (staged) => readCheckpointFacts(staged, maxParallelism));
     const db = await openLsm({ storage, columnFamilyDefaults: { merge: 'listAppend' }, ...(wasm === undefined ? {} : { wasm }) });
     try {
-      const facts = parseFacts(db.defaultColumnFamily.getString(META.checkpoint));
-      if (facts.maxParallelism !== maxParallelism) {
-        throw new InvalidArgumentError(`the checkpoint has maxParallelism ${facts.maxParallelism}, this backend ${maxParallelism}: key groups would not match`, {
-          checkpoint: facts.maxParallelism,
-          backend: maxParallelism,
-        });
-      }
-      const restored = new RestoredCheckpoint(db, range, facts);
+      const restored = new RestoredCheckpoint(db, range, readCheckpointFacts(db, maxParallelism));
       await restored.#closeIfDone();
       return restored;
     } catch (e) {

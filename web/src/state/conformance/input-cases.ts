@@ -159,6 +159,107 @@ export const inputCases: readonly ConformanceCase[] = [
       }),
   },
   {
+    group: 'serializers',
+    name: 'a descriptor refused for its TTL or functions leaves the name free for a correct one',
+    run: (open) =>
+      withBackend(open, { clock: new ManualClock(0) }, (b) => {
+        assertThrows(() => b.valueState({ name: 'v', key: serde.string, value: serde.i32, ttl: { ttl: 0 } }), InvalidArgumentError, 'ttl 0');
+        assertThrows(() => b.listState({ name: 'l', key: serde.string, value: serde.i32, ttl: { ttl: 10, update: 'never' as never } }), InvalidArgumentError, 'bad update');
+        const v = b.valueState({ name: 'v', key: serde.string, value: serde.i32, ttl: { ttl: 1000 } });
+        v.put('k', 1);
+        assertEqual(v.get('k'), 1, 'value state with a valid TTL');
+        const l = b.listState({ name: 'l', key: serde.string, value: serde.i32 });
+        l.add('k', 2);
+        assertEqual(l.get('k'), [2], 'list state without TTL');
+      }),
+  },
+  {
+    group: 'bulk arguments',
+    name: 'addAll and update refuse values that are not iterable, on every list shape, and change nothing',
+    run: (open) =>
+      withBackend(open, { clock: new ManualClock(0) }, (b) => {
+        const shapes = listShapes(b);
+        for (const [l, ns] of shapes) l.addAll('k', [1, 2], ns);
+        const before = b.metrics();
+        for (const [l, ns] of shapes) {
+          for (const bad of NOT_ITERABLE) {
+            for (const key of ['k', 'fresh']) {
+              assertRefused(() => l.addAll(key, bad as number[], ns), l.name, 'values', `addAll(${key}, ${String(bad)})`);
+              assertRefused(() => l.update(key, bad as number[], ns), l.name, 'values', `update(${key}, ${String(bad)})`);
+            }
+          }
+        }
+        assertEqual(b.metrics(), before, 'metrics unchanged');
+        for (const [l, ns] of shapes) {
+          assertEqual([l.get('k', ns), l.get('fresh', ns)], [[1, 2], []], `${l.name}: lists intact`);
+          assertEqual([...l.keys(ns)], ['k'], `${l.name}: no key made`);
+        }
+      }),
+  },
+  {
+    group: 'bulk arguments',
+    name: 'putAll refuses entries that are not iterable or not [mapKey, value] pairs, on every map shape, and changes nothing',
+    run: (open) =>
+      withBackend(open, { clock: new ManualClock(0) }, (b) => {
+        const shapes = mapShapes(b);
+        for (const [m, ns] of shapes) m.putAll('k', [['x', 1]], ns);
+        const before = b.metrics();
+        for (const [m, ns] of shapes) {
+          for (const key of ['k', 'fresh']) {
+            for (const bad of NOT_ITERABLE) assertRefused(() => m.putAll(key, bad as [string, number][], ns), m.name, 'entries', `putAll(${key}, ${String(bad)})`);
+            for (const bad of NOT_PAIRS) assertRefused(() => m.putAll(key, bad as [string, number][], ns), m.name, 'entries', `putAll(${key}, ${JSON.stringify(bad)})`);
+          }
+        }
+        assertEqual(b.metrics(), before, 'metrics unchanged');
+        for (const [m, ns] of shapes) {
+          assertEqual([[...m.entries('k', ns)], m.isEmpty('fresh', ns)], [[['x', 1]], true], `${m.name}: maps intact`);
+          assertEqual([...m.keys(ns)], ['k'], `${m.name}: no key made`);
+        }
+      }),
+  },
+  {
+    group: 'bulk arguments',
+    name: 'bulk calls take any iterable: arrays, Sets, generators, Maps, and array-like pairs',
+    run: (open) =>
+      withBackend(open, { clock: new ManualClock(0) }, (b) => {
+        function* numbers(): Generator<number> {
+          yield 3;
+        }
+        function* pairs(): Generator<[string, number]> {
+          yield ['g', 3];
+        }
+        for (const [l, ns] of listShapes(b)) {
+          l.addAll('k', new Set([1, 2]), ns);
+          l.addAll('k', numbers(), ns);
+          assertEqual(l.get('k', ns), [1, 2, 3], `${l.name}: addAll of a Set and a generator`);
+          l.update('k', new Set([4]), ns);
+          assertEqual(l.get('k', ns), [4], `${l.name}: update from a Set`);
+        }
+        for (const [m, ns] of mapShapes(b)) {
+          m.putAll('k', new Map([['m', 1]]), ns);
+          m.putAll('k', pairs(), ns);
+          m.putAll('k', [{ 0: 'a', 1: 2, length: 2 } as unknown as [string, number]], ns);
+          assertEqual(sorted(m.entries('k', ns)), [['a', 2], ['g', 3], ['m', 1]], `${m.name}: putAll of a Map, a generator and an array-like pair`);
+        }
+      }),
+  },
+  {
+    group: 'serializers',
+    name: 'a descriptor with ttl: null is refused (TTL is off when ttl is left out), and no state is made',
+    run: (open) =>
+      withBackend(open, { clock: new ManualClock(0) }, (b) => {
+        const ttl = null as never;
+        assertThrows(() => b.valueState({ name: 'v', key: serde.string, value: serde.i32, ttl }), InvalidArgumentError, 'valueState');
+        assertThrows(() => b.listState({ name: 'l', key: serde.string, value: serde.i32, ttl }), InvalidArgumentError, 'listState');
+        assertThrows(() => b.mapState({ name: 'm', key: serde.string, mapKey: serde.i32, value: serde.i32, ttl }), InvalidArgumentError, 'mapState');
+        assertThrows(() => b.valueState({ name: 'v', key: serde.string, value: serde.i32, ttl: 5 as never }), InvalidArgumentError, 'a number for ttl');
+        assertEqual(Object.keys(b.metrics().states), [], 'no state registered');
+        const v = b.valueState({ name: 'v', key: serde.string, value: serde.i32 });
+        v.put('k', 1);
+        assertEqual(v.get('k'), 1, 'the name is free for a state without TTL');
+      }),
+  },
+  {
     group: 'lifecycle',
     name: 'after close every call throws DatabaseClosedError; close is idempotent',
     run: async (open) => {

@@ -32,7 +32,6 @@
  * states (owned key groups only) when they are registered, deserializing with the descriptors'
  * serializers; see canonical/restored-checkpoint.ts.
  */
-import { memoryCheckpointStore } from '../../checkpoint/memory-store.js';
 import type { CheckpointRecord, CheckpointStore } from '../../checkpoint/store.js';
 import type { EngineSource } from '../../engine/wasm-module.js';
 import { DatabaseClosedError, InvalidArgumentError } from '../../errors.js';
@@ -42,7 +41,15 @@ import { RestoredCheckpoint } from '../canonical/restored-checkpoint.js';
 import { checkDescriptor, checkSameSignature } from '../descriptors.js';
 import { KeyContext } from '../key-context.js';
 import type { KeyGroupRange } from '../key-groups.js';
-import { exportCheckpoint, META, takeCheckpoint, type RestoreSource } from '../lsm/lsm-checkpoints.js';
+import {
+  checkCheckpointMetadata,
+  exportCheckpoint,
+  META,
+  resolveCheckpoints,
+  takeCheckpoint,
+  type CheckpointSettings,
+  type RestoreSource,
+} from '../lsm/lsm-checkpoints.js';
 import type {
   AggregatingState,
   AggregatingStateDescriptor,
@@ -139,22 +146,21 @@ export class HeapStateBackend implements KeyedStateBackend {
    * `maxParallelism`).
    */
   static async open(settings: HeapBackendSettings): Promise<HeapStateBackend> {
-    const retain = settings.checkpoints?.retain ?? 3;
-    if (!Number.isSafeInteger(retain) || retain < 1) throw new InvalidArgumentError('checkpoints.retain must be an integer >= 1', { retain: String(retain) });
+    const checkpoints = resolveCheckpoints(settings.checkpoints);
     checkStatistics(settings.statistics);
     const restored =
       settings.restoreFrom === undefined ? undefined : await RestoredCheckpoint.open(settings.restoreFrom, settings.maxParallelism, settings.keyGroups, settings.wasm);
     try {
-      return new HeapStateBackend(settings, retain, restored);
+      return new HeapStateBackend(settings, checkpoints, restored);
     } catch (e) {
       await restored?.close();
       throw e;
     }
   }
 
-  private constructor(settings: HeapBackendSettings, retain: number, restored: RestoredCheckpoint | undefined) {
-    this.#store = settings.checkpoints?.store ?? memoryCheckpointStore();
-    this.#retain = retain;
+  private constructor(settings: HeapBackendSettings, checkpoints: CheckpointSettings, restored: RestoredCheckpoint | undefined) {
+    this.#store = checkpoints.store;
+    this.#retain = checkpoints.retain;
     this.#wasm = settings.wasm;
     this.#restored = restored;
     this.maxParallelism = settings.maxParallelism;
@@ -278,7 +284,14 @@ export class HeapStateBackend implements KeyedStateBackend {
     const restored = this.#restored;
     if (restored !== undefined) {
       service.restoreWatermark(restored.watermark(name));
-      restored.takeTimers(name, (key) => service.restoreCanonical(key));
+      try {
+        restored.takeTimers(name, (key) => service.restoreCanonical(key));
+      } catch (e) {
+        // As for a state whose entries fail to load: nothing stays charged, and the timers stay
+        // pending in the checkpoint for a later call (e.g. with a larger budget).
+        service.discard();
+        throw e;
+      }
     }
     this.#timers.set(name, service as unknown as HeapTimers<unknown, unknown>);
     return service;
@@ -343,6 +356,11 @@ export class HeapStateBackend implements KeyedStateBackend {
    */
   checkpoint(options: { readonly metadata?: unknown } = {}): Promise<CheckpointRecord> {
     this.#ctx.checkOpen();
+    try {
+      checkCheckpointMetadata(options.metadata);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     const run = this.#checkpointing.then(() => this.#checkpoint(options));
     this.#checkpointing = run.catch(() => undefined);
     return run;
@@ -366,15 +384,17 @@ export class HeapStateBackend implements KeyedStateBackend {
       writer.finish();
       // takeCheckpoint names the checkpoint after the database's counter plus one.
       writer.database.defaultColumnFamily.put(META.checkpointCounter, String(counter));
+      const facts = {
+        maxParallelism: this.maxParallelism,
+        keyGroups: { from: this.keyGroupRange.from, to: this.keyGroupRange.to },
+        watermarks,
+        ...(options.metadata === undefined ? {} : { metadata: options.metadata }),
+      };
+      // The writer's database is this checkpoint's alone: its cut is what was written above.
       const record = await takeCheckpoint(
         writer.database,
         this.#store,
-        {
-          maxParallelism: this.maxParallelism,
-          keyGroups: { from: this.keyGroupRange.from, to: this.keyGroupRange.to },
-          watermarks,
-          ...(options.metadata === undefined ? {} : { metadata: options.metadata }),
-        },
+        () => facts,
         this.#retain,
         () => this.clock.now(),
         // Its cost includes serializing the state.

@@ -6,6 +6,7 @@ import { memoryCheckpointStore } from '../../checkpoint/memory-store.js';
 import type { CheckpointStore } from '../../checkpoint/store.js';
 import { loadEngine } from '../../engine/wasm-module.js';
 import { EdgestateError, InvalidArgumentError } from '../../errors.js';
+import { StateMemoryExceededError } from '../state-errors.js';
 import { memoryStorage } from '../../storage/memory.js';
 import { ManualClock } from '../clock.js';
 import { createStateBackend } from '../create.js';
@@ -344,6 +345,40 @@ describe('heap checkpoints', () => {
     expect(restored.backend.valueState(VALUE).get('k4', 4)).toEqual({ ns: 4 });
     await expect(heap({ restoreFrom: blob, maxParallelism: 256 })).rejects.toBeInstanceOf(InvalidArgumentError);
     await Promise.all([source.backend.close(), restored.backend.close()]);
+  });
+
+  it('a restore of timers past the memory budget is refused with nothing charged, and can be retried', async () => {
+    const { backend: source } = await heap();
+    const t = source.timers('t', { key: serde.string });
+    for (let i = 0; i < 100; i++) t.registerEventTime(`k${i}`, 1000 + i);
+    const blob = await source.exportCheckpoint((await source.checkpoint()).id);
+    await source.close();
+    const b = await createStateBackend({ kind: 'heap', wasm, restoreFrom: blob, memoryBudget: 5000 });
+    for (let attempt = 0; attempt < 2; attempt++) {
+      expect(() => b.timers('t', { key: serde.string })).toThrow(StateMemoryExceededError);
+      expect(b.metrics().estimatedBytes).toBe(0);
+    }
+    const v = b.valueState({ name: 'v', key: serde.string, value: serde.f64 });
+    v.put('a', 1);
+    expect(v.get('a')).toBe(1);
+    await b.close();
+  });
+
+  it('refuses checkpoint metadata that is not JSON and a checkpoint store of the wrong kind with InvalidArgumentError', async () => {
+    const { backend } = await heap();
+    backend.valueState({ name: 'v', key: serde.string, value: serde.f64 }).put('a', 1);
+    for (const metadata of [{ n: 1n }, { f: () => 1 }, { when: new Date(0) }, [Number.NaN]]) {
+      await expect(backend.checkpoint({ metadata })).rejects.toBeInstanceOf(InvalidArgumentError);
+    }
+    expect(await backend.checkpoints()).toEqual([]);
+    expect((await backend.checkpoint({ metadata: { offset: 7 } })).id).toBe('ckpt-0000000001');
+    await backend.close();
+    for (const checkpoints of [{ store: {} }, { store: 'memory' }, { retain: 0 }]) {
+      await expect(createStateBackend({ kind: 'heap', wasm, checkpoints: checkpoints as never })).rejects.toBeInstanceOf(InvalidArgumentError);
+    }
+    for (const restoreFrom of ['backup.esckp', null, { store: {}, id: 'x' }]) {
+      await expect(createStateBackend({ kind: 'heap', wasm, restoreFrom: restoreFrom as never })).rejects.toBeInstanceOf(InvalidArgumentError);
+    }
   });
 
   it('a damaged, truncated or foreign import fails with a typed error and creates no backend', async () => {

@@ -165,6 +165,18 @@ export class HeapTimers<K, N> implements TimerService<K, N> {
     this.#add(domain, timer);
   }
 
+  /**
+   * Forgets every queued timer, releasing its memory: for a restore that failed half-way, so
+   * that the service it never handed out leaves no charge behind.
+   */
+  discard(): void {
+    for (const domain of DOMAINS) {
+      const queue = this.#queues[domain];
+      for (const timer of queue.values()) this.#release(timer);
+      this.#queues[domain] = new TimerQueue();
+    }
+  }
+
   /** Sets the watermark a checkpoint recorded (it still never goes back). */
   restoreWatermark(watermark: number): void {
     this.#watermark = Math.max(this.#watermark, watermark);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { InvalidArgumentError } from '../../errors.js';
 import { StateMemoryExceededError } from '../state-errors.js';
 import { serde } from '../serde/index.js';
 import type { Serializer } from '../types.js';
@@ -50,6 +51,20 @@ describe('MemoryBudget', () => {
     memory.charge(-1000, 's');
     expect(() => memory.charge(1001, 'big')).toThrow(StateMemoryExceededError);
     expect(memory.used).toBe(0);
+  });
+
+  it('refuses a size that is not a finite number (a hand-written check gone wrong), budget or not, and accounts nothing', () => {
+    for (const memory of [budget().memory, new MemoryBudget()]) {
+      memory.charge(100, 's');
+      for (const size of [Number.NaN, Infinity, undefined as unknown as number]) {
+        expect(() => memory.charge(size, 'custom')).toThrow(InvalidArgumentError);
+      }
+      expect(memory.used).toBe(100);
+    }
+  });
+
+  it('refuses an onPressure that is not a function', () => {
+    expect(() => new MemoryBudget({ budget: 1000, onPressure: 42 as never })).toThrow(InvalidArgumentError);
   });
 
   it('without a budget accepts everything and never reports pressure', async () => {

@@ -92,6 +92,9 @@ export class MemoryBudget {
     if (typeof threshold !== 'number' || !(threshold > 0 && threshold <= 1)) {
       throw new InvalidArgumentError('memoryPressureThreshold must be in (0, 1]', { threshold: String(threshold) });
     }
+    if (options.onPressure !== undefined && typeof options.onPressure !== 'function') {
+      throw new InvalidArgumentError('onMemoryPressure must be a function', { onMemoryPressure: typeof options.onPressure });
+    }
     this.budget = budget;
     this.#pressureAt = budget * threshold;
     this.#rearmAt = budget * threshold * 0.9;
@@ -123,8 +126,18 @@ export class MemoryBudget {
     this.#chargeNear(delta, used, state);
   }
 
-  /** `charge` at or past the pressure threshold, or while pressure is reported. */
+  /**
+   * `charge` at or past the pressure threshold, or while pressure is reported — and of a size
+   * that is not a finite number (it compares with nothing), which only a hand-written
+   * Serializer's `check` can give: refused, or the estimate would be NaN and no budget hold.
+   */
   #chargeNear(delta: number, used: number, state: string): void {
+    if (!Number.isFinite(used)) {
+      throw new InvalidArgumentError(`state "${state}": a size estimate is not a finite number (${delta}); a Serializer's check must return its value's size in bytes`, {
+        state,
+        size: String(delta),
+      });
+    }
     if (delta > 0 && used > this.budget) {
       throw new StateMemoryExceededError(
         `state "${state}" needs ${delta} more bytes; estimated use ${this.#used} of a ${this.budget}-byte memory budget`,

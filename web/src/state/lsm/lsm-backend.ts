@@ -18,7 +18,6 @@ import type { EngineSource } from '../../engine/wasm-module.js';
 import type { StorageAdapter } from '../../storage/host-vfs.js';
 import { memoryStorage } from '../../storage/memory.js';
 import type { ExportHeader } from '../../checkpoint/export-format.js';
-import { memoryCheckpointStore } from '../../checkpoint/memory-store.js';
 import type { CheckpointRecord, CheckpointStore } from '../../checkpoint/store.js';
 import { checkDescriptor, checkSameSignature, checkStateName } from '../descriptors.js';
 import { KeyContext } from '../key-context.js';
@@ -48,7 +47,19 @@ import type {
 import type { LsmOptions } from '../lsm-options.js';
 import { LsmListState } from './lsm-list-state.js';
 import { LsmMapState } from './lsm-map-state.js';
-import { exportCheckpoint, META, restoreCheckpointFiles, takeCheckpoint, type CheckpointFacts, type RestoreSource } from './lsm-checkpoints.js';
+import {
+  checkCheckpointMetadata,
+  exportCheckpoint,
+  META,
+  readCheckpointFacts,
+  resolveCheckpoints,
+  restoreCheckpointFiles,
+  takeCheckpoint,
+  type CheckpointFacts,
+  type CheckpointSettings,
+  type RestoredFacts,
+  type RestoreSource,
+} from './lsm-checkpoints.js';
 import { LsmTimerService, timerColumnFamily } from './lsm-timer-service.js';
 import type { LsmContext, LsmState, LsmStats } from './lsm-state.js';
 import { LsmAggregatingState, LsmReducingState, LsmValueState } from './lsm-value-states.js';
@@ -66,7 +77,8 @@ export interface LsmBackendSettings {
   readonly wasm?: EngineSource;
   /**
    * Where timers live: `'lsm'` (default: a column family per timer service, persistent, any
-   * number of timers) or `'heap'` (in memory: faster, lost on close, bounded by memory).
+   * number of timers) or `'heap'` (in memory: faster, bounded by memory, and lost on close —
+   * a reopen starts without timers; a restore brings back the checkpoint's).
    */
   readonly timers?: 'lsm' | 'heap';
   /**
@@ -133,13 +145,19 @@ export class LsmStateBackend implements KeyedStateBackend {
   #lastTick = Number.NaN;
   readonly #store: CheckpointStore;
   readonly #retain: number;
-  #restoredFacts: (CheckpointFacts & { readonly checkpointId?: string }) | undefined;
+  #restoredFacts: RestoredFacts | undefined;
+  /**
+   * The restored watermark of each timer service: for a rescaling restore of several
+   * checkpoints, the lowest of theirs (a service absent from one had none there), so that no
+   * timer fires above a watermark some source had reached. Carried into checkpoints for the
+   * services not asked for since.
+   */
+  #restoredWatermarks: Readonly<Record<string, number>> = {};
 
   /** Opens (or creates) the backend's database. */
   static async open(settings: LsmBackendSettings): Promise<LsmStateBackend> {
     const o = settings.lsm;
-    const retain = settings.checkpoints?.retain ?? 3;
-    if (!Number.isSafeInteger(retain) || retain < 1) throw new InvalidArgumentError('checkpoints.retain must be an integer >= 1', { retain: String(retain) });
+    const checkpoints = resolveCheckpoints(settings.checkpoints);
     const cacheEntries = settings.cacheEntries ?? 10_000;
     if (!Number.isSafeInteger(cacheEntries) || cacheEntries < 0) {
       throw new InvalidArgumentError('cacheEntries must be an integer >= 0', { cacheEntries: String(settings.cacheEntries) });
@@ -149,16 +167,18 @@ export class LsmStateBackend implements KeyedStateBackend {
     const sources: readonly RestoreSource[] =
       settings.restoreFrom === undefined ? [] : Array.isArray(settings.restoreFrom) ? settings.restoreFrom : [settings.restoreFrom as RestoreSource];
     const staging = settings.restoreStaging ?? memoryStorage('restore-staging');
+    // Every source must be this backend's kind of checkpoint before the storage is replaced.
+    const accept = (db: LsmDatabase): void => void readCheckpointFacts(db, settings.maxParallelism);
     // Extra checkpoints (rescaling) are checked and held in memory first: nothing is touched
     // until every source passed.
     const extras: StorageAdapter[] = [];
     for (const source of sources.slice(1)) {
       const held = memoryStorage('restore-extra');
-      await restoreCheckpointFiles(source, held, staging, settings.wasm);
+      await restoreCheckpointFiles(source, held, staging, settings.wasm, accept);
       extras.push(held);
     }
     if (sources[0] !== undefined) {
-      restored = await restoreCheckpointFiles(sources[0], settings.storage, staging, settings.wasm);
+      restored = await restoreCheckpointFiles(sources[0], settings.storage, staging, settings.wasm, accept);
     }
     // `cacheShare` is not passed: the engine splits its budget half and half (see EngineTuning).
     const db = await openLsm({
@@ -177,7 +197,7 @@ export class LsmStateBackend implements KeyedStateBackend {
       ...(settings.wasm === undefined ? {} : { wasm: settings.wasm }),
     });
     try {
-      const backend = new LsmStateBackend(db, settings, retain, cacheEntries, statistics);
+      const backend = new LsmStateBackend(db, settings, checkpoints, cacheEntries, statistics);
       if (restored !== undefined) backend.#adoptRestored();
       for (const extra of extras) await backend.#ingest(extra, settings.wasm);
       return backend;
@@ -187,10 +207,10 @@ export class LsmStateBackend implements KeyedStateBackend {
     }
   }
 
-  private constructor(db: LsmDatabase, settings: LsmBackendSettings, retain: number, cacheEntries: number, statistics: boolean) {
+  private constructor(db: LsmDatabase, settings: LsmBackendSettings, checkpoints: CheckpointSettings, cacheEntries: number, statistics: boolean) {
     this.#db = db;
-    this.#store = settings.checkpoints?.store ?? memoryCheckpointStore();
-    this.#retain = retain;
+    this.#store = checkpoints.store;
+    this.#retain = checkpoints.retain;
     this.maxParallelism = settings.maxParallelism;
     this.keyGroupRange = settings.keyGroups;
     this.clock = settings.clock;
@@ -242,7 +262,11 @@ export class LsmStateBackend implements KeyedStateBackend {
     return this.#db;
   }
 
-  #columnFamily(name: string, signature: string): ColumnFamily {
+  /**
+   * The column family of state `name`, created (with the signature recorded) if new; `created`
+   * says which of the two this call made, for `#state` to undo.
+   */
+  #columnFamily(name: string, signature: string): { readonly cf: ColumnFamily; readonly created: { readonly family: boolean; readonly signature: boolean } } {
     const meta = this.#db.defaultColumnFamily;
     const key = SIGNATURE_PREFIX + name;
     const stored = meta.get(key);
@@ -256,7 +280,7 @@ export class LsmStateBackend implements KeyedStateBackend {
     const exists = this.#db.columnFamilyNames().includes(name);
     const cf = exists ? this.#db.columnFamily(name) : this.#db.createColumnFamily(name, { merge: 'listAppend' });
     if (stored === undefined) meta.put(key, encoder.encode(signature));
-    return cf;
+    return { cf, created: { family: !exists, signature: stored === undefined } };
   }
 
   #state<S extends LsmState<unknown, unknown>>(kind: StateKind, descriptor: { readonly name: string }, make: (cf: ColumnFamily, onDrop: (name: string) => void) => S): S {
@@ -267,15 +291,24 @@ export class LsmStateBackend implements KeyedStateBackend {
       checkSameSignature(descriptor.name, existing.signature, signature);
       return existing.state as S;
     }
-    const cf = this.#columnFamily(descriptor.name, signature);
-    const ttl = (descriptor as { readonly ttl?: { readonly ttl: number } }).ttl;
-    // Always on when TTL is: expired state that is never read again still goes away, also from
-    // tables that nothing compacts any more (periodic compaction).
-    if (ttl !== undefined) {
-      this.#db.setTtlFilter(cf, { layout: kind === 'list' ? 'list' : 'value', ttlMs: ttl.ttl });
-      this.#db.setPeriodicCompaction(cf, ttlCompactionPeriodSeconds(ttl.ttl));
+    const { cf, created } = this.#columnFamily(descriptor.name, signature);
+    let state: S;
+    try {
+      // The state validates the rest of its descriptor (TTL, functions) as it is made.
+      state = make(cf, (name) => this.#drop(name));
+      const ttl = (descriptor as { readonly ttl?: { readonly ttl: number } }).ttl;
+      // Always on when TTL is: expired state that is never read again still goes away, also
+      // from tables that nothing compacts any more (periodic compaction).
+      if (ttl !== undefined) {
+        this.#db.setTtlFilter(cf, { layout: kind === 'list' ? 'list' : 'value', ttlMs: ttl.ttl });
+        this.#db.setPeriodicCompaction(cf, ttlCompactionPeriodSeconds(ttl.ttl));
+      }
+    } catch (e) {
+      // A refused descriptor leaves nothing behind: the name stays free for a correct one.
+      if (created.family) this.#db.dropColumnFamily(descriptor.name);
+      if (created.signature) this.#db.defaultColumnFamily.delete(SIGNATURE_PREFIX + descriptor.name);
+      throw e;
     }
-    const state = make(cf, (name) => this.#drop(name));
     this.#states.set(descriptor.name, { signature, state });
     return state;
   }
@@ -316,12 +349,14 @@ export class LsmStateBackend implements KeyedStateBackend {
     let service: TimerService<K, N> & { readonly descriptor: TimerServiceDescriptor<K, N> };
     if (this.#timerStore === 'heap') {
       const heap = new HeapTimers<K, N>({ keys: this.#ctx.keys, clock: this.clock, memory: this.#timerMemory, checkOpen: this.#ctx.checkOpen }, name, descriptor);
-      // Timers a checkpoint (or an earlier session's checkpoint) left in the engine come back.
+      // A restored checkpoint's timers come back. Without a restore the column family holds the
+      // last checkpoint's timers, older than the state (some may have fired since): heap timers
+      // are lost on close, so a reopen starts without them.
       const cfName = timerColumnFamily(name);
-      if (this.#db.columnFamilyNames().includes(cfName)) {
+      if (this.#restoredFacts !== undefined && this.#db.columnFamilyNames().includes(cfName)) {
         for (const k of this.#db.columnFamily(cfName).keys()) heap.restoreCanonical(k);
       }
-      const watermark = this.#restoredFacts?.watermarks[name];
+      const watermark = this.#restoredWatermarks[name];
       if (watermark !== undefined) heap.restoreWatermark(watermark);
       this.#heapTimers.set(name, heap as unknown as HeapTimers<unknown, unknown>);
       service = heap;
@@ -329,7 +364,7 @@ export class LsmStateBackend implements KeyedStateBackend {
       checkStateName(name, 'timer service');
       const cfName = timerColumnFamily(name);
       const cf = this.#db.columnFamilyNames().includes(cfName) ? this.#db.columnFamily(cfName) : this.#db.createColumnFamily(cfName);
-      service = new LsmTimerService<K, N>(this.#ctx, cf, name, descriptor, this.#restoredFacts?.watermarks[name] ?? -Infinity);
+      service = new LsmTimerService<K, N>(this.#ctx, cf, name, descriptor, this.#restoredWatermarks[name] ?? -Infinity);
     }
     this.#timers.set(name, service as unknown as TimerService<unknown, unknown> & { readonly descriptor: TimerServiceDescriptor<unknown, unknown> });
     return service;
@@ -382,15 +417,10 @@ export class LsmStateBackend implements KeyedStateBackend {
    */
   #adoptRestored(): void {
     const meta = this.#db.defaultColumnFamily;
-    const json = meta.getString(META.checkpoint);
-    const facts = json === undefined ? undefined : (JSON.parse(json) as CheckpointFacts & { checkpointId?: string });
-    if (facts !== undefined && facts.maxParallelism !== this.maxParallelism) {
-      throw new InvalidArgumentError(`the checkpoint has maxParallelism ${facts.maxParallelism}, this backend ${this.maxParallelism}: key groups would not match`, {
-        checkpoint: facts.maxParallelism,
-        backend: this.maxParallelism,
-      });
-    }
+    // Checked before the storage was replaced (`open`); read again from the restored database.
+    const facts = readCheckpointFacts(this.#db, this.maxParallelism);
     this.#restoredFacts = facts;
+    this.#restoredWatermarks = facts.watermarks;
     const { from, to } = this.keyGroupRange;
     const outside: Array<[Uint8Array, Uint8Array]> = [];
     if (from > 0) outside.push([Uint8Array.of(0, 0), Uint8Array.of(from >>> 8, from & 0xff)]);
@@ -417,13 +447,8 @@ export class LsmStateBackend implements KeyedStateBackend {
   async #ingest(source: StorageAdapter, wasm: EngineSource | undefined): Promise<void> {
     const other = await openLsm({ storage: source, columnFamilyDefaults: { merge: 'listAppend' }, ...(wasm === undefined ? {} : { wasm }) });
     try {
-      const json = other.defaultColumnFamily.getString(META.checkpoint);
-      const facts = json === undefined ? undefined : (JSON.parse(json) as CheckpointFacts);
-      if (facts?.maxParallelism !== this.maxParallelism) {
-        throw new InvalidArgumentError(`a checkpoint to merge has maxParallelism ${String(facts?.maxParallelism)}, this backend ${this.maxParallelism}`, {
-          backend: this.maxParallelism,
-        });
-      }
+      const facts = readCheckpointFacts(other, this.maxParallelism);
+      this.#restoredWatermarks = lowestWatermarks(this.#restoredWatermarks, facts.watermarks);
       const { from, to } = this.keyGroupRange;
       const owned = { gte: Uint8Array.of(from >>> 8, from & 0xff), lt: Uint8Array.of((to + 1) >>> 8, (to + 1) & 0xff) };
       const meta = this.#db.defaultColumnFamily;
@@ -470,7 +495,20 @@ export class LsmStateBackend implements KeyedStateBackend {
    */
   async checkpoint(options: { readonly metadata?: unknown } = {}): Promise<CheckpointRecord> {
     this.#ctx.checkOpen();
-    // What states hold back (write-back caches) goes in first: the checkpoint is of now.
+    checkCheckpointMetadata(options.metadata);
+    return takeCheckpoint(this.#db, this.#store, () => this.#cut(options.metadata), this.#retain, () => this.clock.now());
+  }
+
+  /**
+   * Brings the database to the checkpoint's instant and returns the facts to record (see
+   * `takeCheckpoint`: nothing awaits between this and the pin). Everything the backend holds
+   * outside the engine goes in here, not when `checkpoint()` was called: a timer fired (deleted
+   * from the engine at once) after the call must not be in a checkpoint that lacks the cached
+   * write its callback made.
+   */
+  #cut(metadata: unknown): CheckpointFacts {
+    this.#ctx.checkOpen();
+    // What states hold back (write-back caches) goes in first.
     this.#flushAll();
     // Heap timers join the checkpoint in the timer column family's layout (replacing what an
     // earlier checkpoint left there).
@@ -481,23 +519,18 @@ export class LsmStateBackend implements KeyedStateBackend {
       heap.writeCanonical((k, v) => batch.put(k, v, cf));
       this.#db.write(batch);
     }
-    const watermarks: Record<string, number> = {};
+    // Services not asked for since the restore keep the restored watermark.
+    const watermarks: Record<string, number> = { ...this.#restoredWatermarks };
     for (const [name, service] of this.#timers) {
       const w = service.currentWatermark();
       if (Number.isFinite(w)) watermarks[name] = w;
     }
-    return takeCheckpoint(
-      this.#db,
-      this.#store,
-      {
-        maxParallelism: this.maxParallelism,
-        keyGroups: { from: this.keyGroupRange.from, to: this.keyGroupRange.to },
-        watermarks,
-        ...(options.metadata === undefined ? {} : { metadata: options.metadata }),
-      },
-      this.#retain,
-      () => this.clock.now(),
-    );
+    return {
+      maxParallelism: this.maxParallelism,
+      keyGroups: { from: this.keyGroupRange.from, to: this.keyGroupRange.to },
+      watermarks,
+      ...(metadata === undefined ? {} : { metadata }),
+    };
   }
 
   /** The retained checkpoints, oldest first. */
@@ -526,4 +559,14 @@ export class LsmStateBackend implements KeyedStateBackend {
     // Closed either way; the caller learns that held-back values could not be written.
     if (unwritten !== undefined) throw unwritten;
   }
+}
+
+/** Per timer service, the lower of two checkpoints' watermarks; a service one lacks has none. */
+function lowestWatermarks(a: Readonly<Record<string, number>>, b: Readonly<Record<string, number>>): Record<string, number> {
+  const lowest: Record<string, number> = {};
+  for (const [name, w] of Object.entries(a)) {
+    const other = b[name];
+    if (other !== undefined) lowest[name] = Math.min(w, other);
+  }
+  return lowest;
 }

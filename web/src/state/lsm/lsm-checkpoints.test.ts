@@ -2,13 +2,15 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CheckpointFormatError } from '../../checkpoint/checkpoint-errors.js';
+import { exportDatabase } from '../../checkpoint/export-database.js';
 import { memoryCheckpointStore } from '../../checkpoint/memory-store.js';
+import { openLsm } from '../../engine/lsm-database.js';
 import { loadEngine } from '../../engine/wasm-module.js';
 import { EdgestateError, InvalidArgumentError } from '../../errors.js';
 import { memoryStorage, type MemoryVfs } from '../../storage/memory.js';
 import type { StorageAdapter } from '../../storage/host-vfs.js';
 import { ManualClock } from '../clock.js';
-import { fullKeyGroupRange, keyGroupRangeForInstance, type KeyGroupRange } from '../key-groups.js';
+import { fullKeyGroupRange, keyGroupOf, keyGroupRangeForInstance, type KeyGroupRange } from '../key-groups.js';
 import { resolveLsmOptions } from '../lsm-options.js';
 import { serde } from '../serde/index.js';
 import type { CheckpointStore } from '../../checkpoint/store.js';
@@ -30,6 +32,12 @@ function open(storage: StorageAdapter, extra: Partial<LsmBackendSettings> = {}):
     lsm: resolveLsmOptions({ writeBufferSize: 64 << 10 }),
     ...extra,
   });
+}
+
+/** Whether string key `key` falls in `range` of 128 key groups. */
+function ownedBy(key: string, range: KeyGroupRange): boolean {
+  const group = keyGroupOf(new TextEncoder().encode(key), 128);
+  return group >= range.from && group <= range.to;
 }
 
 function dump(b: LsmStateBackend): Record<string, unknown> {
@@ -199,6 +207,144 @@ describe('LSM checkpoints', () => {
     expect(again.size).toBe(keys.length);
     expect([...again.values()].every((n) => n === 1)).toBe(true);
     for (const b of [...two, ...three, ...back]) await b.close();
+  });
+
+  it('a checkpoint that is not this backend\'s (other maxParallelism, an engine export, a malformed record) is refused before the target storage changes', async () => {
+    const target = memoryStorage();
+    const existing = await open(target);
+    existing.valueState(COUNT).put('mine', 1);
+    await existing.close();
+    const before = files(target);
+    const wide = await open(memoryStorage(), { maxParallelism: 256, keyGroups: fullKeyGroupRange(256) });
+    wide.valueState(COUNT).put('theirs', 2);
+    const foreign = await wide.exportCheckpoint((await wide.checkpoint()).id);
+    await wide.close();
+    const raw = await openLsm({ storage: memoryStorage() });
+    raw.put('k', 'v');
+    const engineExport = exportDatabase(raw);
+    raw.defaultColumnFamily.put('edgestate.checkpoint', '{"maxParallelism": 128');
+    const notJson = exportDatabase(raw);
+    raw.defaultColumnFamily.put('edgestate.checkpoint', '{"maxParallelism": 128}');
+    const noWatermarks = exportDatabase(raw);
+    await raw.close();
+    for (const [source, error] of [
+      [foreign, InvalidArgumentError],
+      [engineExport, CheckpointFormatError],
+      [notJson, CheckpointFormatError],
+      [noWatermarks, CheckpointFormatError],
+    ] as const) {
+      await expect(open(target, { restoreFrom: source })).rejects.toBeInstanceOf(error);
+      // Also as one of several sources (rescaling): refused before anything is touched.
+      await expect(open(target, { restoreFrom: [foreign === source ? engineExport : foreign, source] })).rejects.toBeInstanceOf(EdgestateError);
+      expect(files(target)).toEqual(before);
+    }
+    const reopened = await open(target);
+    expect(reopened.valueState(COUNT).get('mine')).toBe(1);
+    await reopened.close();
+  });
+
+  it('refuses a restore source or checkpoint store of the wrong kind with InvalidArgumentError, opening nothing', async () => {
+    const target = memoryStorage();
+    for (const restoreFrom of ['backup.esckp', null, 42, {}, { store: {}, id: 'ckpt-0000000001' }, { store: memoryCheckpointStore(), id: 7 }]) {
+      await expect(open(target, { restoreFrom: restoreFrom as never })).rejects.toBeInstanceOf(InvalidArgumentError);
+    }
+    for (const checkpoints of [{ store: {} }, { store: null }, { retain: 0 }, 'store']) {
+      await expect(open(target, { checkpoints: checkpoints as never })).rejects.toBeInstanceOf(InvalidArgumentError);
+    }
+    expect(target.vfs.list()).toEqual([]);
+  });
+
+  it('refuses checkpoint metadata that is not JSON, changing nothing: the next checkpoint takes the next id', async () => {
+    const b = await open(memoryStorage());
+    b.valueState(COUNT).put('a', 1);
+    expect((await b.checkpoint()).id).toBe('ckpt-0000000001');
+    for (const metadata of [{ n: 1n }, { f: () => 1 }, { when: new Date(0) }, [Number.NaN], { x: undefined }]) {
+      await expect(b.checkpoint({ metadata })).rejects.toBeInstanceOf(InvalidArgumentError);
+    }
+    expect((await b.checkpoints()).map((r) => r.id)).toEqual(['ckpt-0000000001']);
+    expect((await b.checkpoint({ metadata: { offset: 7 } })).id).toBe('ckpt-0000000002');
+    await b.close();
+  });
+
+  it('a checkpoint is of one instant: what the job does right after calling checkpoint() is in it wholly, states and timers alike', async () => {
+    for (const timers of ['lsm', 'heap'] as const) {
+      const store = memoryCheckpointStore();
+      const b = await open(memoryStorage(), { timers, checkpoints: { store } });
+      const count = b.valueState(COUNT);
+      const t = b.timers('w', { key: serde.string });
+      t.registerEventTime('a', 10);
+      const taking = b.checkpoint();
+      // Before the checkpoint's first await completes: the timer leaves the engine at once, the
+      // callback's write stays in the write-back cache.
+      t.advanceWatermark(10, (timer) => count.put(timer.key, 1));
+      const { id } = await taking;
+      await b.close();
+      const r = await open(memoryStorage(), { timers, restoreFrom: { store, id } });
+      const again = r.timers('w', { key: serde.string });
+      expect([r.valueState(COUNT).get('a'), again.size('event'), again.currentWatermark()]).toEqual([1, 0, 10]);
+      await r.close();
+    }
+  });
+
+  it('keeps a restored watermark in later checkpoints, also while its timer service is not asked for', async () => {
+    const b1 = await open(memoryStorage());
+    const t1 = b1.timers('w', { key: serde.string });
+    t1.registerEventTime('a', 150);
+    t1.advanceWatermark(100, () => undefined);
+    const first = await b1.exportCheckpoint((await b1.checkpoint()).id);
+    await b1.close();
+    const b2 = await open(memoryStorage(), { restoreFrom: first });
+    const second = await b2.exportCheckpoint((await b2.checkpoint()).id);
+    await b2.close();
+    const b3 = await open(memoryStorage(), { restoreFrom: second });
+    const t3 = b3.timers('w', { key: serde.string });
+    expect(t3.currentWatermark()).toBe(100);
+    t3.registerEventTime('b', 95);
+    const fired: string[] = [];
+    t3.advanceWatermark(50, (timer) => fired.push(timer.key));
+    expect(fired).toEqual(['b']);
+    await b3.close();
+  });
+
+  it('a rescaling restore takes each timer service\'s lowest watermark, whatever the order of its sources', async () => {
+    const halves = [keyGroupRangeForInstance(128, 2, 0), keyGroupRangeForInstance(128, 2, 1)];
+    const blobs: Blob[] = [];
+    for (const [i, keyGroups] of halves.entries()) {
+      const b = await open(memoryStorage(), { keyGroups });
+      const t = b.timers('w', { key: serde.string });
+      const key = [...Array(200).keys()].map((n) => `k${n}`).find((k) => ownedBy(k, keyGroups))!;
+      t.registerEventTime(key, 50);
+      t.advanceWatermark(i === 0 ? 100 : 10, () => undefined);
+      blobs.push(await b.exportCheckpoint((await b.checkpoint()).id));
+      await b.close();
+    }
+    for (const order of [blobs, [...blobs].reverse()]) {
+      const c = await open(memoryStorage(), { restoreFrom: order });
+      const t = c.timers('w', { key: serde.string });
+      expect(t.currentWatermark()).toBe(10);
+      const fired: number[] = [];
+      t.advanceWatermark(20, (timer) => fired.push(timer.timestamp));
+      expect(fired).toEqual([]);
+      t.advanceWatermark(50, (timer) => fired.push(timer.timestamp));
+      expect(fired).toEqual([50]);
+      await c.close();
+    }
+  });
+
+  it('timers kept on the heap are lost on close: a reopen starts without the last checkpoint\'s', async () => {
+    const storage = memoryStorage();
+    const b = await open(storage, { timers: 'heap' });
+    b.timers('w', { key: serde.string }).registerEventTime('a', 10);
+    await b.checkpoint();
+    const fired: string[] = [];
+    b.timers('w', { key: serde.string }).advanceWatermark(20, (timer) => fired.push(timer.key));
+    await b.close();
+    const reopened = await open(storage, { timers: 'heap' });
+    const t = reopened.timers('w', { key: serde.string });
+    expect(t.size('event')).toBe(0);
+    t.advanceWatermark(20, (timer) => fired.push(timer.key));
+    expect(fired).toEqual(['a']);
+    await reopened.close();
   });
 
   it('a damaged import fails with a typed error and leaves the target storage as it was', async () => {

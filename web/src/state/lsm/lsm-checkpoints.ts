@@ -3,12 +3,15 @@
  * retained checkpoint stored yet, record the checkpoint; export any retained one as a single
  * blob; restore one (from a blob or a store) into a storage, validated in a staging area first.
  */
-import { CheckpointNotFoundError } from '../../checkpoint/checkpoint-errors.js';
+import { CheckpointFormatError, CheckpointNotFoundError } from '../../checkpoint/checkpoint-errors.js';
 import { crc32c } from '../../checkpoint/checksum.js';
 import { buildExport, readExport, type ExportHeader, type ExportPart, type ExportSource } from '../../checkpoint/export-format.js';
-import { retainAndCollect, type CheckpointFileRef, type CheckpointRecord, type CheckpointStore } from '../../checkpoint/store.js';
+import { memoryCheckpointStore } from '../../checkpoint/memory-store.js';
+import { checkCheckpointStore, retainAndCollect, type CheckpointFileRef, type CheckpointRecord, type CheckpointStore } from '../../checkpoint/store.js';
 import { openLsm, type LsmDatabase } from '../../engine/lsm-database.js';
 import type { EngineSource } from '../../engine/wasm-module.js';
+import { InvalidArgumentError } from '../../errors.js';
+import { serde } from '../serde/index.js';
 import type { HostVfs, StorageAdapter } from '../../storage/host-vfs.js';
 
 /** Bytes read from the engine per crossing while storing a table. */
@@ -28,6 +31,78 @@ export interface CheckpointFacts {
   readonly keyGroups: { readonly from: number; readonly to: number };
   readonly watermarks: Readonly<Record<string, number>>;
   readonly metadata?: unknown;
+}
+
+/** What a checkpoint records about the backend that took it (the `edgestate.checkpoint` JSON). */
+export interface RestoredFacts extends CheckpointFacts {
+  readonly checkpointId?: string;
+  readonly createdAt?: number;
+}
+
+/**
+ * The facts of the checkpoint database `db`, checked for a backend of `maxParallelism` key
+ * groups: `CheckpointFormatError` when it holds no keyed state (an engine export) or the record
+ * is malformed, `InvalidArgumentError` when its key groups are not this backend's.
+ */
+export function readCheckpointFacts(db: LsmDatabase, maxParallelism: number): RestoredFacts {
+  const json = db.defaultColumnFamily.getString(META.checkpoint);
+  if (json === undefined) throw new CheckpointFormatError('the checkpoint holds no keyed state (no edgestate.checkpoint record)');
+  let facts: unknown;
+  try {
+    facts = JSON.parse(json);
+  } catch {
+    throw new CheckpointFormatError('the checkpoint record edgestate.checkpoint is not JSON');
+  }
+  const f = facts as Partial<RestoredFacts> | null;
+  const watermarks = f?.watermarks;
+  if (
+    typeof f !== 'object' ||
+    f === null ||
+    !Number.isSafeInteger(f.maxParallelism) ||
+    typeof watermarks !== 'object' ||
+    watermarks === null ||
+    !Object.values(watermarks).every((w) => typeof w === 'number')
+  ) {
+    throw new CheckpointFormatError('the checkpoint record edgestate.checkpoint is malformed');
+  }
+  if (f.maxParallelism !== maxParallelism) {
+    throw new InvalidArgumentError(`the checkpoint has maxParallelism ${f.maxParallelism}, this backend ${maxParallelism}: key groups would not match`, {
+      checkpoint: f.maxParallelism!,
+      backend: maxParallelism,
+    });
+  }
+  return f as RestoredFacts;
+}
+
+/** Where a backend keeps its checkpoints and how many, as its `checkpoints` option gives them. */
+export interface CheckpointSettings {
+  readonly store: CheckpointStore;
+  readonly retain: number;
+}
+
+/**
+ * A backend's `checkpoints` option, validated (`InvalidArgumentError` naming the field) and
+ * defaulted: a memory store, the newest 3 kept.
+ */
+export function resolveCheckpoints(option: { readonly store?: CheckpointStore; readonly retain?: number } | undefined): CheckpointSettings {
+  if (option !== undefined && (typeof option !== 'object' || option === null)) throw new InvalidArgumentError('checkpoints must be an object { store?, retain? }');
+  const retain = option?.retain ?? 3;
+  if (!Number.isSafeInteger(retain) || retain < 1) throw new InvalidArgumentError('checkpoints.retain must be an integer >= 1', { retain: String(retain) });
+  if (option?.store !== undefined) checkCheckpointStore(option.store, 'checkpoints.store');
+  return { store: option?.store ?? memoryCheckpointStore(), retain };
+}
+
+/**
+ * Throws `InvalidArgumentError` unless `metadata` is a JSON value (what a checkpoint can record
+ * and give back unchanged): checked before a checkpoint changes anything.
+ */
+export function checkCheckpointMetadata(metadata: unknown): void {
+  if (metadata === undefined) return;
+  try {
+    serde.json.check(metadata);
+  } catch (e) {
+    throw new InvalidArgumentError(`checkpoint metadata must be a JSON value: ${(e as Error).message}`);
+  }
 }
 
 /** The database's id (random, made on first use): names its tables in checkpoint stores. */
@@ -54,12 +129,15 @@ async function* pinnedChunks(db: LsmDatabase, name: string, size: number, crc: {
 /**
  * Takes a checkpoint of `db` into `store`: tables already stored by a retained checkpoint are
  * referenced, not stored again; then keeps the newest `retain` checkpoints and deletes every file
- * none of them references.
+ * none of them references. `cut` runs once the storage is ready, right before the tables are
+ * pinned, with nothing awaited in between: what the database holds when it returns is the
+ * checkpoint, and it returns the facts to record (it is where a backend writes what it holds
+ * outside the engine, so that everything is of one instant).
  */
 export async function takeCheckpoint(
   db: LsmDatabase,
   store: CheckpointStore,
-  facts: CheckpointFacts,
+  cut: () => CheckpointFacts,
   retain: number,
   now: () => number,
   /** Which backend's state `db` holds, and when taking the checkpoint began (`performance.now()`). */
@@ -69,6 +147,7 @@ export async function takeCheckpoint(
   // Pinning flushes every column family at once: the storage must be ready for that many files.
   // (Awaited first: from here to the pin nothing awaits, so the checkpoint is one instant.)
   await db.reserveFiles();
+  const facts = cut();
   const dbId = databaseId(db);
   const meta = db.defaultColumnFamily;
   const counter = Number(meta.getString(META.checkpointCounter) ?? '0') + 1;
@@ -169,11 +248,35 @@ function copyFile(from: HostVfs, to: HostVfs, name: string): void {
 export type RestoreSource = ExportSource | { readonly store: CheckpointStore; readonly id: string };
 
 /**
- * Restores a checkpoint into `target` (replacing what it holds). Everything is checked first in
- * `staging` — format, checksums, CURRENT, and that the database opens and every table verifies —
- * and `target` is touched only once all of that passed. Returns the export's header.
+ * Throws `InvalidArgumentError` unless `source` is a {@link RestoreSource}: an export's bytes
+ * (Blob, ArrayBuffer, Uint8Array, ReadableStream) or `{ store, id }` of a checkpoint store.
  */
-export async function restoreCheckpointFiles(source: RestoreSource, target: StorageAdapter, staging: StorageAdapter, wasm?: EngineSource): Promise<ExportHeader> {
+function checkRestoreSource(source: unknown): asserts source is RestoreSource {
+  if (source instanceof Blob || source instanceof ArrayBuffer || source instanceof Uint8Array || source instanceof ReadableStream) return;
+  if (typeof source === 'object' && source !== null && 'store' in source && 'id' in source) {
+    checkCheckpointStore(source.store, 'restoreFrom.store');
+    if (typeof source.id !== 'string') throw new InvalidArgumentError('restoreFrom.id must be a checkpoint id (a string)', { id: String(source.id) });
+    return;
+  }
+  throw new InvalidArgumentError('restoreFrom must be an exported checkpoint (Blob, ArrayBuffer, Uint8Array or ReadableStream) or { store, id }', {
+    restoreFrom: Object.prototype.toString.call(source),
+  });
+}
+
+/**
+ * Restores a checkpoint into `target` (replacing what it holds). Everything is checked first in
+ * `staging` — format, checksums, CURRENT, that the database opens and every table verifies, and
+ * whatever `accept` checks on the staged database (it throws to refuse) — and `target` is
+ * touched only once all of that passed. Returns the export's header.
+ */
+export async function restoreCheckpointFiles(
+  source: RestoreSource,
+  target: StorageAdapter,
+  staging: StorageAdapter,
+  wasm?: EngineSource,
+  accept?: (db: LsmDatabase) => void,
+): Promise<ExportHeader> {
+  checkRestoreSource(source);
   const blob: ExportSource = 'store' in source && 'id' in source && !(source instanceof Blob) ? await exportCheckpoint(source.store, source.id) : (source as ExportSource);
   const staged = await staging.open();
   let header: ExportHeader;
@@ -206,6 +309,7 @@ export async function restoreCheckpointFiles(source: RestoreSource, target: Stor
   const check = await openLsm({ storage: staging, columnFamilyDefaults: { merge: 'listAppend' }, ...(wasm === undefined ? {} : { wasm }) });
   try {
     check.verify();
+    accept?.(check);
   } finally {
     await check.close();
   }
