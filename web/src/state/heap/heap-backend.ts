@@ -49,6 +49,7 @@ import {
   takeCheckpoint,
   type CheckpointSettings,
   type RestoreSource,
+  watermarkFacts,
 } from '../lsm/lsm-checkpoints.js';
 import type {
   AggregatingState,
@@ -377,8 +378,7 @@ export class HeapStateBackend implements KeyedStateBackend {
       for (const [name, { signature, state }] of this.#states) state.writeCanonical(writer.state(name, signature));
       for (const [name, service] of this.#timers) {
         service.writeCanonical(writer.timers(name));
-        const w = service.currentWatermark();
-        if (Number.isFinite(w)) watermarks[name] = w;
+        watermarks[name] = service.currentWatermark();
       }
       this.#restored?.copyPending(writer);
       writer.finish();
@@ -387,7 +387,7 @@ export class HeapStateBackend implements KeyedStateBackend {
       const facts = {
         maxParallelism: this.maxParallelism,
         keyGroups: { from: this.keyGroupRange.from, to: this.keyGroupRange.to },
-        watermarks,
+        ...watermarkFacts(watermarks),
         ...(options.metadata === undefined ? {} : { metadata: options.metadata }),
       };
       // The writer's database is this checkpoint's alone: its cut is what was written above.

@@ -381,6 +381,35 @@ describe('heap checkpoints', () => {
     }
   });
 
+  it('keeps every watermark through checkpoints and restores across both backends: +Infinity (end of input) too, and services not asked for since', async () => {
+    const open = (kind: 'heap' | 'lsm', restoreFrom?: Blob): Promise<KeyedStateBackend> =>
+      kind === 'heap'
+        ? createStateBackend({ kind, wasm, ...(restoreFrom !== undefined && { restoreFrom }) })
+        : createStateBackend({ kind, wasm, storage: memoryStorage(), ...(restoreFrom !== undefined && { restoreFrom }) });
+    const noop = (): void => undefined;
+    for (const first of ['heap', 'lsm'] as const) {
+      for (const second of ['heap', 'lsm'] as const) {
+        const a = await open(first);
+        a.timers('ended', { key: serde.string }).advanceWatermark(Infinity, noop);
+        a.timers('mid', { key: serde.string }).advanceWatermark(100, noop);
+        const one = await a.exportCheckpoint((await a.checkpoint()).id);
+        await a.close();
+        // Restored, checkpointed again without asking for either service, restored again.
+        const b = await open(second, one);
+        const two = await b.exportCheckpoint((await b.checkpoint()).id);
+        await b.close();
+        const c = await open(first, two);
+        const ended = c.timers('ended', { key: serde.string });
+        expect([ended.currentWatermark(), c.timers('mid', { key: serde.string }).currentWatermark()], `${first} → ${second} → ${first}`).toEqual([Infinity, 100]);
+        ended.registerEventTime('late', 5);
+        const fired: string[] = [];
+        ended.advanceWatermark(0, (t) => fired.push(t.key));
+        expect(fired).toEqual(['late']);
+        await c.close();
+      }
+    }
+  });
+
   it('a damaged, truncated or foreign import fails with a typed error and creates no backend', async () => {
     const source = await heap();
     fill(source, 200);

@@ -59,6 +59,7 @@ import {
   type CheckpointSettings,
   type RestoredFacts,
   type RestoreSource,
+  watermarkFacts,
 } from './lsm-checkpoints.js';
 import { LsmTimerService, timerColumnFamily } from './lsm-timer-service.js';
 import type { LsmContext, LsmState, LsmStats } from './lsm-state.js';
@@ -521,14 +522,11 @@ export class LsmStateBackend implements KeyedStateBackend {
     }
     // Services not asked for since the restore keep the restored watermark.
     const watermarks: Record<string, number> = { ...this.#restoredWatermarks };
-    for (const [name, service] of this.#timers) {
-      const w = service.currentWatermark();
-      if (Number.isFinite(w)) watermarks[name] = w;
-    }
+    for (const [name, service] of this.#timers) watermarks[name] = service.currentWatermark();
     return {
       maxParallelism: this.maxParallelism,
       keyGroups: { from: this.keyGroupRange.from, to: this.keyGroupRange.to },
-      watermarks,
+      ...watermarkFacts(watermarks),
       ...(metadata === undefined ? {} : { metadata }),
     };
   }

@@ -29,8 +29,25 @@ export const META = {
 export interface CheckpointFacts {
   readonly maxParallelism: number;
   readonly keyGroups: { readonly from: number; readonly to: number };
+  /** Each timer service's watermark, when finite (JSON has no Infinity). */
   readonly watermarks: Readonly<Record<string, number>>;
+  /** The services whose watermark is +Infinity (end of input: every timer fired). */
+  readonly endedWatermarks?: readonly string[];
   readonly metadata?: unknown;
+}
+
+/**
+ * The watermark facts of a checkpoint from each timer service's watermark: finite ones as they
+ * are, +Infinity by name in `endedWatermarks`; -Infinity (never advanced) is left out.
+ */
+export function watermarkFacts(watermarks: Readonly<Record<string, number>>): Pick<CheckpointFacts, 'watermarks' | 'endedWatermarks'> {
+  const finite: Record<string, number> = {};
+  const ended: string[] = [];
+  for (const [name, w] of Object.entries(watermarks)) {
+    if (Number.isFinite(w)) finite[name] = w;
+    else if (w === Infinity) ended.push(name);
+  }
+  return ended.length === 0 ? { watermarks: finite } : { watermarks: finite, endedWatermarks: ended };
 }
 
 /** What a checkpoint records about the backend that took it (the `edgestate.checkpoint` JSON). */
@@ -55,13 +72,16 @@ export function readCheckpointFacts(db: LsmDatabase, maxParallelism: number): Re
   }
   const f = facts as Partial<RestoredFacts> | null;
   const watermarks = f?.watermarks;
+  const ended = f?.endedWatermarks ?? [];
   if (
     typeof f !== 'object' ||
     f === null ||
     !Number.isSafeInteger(f.maxParallelism) ||
     typeof watermarks !== 'object' ||
     watermarks === null ||
-    !Object.values(watermarks).every((w) => typeof w === 'number')
+    !Object.values(watermarks).every((w) => typeof w === 'number') ||
+    !Array.isArray(ended) ||
+    !ended.every((name) => typeof name === 'string')
   ) {
     throw new CheckpointFormatError('the checkpoint record edgestate.checkpoint is malformed');
   }
@@ -71,7 +91,8 @@ export function readCheckpointFacts(db: LsmDatabase, maxParallelism: number): Re
       backend: maxParallelism,
     });
   }
-  return f as RestoredFacts;
+  // Readers see one map: an ended service's watermark is +Infinity there.
+  return { ...(f as RestoredFacts), watermarks: { ...watermarks, ...Object.fromEntries(ended.map((name) => [name, Infinity])) } };
 }
 
 /** Where a backend keeps its checkpoints and how many, as its `checkpoints` option gives them. */
