@@ -13,7 +13,7 @@ export function systemClock(): Clock {
   };
 }
 
-/** A clock that moves only when told to; starts at `start` ms (default 0). */
+/** A clock that moves only when told to, in whole ms; starts at `start` ms (default 0). */
 export class ManualClock implements Clock {
   #now: number;
 
@@ -26,10 +26,10 @@ export class ManualClock implements Clock {
     return this.#now;
   }
 
-  /** Moves the clock forward by `ms` (>= 0). */
+  /** Moves the clock forward by `ms` (an integer >= 0). */
   advance(ms: number): void {
-    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
-      throw new InvalidArgumentError('ManualClock.advance needs a finite ms >= 0', { ms: String(ms) });
+    if (!Number.isSafeInteger(ms) || ms < 0) {
+      throw new InvalidArgumentError('ManualClock.advance needs a whole number of ms >= 0', { ms: String(ms) });
     }
     this.#now += ms;
   }
@@ -42,8 +42,8 @@ export class ManualClock implements Clock {
   }
 
   static #checkTime(ms: unknown): void {
-    if (typeof ms !== 'number' || !Number.isFinite(ms)) {
-      throw new InvalidArgumentError('clock time must be a finite number of ms', { ms: String(ms) });
+    if (!Number.isSafeInteger(ms)) {
+      throw new InvalidArgumentError('clock time must be a whole number of ms (a safe integer)', { ms: String(ms) });
     }
   }
 }

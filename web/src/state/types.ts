@@ -56,7 +56,11 @@ export interface Serializer<T> {
 
 /** Processing time, in milliseconds. Injected so tests (and replays) can control it. */
 export interface Clock {
-  /** Current processing time in ms; never decreases. */
+  /**
+   * Current processing time in whole ms (an integer, as `Date.now()` gives); never decreases.
+   * Stored times (TTL timestamps, on the LSM backend and in checkpoints) are whole ms, so a
+   * clock with fractions would make the backends disagree on when an entry expires.
+   */
   now(): number;
 }
 

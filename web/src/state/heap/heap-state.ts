@@ -407,7 +407,7 @@ export abstract class HeapState<K, N, C extends Cell<N>> implements State<K, N>,
 
   /**
    * Called after every access: with TTL, examines the next `incrementalCleanupSize` cells in
-   * key-group order (wrapping around) and removes what expired.
+   * the table's order (keys as first inserted; wrapping around) and removes what expired.
    */
   protected afterAccess(): void {
     const ttl = this.ttl;
