@@ -387,7 +387,11 @@ export interface KeyedStateBackend {
 
   /**
    * Takes a checkpoint: a consistent point of every state and timer service (and each service's
-   * watermark), with `metadata` (JSON, e.g. a source offset) attached. Whatever the backend, the
+   * watermark), with `metadata` (JSON, e.g. a source offset) attached. The point is one instant
+   * early in the call, once the storage is ready for it: calls the job makes after
+   * `checkpoint()` returns its promise may fall before or after that instant, but always
+   * wholly — a timer fired there is in it together with what its callback wrote, or neither is.
+   * Metadata that is not JSON is refused (`InvalidArgumentError`) before anything changes. Whatever the backend, the
    * checkpoint is a RocksDB database in the layout of docs/state-layout.md, so it restores into
    * either backend (docs/checkpoints.md). The LSM backend's are incremental; the heap backend's
    * are full snapshots. Keeps the newest `checkpoints.retain` checkpoints and deletes every
