@@ -114,5 +114,9 @@ describe('the export format', () => {
     await expect(readExport(build([part('CURRENT', current), part('MANIFEST-000004', Uint8Array.of(1)), part('MANIFEST-000004', Uint8Array.of(1))]), collector())).rejects.toThrow(/listed twice/);
     await expect(readExport(build([part('CURRENT', encoder.encode('MANIFEST-000009\n')), part('MANIFEST-000004', Uint8Array.of(1))]), collector())).rejects.toThrow(/CURRENT names/);
     await expect(readExport(build([part('MANIFEST-000004', Uint8Array.of(1))]), collector())).rejects.toThrow(/no CURRENT/);
+    // A CURRENT larger than any real one is refused from the header, before it is read (a header
+    // with a valid checksum could claim terabytes, and CURRENT is held in memory).
+    const big = build([part('CURRENT', new Uint8Array(257).fill(0x41)), part('MANIFEST-000004', Uint8Array.of(1))]);
+    await expect(readExport(big.stream(), collector())).rejects.toBeInstanceOf(CheckpointFormatError);
   });
 });

@@ -13,6 +13,8 @@ export const EXPORT_TRAILER: Uint8Array<ArrayBuffer> = Uint8Array.of(0x45, 0x53,
 export const EXPORT_VERSION = 1;
 const MAX_HEADER = 16 << 20;
 const FILE_NAME = /^(CURRENT|MANIFEST-\d{1,20}|\d{1,20}\.sst)$/;
+/** The largest CURRENT accepted: `MANIFEST-` and 20 digits and a newline, with room to spare. */
+const MAX_CURRENT_BYTES = 256;
 
 /** One file of an export. */
 export interface ExportedFile {
@@ -175,6 +177,9 @@ function checkHeader(value: unknown): ExportHeader {
     if (names.has(name as string)) bad(`file ${name as string} is listed twice`);
     names.add(name as string);
     if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) bad(`file ${name as string}: bad size`);
+    // CURRENT is read into memory whole (to check the MANIFEST it names): a few dozen bytes in
+    // any real export; a header claiming more is refused before anything is allocated.
+    if (name === 'CURRENT' && (size as number) > MAX_CURRENT_BYTES) bad(`CURRENT is ${size as number} bytes (a CURRENT file names one MANIFEST)`);
     if (typeof crc !== 'number' || !Number.isInteger(crc) || crc < 0 || crc > 0xffffffff) bad(`file ${name as string}: bad crc32c`);
   }
   if (!names.has('CURRENT')) bad('no CURRENT file');
