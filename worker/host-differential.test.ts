@@ -1,29 +1,13 @@
-import { readFileSync } from 'node:fs';
-import { expose } from 'comlink';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { runDifferential } from '../demo/diagnostics/differential.js';
-import { connect, type EngineClient } from './connect.js';
-import { createEngineHost } from './host.js';
-import { installErrorTransfer } from './wire.js';
+import type { EngineClient } from './connect.js';
+import { inProcessHosts } from './host-test-support.js';
 
 // The differential runner that tests/browser/differential.spec.ts drives in Chromium, here over
 // in-process hosts on memory storage: it agrees with the model, and it does catch a wrong answer.
 
-const wasm = readFileSync(new URL('../wasm/pkg/edgestate_lsm_bg.wasm', import.meta.url));
-const ports: MessagePort[] = [];
-
 /** A fresh host (a "worker": its memory storages die with it) and a client for it. */
-function startHost(): EngineClient {
-  installErrorTransfer();
-  const { port1, port2 } = new MessageChannel();
-  ports.push(port1, port2);
-  expose(createEngineHost({ wasm }), port1);
-  return connect(port2);
-}
-
-afterEach(() => {
-  for (const port of ports.splice(0)) port.close();
-});
+const startHost = inProcessHosts();
 
 it('the engine behind a host agrees with the sorted-map model over 3000 seeded operations on memory storage', async () => {
   const report = await runDifferential({ seed: 7, operations: 3000, storage: 'memory', name: 'diff', startWorker: startHost });

@@ -1,29 +1,11 @@
 // Reading stored bytes that are not UTF-8 as 'utf8' through the worker fails as
 // `LsmDatabase.getString` does, with InvalidArgumentError (rebuilt by class on the client's side),
 // instead of returning a string with U+FFFD where the bytes were.
-import { readFileSync } from 'node:fs';
-import { expose } from 'comlink';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { InvalidArgumentError } from '../web/src/errors.js';
-import { connect, type EngineClient } from './connect.js';
-import { createEngineHost } from './host.js';
-import { installErrorTransfer } from './wire.js';
+import { inProcessHosts } from './host-test-support.js';
 
-const wasm = readFileSync(new URL('../wasm/pkg/edgestate_lsm_bg.wasm', import.meta.url));
-const ports: MessagePort[] = [];
-
-/** A host and a client over a MessageChannel in this process (see host.test.ts). */
-function start(): EngineClient {
-  installErrorTransfer();
-  const { port1, port2 } = new MessageChannel();
-  ports.push(port1, port2);
-  expose(createEngineHost({ wasm }), port1);
-  return connect(port2);
-}
-
-afterEach(() => {
-  for (const port of ports.splice(0)) port.close();
-});
+const start = inProcessHosts();
 
 /** Two bytes no UTF-8 sequence starts with, then 'A': a lossy decoder gives "\uFFFD\uFFFDA". */
 const NOT_UTF8 = new Uint8Array([0xff, 0xfe, 0x41]);

@@ -1,16 +1,12 @@
-import { readFileSync } from 'node:fs';
-import { expose } from 'comlink';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { DatabaseClosedError } from '../web/src/errors.js';
-import { connect, type EngineClient } from './connect.js';
-import { createEngineHost } from './host.js';
-import { installErrorTransfer } from './wire.js';
+import type { EngineClient } from './connect.js';
+import { inProcessHosts } from './host-test-support.js';
 
 // The host and a client over a MessageChannel in one Node process: the same code as in the
 // browser's worker, minus the thread.
 
-const wasm = readFileSync(new URL('../wasm/pkg/edgestate_lsm_bg.wasm', import.meta.url));
-const ports: MessagePort[] = [];
+const startHost = inProcessHosts();
 
 /** Transfer lists of the messages each side posted. */
 interface Spied {
@@ -28,20 +24,14 @@ function spy(port: MessagePort, log: Transferable[][]): void {
 }
 
 function start(): Spied {
-  installErrorTransfer();
-  const { port1, port2 } = new MessageChannel();
-  ports.push(port1, port2);
   const toHost: Transferable[][] = [];
   const toClient: Transferable[][] = [];
-  spy(port1, toClient);
-  spy(port2, toHost);
-  expose(createEngineHost({ wasm }), port1);
-  return { client: connect(port2), toHost, toClient };
+  const client = startHost((hostPort, clientPort) => {
+    spy(hostPort, toClient);
+    spy(clientPort, toHost);
+  });
+  return { client, toHost, toClient };
 }
-
-afterEach(() => {
-  for (const port of ports.splice(0)) port.close();
-});
 
 const rows = (n: number, prefix = 'k') =>
   Array.from({ length: n }, (_, i): [string, string] => [`${prefix}${String(i).padStart(6, '0')}`, `value ${i} `.repeat(8)]);
