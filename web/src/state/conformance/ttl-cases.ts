@@ -108,6 +108,81 @@ export const ttlCases: readonly ConformanceCase[] = [
   },
   {
     group: 'TTL',
+    name: 'onReadAndWrite: iterating a map with entries, mapKeys or values restarts the lifetime of every entry it returns; isEmpty restarts none',
+    run: async (open) => {
+      const clock = new ManualClock(0);
+      await withBackend(open, { clock }, (b) => {
+        const s = b.mapState({ name: 'm', key: serde.string, mapKey: serde.string, value: serde.i32, ttl: { ttl: 100, update: 'onReadAndWrite' } });
+        // One map per way of iterating it, each written at 0 and iterated to the end at 80.
+        const iterations: ReadonlyArray<readonly [string, (key: string) => unknown[]]> = [
+          ['entries', (k) => sorted(s.entries(k))],
+          ['mapKeys', (k) => sorted(s.mapKeys(k))],
+          ['values', (k) => sorted(s.values(k))],
+        ];
+        const expected: Record<string, unknown[]> = { entries: [['a', 1], ['b', 2], ['c', 3]], mapKeys: ['a', 'b', 'c'], values: [1, 2, 3] };
+        for (const key of [...iterations.map(([k]) => k), 'isEmpty']) s.putAll(key, [['a', 1], ['b', 2], ['c', 3]]);
+        clock.advance(80);
+        for (const [key, iterate] of iterations) assertEqual(iterate(key), expected[key], `${key} at 80`);
+        assertEqual(s.isEmpty('isEmpty'), false, 'isEmpty at 80');
+        // At 110 the writes' lifetime (to 100) is over; an iteration's (to 180) is not.
+        clock.advance(30);
+        const readAll = (key: string): unknown[] => ['a', 'b', 'c'].map((mk) => s.get(key, mk));
+        for (const [key] of iterations) assertEqual(readAll(key), [1, 2, 3], `read at 110 after ${key}`);
+        assertEqual(readAll('isEmpty'), [undefined, undefined, undefined], 'read at 110 after isEmpty (a presence check, not a read of the entries)');
+      });
+    },
+  },
+  {
+    group: 'TTL',
+    name: 'onReadAndWrite: an iteration does not restart the lifetime of an expired entry it still returns (returnExpiredIfNotCleanedUp)',
+    run: async (open) => {
+      const clock = new ManualClock(0);
+      await withBackend(open, { clock }, (b) => {
+        const s = b.mapState({
+          name: 'm',
+          key: serde.string,
+          mapKey: serde.string,
+          value: serde.i32,
+          ttl: { ttl: 100, update: 'onReadAndWrite', visibility: 'returnExpiredIfNotCleanedUp', incrementalCleanupSize: 0 },
+        });
+        s.put('k', 'old', 1);
+        clock.advance(50);
+        s.put('k', 'new', 2);
+        clock.advance(50);
+        assertEqual(sorted(s.entries('k')), [['new', 2], ['old', 1]], 'the expired entry is returned once');
+        assertEqual(s.get('k', 'old'), undefined, 'and removed, not refreshed');
+        clock.advance(99);
+        assertEqual(s.get('k', 'new'), 2, 'the live one was refreshed at 100');
+      });
+    },
+  },
+  {
+    group: 'TTL',
+    name: 'onReadAndWrite: map entries written, removed or met expired during an iteration keep what was done to them (the refresh does not undo it)',
+    run: async (open) => {
+      const clock = new ManualClock(0);
+      await withBackend(open, { clock }, (b) => {
+        const s = b.mapState({ name: 'm', key: serde.string, mapKey: serde.string, value: serde.i32, ttl: { ttl: 100, update: 'onReadAndWrite' } });
+        s.put('k', 'x', 9);
+        clock.advance(50);
+        s.putAll('k', [['a', 1], ['b', 2], ['c', 3]]);
+        clock.advance(50);
+        // At 100 'x' is expired: the iteration meets it after the others (byte order) or purges it.
+        let first = true;
+        for (const _ of s.entries('k')) {
+          if (!first) continue;
+          first = false;
+          clock.advance(10);
+          s.put('k', 'a', 10);
+          s.remove('k', 'b');
+          s.put('k', 'x', 90);
+        }
+        assertEqual(['a', 'b', 'c', 'x'].map((mk) => s.get('k', mk)), [10, undefined, 3, 90], 'the writes stand');
+      });
+    },
+  },
+  {
+    group: 'TTL',
     name: 'state written during an iteration to a key the iteration met expired keeps what was written',
     run: async (open) => {
       const clock = new ManualClock(0);

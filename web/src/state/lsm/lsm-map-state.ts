@@ -9,11 +9,16 @@
  * are iterated from memory, in the same byte order the engine would give: an iteration gets the
  * cell's own Map iterator, and the next write copies the Map (copy-on-write), so what it sees
  * is the map as it was when it started.
+ *
+ * With TTL there is no cache: iteration reads the engine. Under `onReadAndWrite` every live
+ * entry an iteration returns is a read and restarts its lifetime, as in Flink's TtlMapState
+ * (which restamps each entry as its iterator reaches it) and the heap backend; `isEmpty` reads
+ * no entry for the caller and restamps none, as on the heap.
  */
 import type { ColumnFamily } from '../../engine/column-family.js';
 import { WriteBatch } from '../../engine/write-batch.js';
 import { checkEntry, checkIterable } from '../bulk-args.js';
-import { decodeStateKey } from '../key-layout.js';
+import { compareBytes, decodeStateKey } from '../key-layout.js';
 import type { MapState, MapStateDescriptor, Serializer } from '../types.js';
 import { compareCodePoints } from '../serde/unicode.js';
 import { CellCache, isCacheableSerializer, type CachedCell } from './cell-cache.js';
@@ -22,6 +27,16 @@ import { ValueSize } from './value-size.js';
 
 /** A map key known to be absent whose delete the engine may still lack. */
 const ABSENT: unique symbol = Symbol('absent');
+
+/** An engine entry an iteration read and will write again when it ends (see `#engineEntries`). */
+interface MetEntry {
+  /** Engine key (a copy). */
+  readonly k: Uint8Array;
+  /** The stored bytes as read, TTL frame included (a copy). */
+  readonly raw: Uint8Array;
+  /** Whether it was expired when read: deleted at the end, else restamped. */
+  readonly expired: boolean;
+}
 
 /** A cached map (see the module comment). */
 interface MapCell<UK, UV> extends CachedCell {
@@ -82,6 +97,14 @@ export class LsmMapState<K, UK, UV, N> extends LsmState<K, N> implements MapStat
    */
   readonly #size: ValueSize<UV>;
   readonly #order: (a: unknown, b: unknown) => number;
+  /**
+   * Bumped by every write of this state to its entries: the write-counting hooks of LsmState,
+   * and each read by key (under TTL a read may restamp or delete). An iteration that ends with
+   * it as it began knows the entries it read are still as read.
+   */
+  #changes = 0;
+  /** Whether the state was dropped or released: its column family may be gone. */
+  #gone = false;
 
   constructor(ctx: LsmContext, cf: ColumnFamily, descriptor: MapStateDescriptor<K, UK, UV, N>, onDrop: (name: string) => void) {
     super(ctx, cf, descriptor, onDrop);
@@ -104,32 +127,83 @@ export class LsmMapState<K, UK, UV, N> extends LsmState<K, N> implements MapStat
   /** The live value at engine key `k` (TTL: cleanup and refresh on read). */
   #readAt(k: Uint8Array): { readonly value: UV } | undefined {
     this.ctx.stats.reads++;
+    this.#changes++;
     const live = this.readLive(k, false);
     return live === undefined ? undefined : { value: this.#value.deserialize(live.bytes) };
   }
 
-  /** Live entries of the map at `prefix` as `[mapKey bytes, value bytes]` (copies), in map-key byte order. */
-  *#engineEntries(prefix: Uint8Array): Generator<readonly [Uint8Array, Uint8Array]> {
+  protected override countWrite(removes: boolean): void {
+    this.#changes++;
+    super.countWrite(removes);
+  }
+
+  protected override countExpiredRemoved(n: number): void {
+    this.#changes++;
+    super.countExpiredRemoved(n);
+  }
+
+  override drop(): void {
+    super.drop();
+    this.#gone = true;
+  }
+
+  override release(): void {
+    super.release();
+    this.#gone = true;
+  }
+
+  /**
+   * Live entries of the map at `prefix` as `[mapKey bytes, value bytes]` (copies), in map-key
+   * byte order. Under TTL, when the iteration ends (exhausted, or left by `break`/`return()`),
+   * one batch deletes the expired entries it met and, with `reads` under `onReadAndWrite`,
+   * restamps the live ones it returned: each is recorded before it is yielded, so an iteration
+   * left half-way restamps what the caller got and nothing more — per entry as read, as
+   * Flink's iterator does; restamping unread entries would cost a scan of the rest of the map.
+   * An iterator dropped without `return()` never ends: its entries keep their stamps.
+   */
+  *#engineEntries(prefix: Uint8Array, reads: boolean): Generator<readonly [Uint8Array, Uint8Array]> {
     this.ctx.stats.reads++;
     const now = this.ctx.clock.now();
-    const expired: Uint8Array[] = [];
+    const restamp = reads && this.ttl?.refreshOnRead === true;
+    const met: MetEntry[] = [];
+    const changes = this.#changes;
     try {
       for (const [k, raw] of this.cf.entries({ prefix })) {
-        const { value, expired: isExpired } = this.unstamp(raw, now);
-        if (isExpired) {
-          expired.push(k);
-          if (this.ttl?.returnExpired !== true) continue;
-        }
+        const { value, expired, timestamp } = this.unstamp(raw, now);
+        // A stamp already at `now` needs no rewrite (an iteration right after a write, say).
+        if (expired || (restamp && timestamp < now)) met.push({ k, raw, expired });
+        if (expired && this.ttl?.returnExpired !== true) continue;
         yield [decodeStateKey(k).mapKey, value] as const;
       }
     } finally {
-      if (expired.length > 0) {
-        const batch = new WriteBatch();
-        for (const k of expired) batch.delete(k, this.cf);
-        this.ctx.db.write(batch);
-        this.countExpiredRemoved(expired.length);
-      }
+      this.#rewriteMet(met, changes, now);
     }
+  }
+
+  /**
+   * Deletes the expired entries of `met` and restamps the others at `now`, in one batch. An
+   * entry no longer stored as read (the state changed since `changes`: written, removed, or
+   * restamped by a later read) is left as it is now: the write wins over the iteration. Nothing
+   * is written once the state is gone (dropped, or the backend closed) during the iteration.
+   */
+  #rewriteMet(met: readonly MetEntry[], changes: number, now: number): void {
+    if (met.length === 0 || this.#gone || this.ctx.db.closed) return;
+    const current = this.#changes === changes ? undefined : this.cf.multiGet(met.map((m) => m.k));
+    const batch = new WriteBatch();
+    let expired = 0;
+    met.forEach((m, i) => {
+      const stored = current?.[i];
+      if (current !== undefined && (stored === undefined || compareBytes(stored, m.raw) !== 0)) return;
+      if (m.expired) {
+        batch.delete(m.k, this.cf);
+        expired++;
+      } else {
+        batch.put(m.k, this.stamp(this.unstamp(m.raw, now).value, now), this.cf);
+      }
+    });
+    if (batch.count === 0) return;
+    this.ctx.db.write(batch);
+    this.countExpiredRemoved(expired);
   }
 
   // -- the cache ---------------------------------------------------------------------------------
@@ -214,7 +288,8 @@ export class LsmMapState<K, UK, UV, N> extends LsmState<K, N> implements MapStat
       this.ctx.flushAll();
       const entries = new Map<UK, UV | typeof ABSENT>();
       let last: UK | undefined;
-      for (const [mk, v] of this.#engineEntries(cell.prefix)) {
+      // A cached map has no TTL (see the constructor): nothing to restamp.
+      for (const [mk, v] of this.#engineEntries(cell.prefix, false)) {
         last = this.#mapKey.deserialize(mk);
         entries.set(last, this.#value.deserialize(v));
       }
@@ -415,20 +490,20 @@ export class LsmMapState<K, UK, UV, N> extends LsmState<K, N> implements MapStat
   isEmpty(key: K, namespace?: N): boolean {
     const cache = this.#cache;
     if (cache !== undefined) return this.#completeCell(cache, key, namespace).entries.size === 0;
-    for (const _ of this.#engineEntries(this.locate(key, namespace))) return false;
+    for (const _ of this.#engineEntries(this.locate(key, namespace), false)) return false;
     return true;
   }
 
   *#engineEntriesOf(key: K, namespace: N | undefined): Generator<[UK, UV]> {
-    for (const [mk, v] of this.#engineEntries(this.locate(key, namespace))) yield [this.#mapKey.deserialize(mk), this.#value.deserialize(v)];
+    for (const [mk, v] of this.#engineEntries(this.locate(key, namespace), true)) yield [this.#mapKey.deserialize(mk), this.#value.deserialize(v)];
   }
 
   *#engineKeysOf(key: K, namespace: N | undefined): Generator<UK> {
-    for (const [mk] of this.#engineEntries(this.locate(key, namespace))) yield this.#mapKey.deserialize(mk);
+    for (const [mk] of this.#engineEntries(this.locate(key, namespace), true)) yield this.#mapKey.deserialize(mk);
   }
 
   *#engineValuesOf(key: K, namespace: N | undefined): Generator<UV> {
-    for (const [, v] of this.#engineEntries(this.locate(key, namespace))) yield this.#value.deserialize(v);
+    for (const [, v] of this.#engineEntries(this.locate(key, namespace), true)) yield this.#value.deserialize(v);
   }
 
   protected override writeBackCache(): CellCache<CachedCell> | undefined {
