@@ -79,6 +79,50 @@ export const timerCases: readonly ConformanceCase[] = [
   },
   {
     group: 'timers',
+    name: 'an advance from inside a callback fires each timer once; the outer advance sees what it fired',
+    run: (open) =>
+      withBackend(open, { clock: new ManualClock(0) }, (b) => {
+        const t = b.timers('w', { key: serde.string });
+        for (const [k, ts] of [['a', 1], ['b', 2], ['c', 3]] as const) t.registerEventTime(k, ts);
+        const fired: string[] = [];
+        let nested = -1;
+        const outer = t.advanceWatermark(5, (x) => {
+          fired.push(x.key);
+          if (x.key === 'a') nested = t.advanceWatermark(5, (y) => fired.push(`nested:${y.key}`));
+        });
+        assertEqual(fired, ['a', 'nested:b', 'nested:c'], 'fired once each, in order');
+        assertEqual([outer, nested], [1, 2], 'counts');
+        assertEqual([t.size('event'), t.nextTimestamp('event')], [0, undefined], 'none left');
+      }),
+  },
+  {
+    group: 'timers',
+    name: 'an advance from inside a callback sees timers deleted and registered by its own callbacks, and so does the outer one',
+    run: (open) =>
+      withBackend(open, { clock: new ManualClock(0) }, (b) => {
+        const t = b.timers('w', { key: serde.string });
+        for (const [k, ts] of [['a', 1], ['b', 2], ['c', 3], ['d', 4], ['e', 5]] as const) t.registerEventTime(k, ts);
+        const fired: string[] = [];
+        let nested = -1;
+        const outer = t.advanceWatermark(5, (x) => {
+          fired.push(x.key);
+          if (x.key !== 'a') return;
+          // The watermark never goes back: the nested advance fires up to 5 as well.
+          nested = t.advanceWatermark(5, (y) => {
+            fired.push(`nested:${y.key}`);
+            if (y.key !== 'b') return;
+            t.deleteEventTime('d', 4);
+            t.registerEventTime('f', 2);
+          });
+          t.registerEventTime('g', 4);
+        });
+        assertEqual(fired, ['a', 'nested:b', 'nested:f', 'nested:c', 'nested:e', 'g'], 'fired once each, in order');
+        assertEqual([outer, nested], [2, 4], 'counts');
+        assertEqual([t.size('event'), t.nextTimestamp('event')], [0, undefined], 'none left');
+      }),
+  },
+  {
+    group: 'timers',
     name: 'processing-time timers fire by the clock, apart from event time',
     run: async (open) => {
       const clock = new ManualClock(1_000);

@@ -7,7 +7,8 @@
  * so a prefix scan per domain returns timers in firing order — timestamp, then key group, key
  * and namespace bytes, the order the heap service uses too. Timers survive a reopen (and go into
  * checkpoints with the rest of the database). In memory: the count per domain and a cache of
- * each domain's earliest timestamp (the head), so `nextTimestamp` and `size` cost no scan.
+ * each domain's earliest timestamp (the head), so `nextTimestamp`, `size` and an advance with
+ * nothing due cost no scan.
  */
 import { InvalidArgumentError } from '../../errors.js';
 import type { ColumnFamily } from '../../engine/column-family.js';
@@ -19,6 +20,11 @@ import type { LsmContext } from './lsm-state.js';
 const EMPTY = new Uint8Array(0);
 /** Timers fetched per engine call while firing. */
 const FIRE_PAGE = 128;
+/** The key prefix of each domain's timers. */
+const DOMAIN_PREFIX: Readonly<Record<TimeDomain, Uint8Array>> = {
+  event: Uint8Array.of(DOMAIN_BYTE.event),
+  processing: Uint8Array.of(DOMAIN_BYTE.processing),
+};
 
 /** The column family name of timer service `name`. */
 export function timerColumnFamily(name: string): string {
@@ -31,11 +37,23 @@ export class LsmTimerService<K, N> implements TimerService<K, N> {
   readonly #ctx: LsmContext;
   readonly #cf: ColumnFamily;
   readonly #size: Record<TimeDomain, number>;
-  /** Earliest pending timestamp per domain; `null` when unknown (recomputed on demand). */
-  readonly #head: Record<TimeDomain, number | undefined | null> = { event: null, processing: null };
+  /**
+   * The head cache: per domain, the earliest timestamp of its timers in the column family, or
+   * `undefined` when it has none, or `null` when not known (a scan of one key finds it).
+   * Invariant, wherever other code may run (between calls, and inside every callback): a head
+   * that is not `null` is exact, so firing may trust it to skip the engine. Every change to a
+   * domain's timers keeps it so: a register lowers it; a delete empties it with the domain, or
+   * forgets it when it deletes the head timestamp (another timer may share it); firing sets it
+   * from the page it read. A service starts from its column family's count (`undefined` when
+   * empty, else `null`): after a reopen or a restore there is a new service.
+   */
+  readonly #head: Record<TimeDomain, number | undefined | null>;
   #watermark = -Infinity;
-  /** Bumped by every register/delete, so firing notices callbacks that changed the timers. */
-  #version = 0;
+  /**
+   * Per domain, bumped by every change to its timers (register, delete, and the delete of each
+   * timer fired, nested firing included), so firing notices callbacks that changed them.
+   */
+  readonly #version: Record<TimeDomain, number> = { event: 0, processing: 0 };
 
   constructor(ctx: LsmContext, cf: ColumnFamily, name: string, descriptor: TimerServiceDescriptor<K, N>, watermark = -Infinity) {
     checkTimerService(name, descriptor);
@@ -44,10 +62,8 @@ export class LsmTimerService<K, N> implements TimerService<K, N> {
     this.#watermark = watermark;
     this.name = name;
     this.descriptor = descriptor;
-    this.#size = {
-      event: cf.count({ prefix: Uint8Array.of(DOMAIN_BYTE.event) }),
-      processing: cf.count({ prefix: Uint8Array.of(DOMAIN_BYTE.processing) }),
-    };
+    this.#size = { event: cf.count({ prefix: DOMAIN_PREFIX.event }), processing: cf.count({ prefix: DOMAIN_PREFIX.processing }) };
+    this.#head = { event: this.#size.event === 0 ? undefined : null, processing: this.#size.processing === 0 ? undefined : null };
   }
 
   #encode(domain: TimeDomain, key: K, timestamp: number, namespace: N | undefined): Uint8Array {
@@ -71,7 +87,7 @@ export class LsmTimerService<K, N> implements TimerService<K, N> {
     const k = this.#encode(domain, key, timestamp, namespace);
     if (this.#cf.has(k)) return;
     this.#cf.put(k, EMPTY);
-    this.#version++;
+    this.#version[domain]++;
     this.#size[domain]++;
     const head = this.#head[domain];
     if (head !== null && (head === undefined || timestamp < head)) this.#head[domain] = timestamp;
@@ -81,9 +97,10 @@ export class LsmTimerService<K, N> implements TimerService<K, N> {
     const k = this.#encode(domain, key, timestamp, namespace);
     if (!this.#cf.has(k)) return;
     this.#cf.delete(k);
-    this.#version++;
+    this.#version[domain]++;
     this.#size[domain]--;
-    if (this.#head[domain] === timestamp) this.#head[domain] = null;
+    if (this.#size[domain] === 0) this.#head[domain] = undefined;
+    else if (this.#head[domain] === timestamp) this.#head[domain] = null;
   }
 
   registerEventTime(key: K, timestamp: number, namespace?: N): void {
@@ -129,39 +146,65 @@ export class LsmTimerService<K, N> implements TimerService<K, N> {
   }
 
   /**
-   * Delivers every timer at or before `upTo` in order, each deleted before its callback runs.
-   * A callback that registers or deletes timers makes the next page be fetched afresh, so a
-   * timer it adds at or before `upTo` fires in this call, in its place in the order.
+   * Delivers every timer at or before `upTo` in order, each deleted before its callback runs,
+   * and returns how many. Reads no page while the head cache shows nothing due. A callback that
+   * changes this domain's timers (registers, deletes, or fires them by advancing again) makes the
+   * next page be read afresh, so a timer it adds at or before `upTo` fires in this call, in its
+   * place in the order, and one it deleted or fired does not.
    * REQUIRES: `onTimer` checked.
    */
   #fire(domain: TimeDomain, upTo: number, onTimer: (timer: Timer<K, N>) => void): number {
-    const prefix = Uint8Array.of(DOMAIN_BYTE[domain]);
     let fired = 0;
     for (;;) {
-      const page = [...this.#cf.keys({ prefix, limit: FIRE_PAGE })];
-      let changed = false;
-      for (const k of page) {
-        const timer = this.#decode(domain, k);
-        if (timer.timestamp > upTo) {
-          this.#head[domain] = timer.timestamp;
-          return fired;
-        }
-        this.#cf.delete(k);
-        this.#size[domain]--;
-        this.#head[domain] = null;
-        fired++;
-        const before = this.#version;
-        onTimer(timer);
-        if (this.#version !== before) {
-          changed = true;
-          break;
-        }
-      }
-      if (!changed && page.length < FIRE_PAGE) {
-        this.#head[domain] = undefined;
+      const head = this.#knownHead(domain);
+      if (head === undefined || head > upTo) return fired;
+      fired += this.#firePage(domain, upTo, onTimer);
+    }
+  }
+
+  /**
+   * Fires the due timers of one page read from the engine, in order; stops at the first timer
+   * after `upTo`, at the page's end, or after a callback that changed this domain's timers (the
+   * rest of the page may be stale then). Until a callback changes them the page is the domain's
+   * timers in order, so the head after each fired timer is the page's next one.
+   */
+  #firePage(domain: TimeDomain, upTo: number, onTimer: (timer: Timer<K, N>) => void): number {
+    const page = [...this.#cf.keys({ prefix: DOMAIN_PREFIX[domain], limit: FIRE_PAGE })];
+    let fired = 0;
+    for (let i = 0; i < page.length; i++) {
+      const timer = this.#decode(domain, page[i]!);
+      if (timer.timestamp > upTo) {
+        this.#head[domain] = timer.timestamp;
         return fired;
       }
+      this.#cf.delete(page[i]!);
+      this.#size[domain]--;
+      const version = ++this.#version[domain];
+      this.#head[domain] = this.#headAfter(page, i);
+      fired++;
+      onTimer(timer);
+      if (this.#version[domain] !== version) return fired;
     }
+    return fired;
+  }
+
+  /** The head once `page[0..i]` are fired, `page` being the domain's first timers in order. */
+  #headAfter(page: readonly Uint8Array[], i: number): number | undefined | null {
+    const next = page[i + 1];
+    if (next !== undefined) return decodeTimerKey(next.subarray(1)).timestamp;
+    // A short page held every timer of the domain; after a full one more may follow.
+    return page.length < FIRE_PAGE ? undefined : null;
+  }
+
+  /** The head of `domain`, read from the engine (one key) when the cache does not know it. */
+  #knownHead(domain: TimeDomain): number | undefined {
+    let head = this.#head[domain];
+    if (head === null) {
+      const [first] = this.#cf.keys({ prefix: DOMAIN_PREFIX[domain], limit: 1 });
+      head = first === undefined ? undefined : decodeTimerKey(first.subarray(1)).timestamp;
+      this.#head[domain] = head;
+    }
+    return head;
   }
 
   currentWatermark(): number {
@@ -170,14 +213,7 @@ export class LsmTimerService<K, N> implements TimerService<K, N> {
 
   nextTimestamp(domain: TimeDomain): number | undefined {
     this.#ctx.checkOpen();
-    checkDomain(domain);
-    let head = this.#head[domain];
-    if (head === null) {
-      const [first] = this.#cf.keys({ prefix: Uint8Array.of(DOMAIN_BYTE[domain]), limit: 1 });
-      head = first === undefined ? undefined : decodeTimerKey(first.subarray(1)).timestamp;
-      this.#head[domain] = head;
-    }
-    return head;
+    return this.#knownHead(checkDomain(domain));
   }
 
   size(domain: TimeDomain): number {
