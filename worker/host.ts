@@ -149,8 +149,13 @@ export function createEngineHost(options: EngineHostOptions = {}): EngineHostApi
       closeRequested = true;
       return serial(async () => {
         const open = db;
-        db = undefined;
-        await open?.close();
+        try {
+          await open?.close();
+        } finally {
+          // A close the storage refused (full: QuotaExceededError) leaves the database open and
+          // its records buffered; the worker keeps it, so that a later close() retries.
+          if (open === undefined || open.closed) db = undefined;
+        }
       });
     },
   };

@@ -192,3 +192,86 @@ test('databases can be listed and deleted, but not while open anywhere', async (
     expect(seen).toEqual({ listed: true, whileOpen: 'locked', gone: true });
   }
 });
+
+test('an IndexedDB flush that meets the origin quota fails with QuotaExceededError; it stores everything once there is room', async ({ page }) => {
+  const db = `idb-flush-quota-${Date.now()}`;
+  // The origin's quota as the browser enforces it, lowered to 1 MiB. Before the page opens
+  // IndexedDB: Chromium does not lower the quota of a storage already open.
+  const origin = new URL('/', test.info().project.use.baseURL).origin;
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: 1 << 20 });
+  // No write-behind timer: only the explicit flushes below write to IndexedDB.
+  await page.goto(`/?db=${db}&storage=indexeddb&flushDelayMs=0`);
+  await expect(page.getByTestId('storage')).toHaveText('indexeddb');
+  await page.evaluate(async () => {
+    await window.edgestateDemo.client.put('first', 'stored');
+    await window.edgestateDemo.client.flush();
+  });
+  const failed = await page.evaluate(async () => {
+    const { client, errors } = window.edgestateDemo;
+    // Values that do not compress: IndexedDB may compress what it stores.
+    const random = (n: number) => Array.from(crypto.getRandomValues(new Uint8Array(n)), (b) => (b % 36).toString(36)).join('');
+    await client.putMany(Array.from({ length: 2000 }, (_, i): [string, string] => [`k${String(i).padStart(5, '0')}`, random(1000)]));
+    const e: unknown = await client.flush().then(() => undefined, (x: unknown) => x);
+    return {
+      isQuota: e instanceof errors.QuotaExceededError,
+      code: (e as { code?: string } | undefined)?.code,
+      details: (e as { details?: Record<string, unknown> } | undefined)?.details,
+      readBack: (await client.get('k01999', 'utf8'))?.length,
+    };
+  });
+  expect(failed).toEqual({
+    isQuota: true,
+    code: 'QUOTA_EXCEEDED',
+    details: { op: 'flush', storage: 'indexeddb', database: db, kind: 'QuotaExceededError' },
+    readBack: 1000,
+  });
+  // With the quota back, the next flush writes what the failed one could not.
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin });
+  await page.evaluate(() => window.edgestateDemo.client.flush());
+  await page.reload();
+  await expect(page.getByTestId('count')).toHaveText('(2001, first 200 shown)');
+});
+
+test('deleting an OPFS database leaves the databases nested in it, even one open in another worker', async ({ page }) => {
+  const parent = `nest-${Date.now()}`;
+  const child = `${parent}/clicks`;
+  await page.goto(`/?db=${encodeURIComponent(parent)}&storage=opfs`);
+  await expect(page.getByTestId('storage')).toHaveText('opfs');
+  const seen = await page.evaluate(
+    async ({ parent, child }) => {
+      const { client, listDatabases, deleteDatabase } = window.edgestateDemo;
+      const names = async () => (await listDatabases()).filter((d) => d.storage === 'opfs' && d.name.startsWith(parent)).map((d) => d.name);
+      await client.put('parent-key', 'p');
+      await client.close();
+      // One nested database closed, the other open in this worker while their parent is deleted.
+      await client.open({ name: `${parent}/views`, storage: 'opfs' });
+      await client.put('view-key', 'v');
+      await client.close();
+      await client.open({ name: child, storage: 'opfs' });
+      await client.putMany([['child-key', 'c']]);
+      const before = await names();
+      await deleteDatabase(parent, 'opfs', { lockTimeoutMs: 3000 });
+      const after = await names();
+      await client.put('child-key-2', 'c2');
+      await client.close();
+      await client.open({ name: child, storage: 'opfs' });
+      const childEntries = await client.entries({ encoding: 'utf8' });
+      await client.close();
+      await client.open({ name: `${parent}/views`, storage: 'opfs' });
+      const viewsEntries = await client.entries({ encoding: 'utf8' });
+      await client.close();
+      await client.open({ name: parent, storage: 'opfs' });
+      const parentCount = await client.count();
+      return { before, after, childEntries, viewsEntries, parentCount };
+    },
+    { parent, child },
+  );
+  expect(seen).toEqual({
+    before: [parent, child, `${parent}/views`],
+    after: [child, `${parent}/views`],
+    childEntries: [['child-key', 'c'], ['child-key-2', 'c2']],
+    viewsEntries: [['view-key', 'v']],
+    parentCount: 0,
+  });
+});

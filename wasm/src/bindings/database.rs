@@ -415,10 +415,19 @@ impl Database {
         self.db.compact_all().map_err(to_js)
     }
 
-    /// Syncs and closes; later calls throw `DATABASE_CLOSED`.
+    /// Syncs and closes; later calls throw `DATABASE_CLOSED`. A failure for want of space
+    /// leaves the database open (`is_closed` false: see `Db::close`); close again later.
     pub fn close(&mut self) -> JsResult<()> {
-        self.snapshots.clear();
-        self.db.close().map_err(to_js)
+        let result = self.db.close();
+        if self.db.is_closed() {
+            self.snapshots.clear();
+        }
+        result.map_err(to_js)
+    }
+
+    /// Whether `close` has closed the database.
+    pub fn is_closed(&self) -> bool {
+        self.db.is_closed()
     }
 
     /// Number of live keys in `cf`, counted by a full scan (O(keys)).

@@ -281,17 +281,46 @@ impl Db {
         self.log.sync()
     }
 
-    /// Syncs the log and closes the database; every later call fails with [`Error::Closed`].
-    /// Closing twice is a no-op.
+    /// Hands buffered log records to storage, syncs the log and closes the database; every later
+    /// call fails with [`Error::Closed`]. Closing a closed database is a no-op. A read-only
+    /// database (after an uncertain failure) hands over what it acknowledged before it too.
+    ///
+    /// Acknowledged writes are never dropped silently:
+    /// - storage full or not ready ([`Error::is_out_of_space`]) and the hand-over undone: the
+    ///   error is returned and the database stays open, its records still buffered — free space
+    ///   and close again;
+    /// - any other failure closes the database and is returned; if buffered records were lost
+    ///   with it, as an `Io` error (`op` "close", kind `Other`) saying how many bytes of
+    ///   acknowledged writes could not be persisted.
     pub fn close(&mut self) -> Result<()> {
         if self.closed {
             return Ok(());
         }
-        self.closed = true;
-        if self.write_error.is_none() {
-            self.log.sync()?;
+        let Err(e) = self.log.sync() else {
+            self.closed = true;
+            return Ok(());
+        };
+        if e.is_out_of_space() && !self.log.is_poisoned() {
+            return Err(e);
         }
-        Ok(())
+        self.closed = true;
+        match self.log.buffered() {
+            0 => Err(e),
+            lost => Err(Error::Io {
+                op: "close",
+                file: self.log.file_name().to_owned(),
+                kind: crate::IoErrorKind::Other,
+                message: format!(
+                    "{lost} bytes of acknowledged writes (buffered log records) could not be \
+                     persisted and are lost: {e}"
+                ),
+            }),
+        }
+    }
+
+    /// Whether [`Db::close`] has closed the database.
+    pub fn is_closed(&self) -> bool {
+        self.closed
     }
 
     fn check_open(&self) -> Result<()> {
@@ -336,3 +365,5 @@ fn no_column_family(id: u32) -> Error {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod write_failure_tests;

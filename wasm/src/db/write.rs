@@ -8,6 +8,7 @@ use super::options::{ColumnFamilyOptions, WriteOptions};
 use super::Db;
 use crate::batch::{BatchOp, WriteBatch};
 use crate::dbformat::ValueType;
+use crate::log::LogFailure;
 use crate::version::VersionEdit;
 use crate::{Error, Result};
 
@@ -81,18 +82,22 @@ impl Db {
         }
         let first = self.last_sequence + 1;
         batch.set_sequence(first);
-        if let Err(e) = self.log.add_record(batch.encoded()) {
-            if self.log.is_poisoned() {
-                self.write_error = Some(format!(
-                    "writing the log failed and could not be undone: {e}"
-                ));
-            }
-            return Err(e);
-        }
-        if opts.sync {
-            if let Err(e) = self.log.sync() {
-                // The record may or may not be durable: refuse further writes rather than guess.
-                self.write_error = Some(format!("syncing the log failed: {e}"));
+        let logged = if opts.sync {
+            self.log.add_synced_record(batch.encoded())
+        } else {
+            self.log
+                .add_record(batch.encoded())
+                .map_err(|e| self.log.classify(e))
+        };
+        match logged {
+            Ok(()) => {}
+            // Nothing of this write is anywhere (a full storage, say): it fails alone, and the
+            // database stays writable — free space and retry.
+            Err(LogFailure::Refused(e)) => return Err(e),
+            // The record may come back after a crash although the write failed, and its sequence
+            // numbers are not taken: refuse further writes rather than guess.
+            Err(LogFailure::Uncertain(e)) => {
+                self.write_error = Some(format!("writing or syncing the log failed: {e}"));
                 return Err(e);
             }
         }

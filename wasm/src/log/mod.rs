@@ -14,7 +14,7 @@ mod reader;
 mod writer;
 
 pub use reader::{LogReader, RecoveryMode, TailReport};
-pub use writer::LogWriter;
+pub use writer::{LogFailure, LogWriter};
 
 /// Size of a log block. DO NOT CHANGE: it is part of the on-disk format.
 pub const BLOCK_SIZE: usize = 32768;

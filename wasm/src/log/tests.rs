@@ -1,4 +1,5 @@
 use super::*;
+use crate::vfs::fault::FaultVfs;
 use crate::vfs::{MemVfs, OpenMode, Vfs};
 use crate::{Error, Result};
 use proptest::prelude::*;
@@ -297,5 +298,67 @@ fn delete_record_matches_rocksdb_worked_example() -> Result<()> {
     ]
     .concat();
     assert_eq!(bytes(&vfs), expected);
+    Ok(())
+}
+
+fn buffered_writer(vfs: &FaultVfs) -> Result<LogWriter> {
+    let file = vfs.open(NAME, OpenMode::CreateTruncate)?;
+    Ok(LogWriter::with_buffer(file, NAME.into(), 1 << 16))
+}
+
+#[test]
+fn a_refused_synced_record_leaves_the_writer_and_the_earlier_buffered_records_as_they_were(
+) -> Result<()> {
+    let vfs = FaultVfs::default();
+    let mut w = buffered_writer(&vfs)?;
+    w.add_record(b"acknowledged")?;
+    let before = (w.len(), w.buffered());
+    vfs.faults.full.set(true);
+    let failure = w.add_synced_record(b"refused");
+    assert!(
+        matches!(&failure, Err(LogFailure::Refused(e)) if e.code() == "QUOTA_EXCEEDED"),
+        "{failure:?}"
+    );
+    assert_eq!((w.len(), w.buffered()), before);
+    assert!(!w.is_poisoned());
+    assert!(bytes(&vfs.inner).is_empty(), "the file was cut back");
+    vfs.faults.full.set(false);
+    w.add_synced_record(b"later")?;
+    vfs.inner.crash();
+    let (records, tail) = read_log(&vfs.inner, RecoveryMode::AbsoluteConsistency)?;
+    assert_eq!(records, vec![b"acknowledged".to_vec(), b"later".to_vec()]);
+    assert!(tail.is_none());
+    Ok(())
+}
+
+#[test]
+fn a_synced_record_is_uncertain_when_its_failed_hand_over_cannot_be_cut_back() -> Result<()> {
+    let vfs = FaultVfs::default();
+    let mut w = buffered_writer(&vfs)?;
+    w.add_record(b"acknowledged")?;
+    vfs.faults.torn_writes.set(true);
+    vfs.faults.failing_truncates.set(true);
+    assert!(matches!(
+        w.add_synced_record(b"torn"),
+        Err(LogFailure::Uncertain(_))
+    ));
+    assert!(w.is_poisoned());
+    Ok(())
+}
+
+#[test]
+fn a_synced_record_is_uncertain_when_the_sync_after_its_hand_over_fails() -> Result<()> {
+    let vfs = FaultVfs::default();
+    let mut w = buffered_writer(&vfs)?;
+    w.add_record(b"acknowledged")?;
+    vfs.faults.failing_syncs.set(true);
+    assert!(matches!(
+        w.add_synced_record(b"unsynced"),
+        Err(LogFailure::Uncertain(_))
+    ));
+    assert!(!w.is_poisoned());
+    assert_eq!(w.buffered(), 0, "both records are in the file");
+    let (records, _) = read_log(&vfs.inner, RecoveryMode::AbsoluteConsistency)?;
+    assert_eq!(records.len(), 2);
     Ok(())
 }

@@ -4,6 +4,26 @@ use super::{fragment_crc, mask_crc, FragmentType, BLOCK_SIZE, HEADER_SIZE};
 use crate::vfs::VfsFile;
 use crate::{Error, Result};
 
+/// Why appending a record failed, as the write path must tell the cases apart.
+#[derive(Debug)]
+pub enum LogFailure {
+    /// Nothing of the record reached the file and the writer is as it was before the call
+    /// (records acknowledged earlier still buffered): the write can fail cleanly, and later
+    /// ones go on.
+    Refused(Error),
+    /// The record may be in the file (handed over but its sync failed), or the file could not
+    /// be cut back after a failed write: a crash may or may not bring it back.
+    Uncertain(Error),
+}
+
+impl From<LogFailure> for Error {
+    fn from(failure: LogFailure) -> Error {
+        match failure {
+            LogFailure::Refused(e) | LogFailure::Uncertain(e) => e,
+        }
+    }
+}
+
 /// Writes records in the log format to a fresh file.
 ///
 /// Invariant: `offset` is the log's logical length (`written` bytes in the file plus `pending`
@@ -153,6 +173,39 @@ impl LogWriter {
         self.offset += self.scratch.len() as u64;
         self.written = self.offset;
         Ok(())
+    }
+
+    /// Appends one record and syncs the log with it (RocksDB's `sync = true` write), handing
+    /// buffered records over first. Unlike [`LogWriter::add_record`] then [`LogWriter::sync`],
+    /// a hand-over that fails cleanly refuses this record alone: it leaves the buffer again, and
+    /// the records acknowledged before it stay buffered for the next hand-over.
+    pub fn add_synced_record(&mut self, payload: &[u8]) -> std::result::Result<(), LogFailure> {
+        let (offset, pending) = (self.offset, self.pending.len());
+        self.add_record(payload).map_err(|e| self.classify(e))?;
+        if let Err(e) = self.write_buffered() {
+            if self.poisoned {
+                return Err(LogFailure::Uncertain(e));
+            }
+            // Nothing reached the file (it was cut back), so the record is still the buffer's
+            // tail: drop it, and the writer is as it was before the call.
+            self.offset = offset;
+            self.pending.truncate(pending);
+            return Err(LogFailure::Refused(e));
+        }
+        // The record is in the file now; whether it is durable is unknown.
+        self.file
+            .sync()
+            .map_err(|e| LogFailure::Uncertain(self.context(e)))
+    }
+
+    /// How far a failed [`LogWriter::add_record`] got: it fails cleanly unless the file could
+    /// not be cut back.
+    pub fn classify(&self, e: Error) -> LogFailure {
+        if self.poisoned {
+            LogFailure::Uncertain(e)
+        } else {
+            LogFailure::Refused(e)
+        }
     }
 
     /// Whether a failed append left the file's end unknown (no further appends are possible).

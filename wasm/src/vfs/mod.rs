@@ -16,6 +16,8 @@
 //! - `rename` replaces the target if it exists.
 //! - Errors are [`crate::Error::Io`] with the operation, file and an [`crate::IoErrorKind`].
 
+#[cfg(test)]
+pub(crate) mod fault;
 mod memory;
 #[cfg(not(target_arch = "wasm32"))]
 mod std_fs;

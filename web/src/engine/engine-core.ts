@@ -167,19 +167,30 @@ export class EngineCore {
     return staging.heap();
   }
 
-  /** Syncs and closes the engine (unless it crashed) and frees its memory. */
+  /**
+   * Hands buffered log records to storage, syncs and closes the engine (unless it crashed), and
+   * frees its memory. When the storage is full or not ready (`QuotaExceededError`,
+   * `StorageExhaustedError`) the engine refuses to close: this throws and everything stays open,
+   * the records still buffered, for a later `close()` once there is room. Any other failure is
+   * thrown after the engine closed — a `StorageError` saying so if it lost acknowledged writes.
+   */
   close(): void {
     const db = this.#db;
     if (db === undefined) return;
+    let failure: unknown;
+    if (this.#crashed === undefined) {
+      try {
+        db.close();
+      } catch (e) {
+        failure = fromEngineError(e);
+        if (failure instanceof EngineCrashedError) this.#crashed = failure;
+        else if (!db.is_closed()) throw failure;
+      }
+    }
     this.#db = undefined;
     this.#staging = undefined;
-    try {
-      if (this.#crashed === undefined) db.close();
-    } catch (e) {
-      throw fromEngineError(e);
-    } finally {
-      db.free();
-    }
+    db.free();
+    if (failure !== undefined) throw failure;
   }
 }
 

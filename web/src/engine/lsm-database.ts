@@ -8,6 +8,7 @@
 import { Database } from '../../../wasm/pkg/edgestate_lsm.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { OpenedStorage, StorageAdapter, StorageKind } from '../storage/host-vfs.js';
+import { typedStorageCall } from '../storage/storage-failure.js';
 import type { BytesInput } from './bytes.js';
 import { ColumnFamily, type IterateOptions, type ReadOptions, type WriteOptions } from './column-family.js';
 import { EngineCore } from './engine-core.js';
@@ -279,7 +280,8 @@ export async function openLsm(options: OpenLsmOptions): Promise<LsmDatabase> {
   const maxValueSize = limitOption(options.maxValueSize, 64 << 20, 'maxValueSize');
   const engine = engineOptions(options, maxKeySize, maxValueSize);
   await loadEngine(options.wasm);
-  const storage = await options.storage.open();
+  // Any adapter, ours or an application's: what its open() fails with reaches the caller typed.
+  const storage = await typedStorageCall({ op: 'open', storage: options.storage.kind }, () => options.storage.open());
   let db: LsmDatabase | undefined;
   try {
     const handle = Database.open(storage.vfs, engine);
@@ -292,7 +294,8 @@ export async function openLsm(options: OpenLsmOptions): Promise<LsmDatabase> {
     return db;
   } catch (e) {
     if (db !== undefined) await db.close().catch(() => undefined);
-    else await storage.close();
+    // The open's failure is what the caller must see, not a failure to release after it.
+    else await storage.close().catch(() => undefined);
     throw fromEngineError(e);
   }
 }
@@ -313,6 +316,10 @@ export class LsmDatabase {
   readonly #unlistedMerge: MergeOperatorName | undefined;
   /** What opening recovered from the logs. */
   readonly recovery: RecoveryInfo;
+  /** The close in progress, which overlapping `close()` calls share. */
+  #closing: Promise<void> | undefined;
+  /** Set once `close()` released the storage. */
+  #released = false;
 
   /** @internal Use {@link openLsm}. */
   constructor(core: EngineCore, storage: OpenedStorage, kind: StorageKind, unlistedMerge?: MergeOperatorName) {
@@ -346,10 +353,14 @@ export class LsmDatabase {
    * no preparation.
    */
   async reserveFiles(files = this.columnFamilyNames().length + 4): Promise<void> {
-    await this.#storage.reserve?.(files);
+    await typedStorageCall({ op: 'reserve', storage: this.#kind }, () => this.#storage.reserve?.(files));
   }
 
-  /** Whether {@link LsmDatabase.close} has been called. */
+  /**
+   * Whether {@link LsmDatabase.close} closed the database (true as soon as the engine is closed,
+   * while the storage may still be being released; a close refused for want of space leaves it
+   * false).
+   */
   get closed(): boolean {
     return this.#core.closed;
   }
@@ -491,17 +502,23 @@ export class LsmDatabase {
 
   /**
    * Syncs, then waits until the storage has made it durable. For OPFS that is the same as
-   * `sync()`; for IndexedDB (written behind) this is the durability point.
+   * `sync()`; for IndexedDB (written behind) this is the durability point, and where its quota
+   * is met: a storage failure rejects typed (`QuotaExceededError`, `StorageError`, …).
    */
   async flush(): Promise<void> {
     this.sync();
-    await this.#storage.flush();
+    await this.#flushStorage();
   }
 
   /** Writes every memtable into a table (so the log holds nothing live), then {@link flush}es. */
   async flushMemtables(): Promise<void> {
     this.#core.call((db) => db.flush());
-    await this.#storage.flush();
+    await this.#flushStorage();
+  }
+
+  /** The storage's flush, its failure typed (IndexedDB's quota is met here, not at a write). */
+  #flushStorage(): Promise<void> {
+    return typedStorageCall({ op: 'flush', storage: this.#kind }, () => this.#storage.flush());
   }
 
   /**
@@ -600,13 +617,42 @@ export class LsmDatabase {
     return { storage: this.#kind, ...(this.#core.call((db) => db.stats()) as Omit<LsmStats, 'storage'>) };
   }
 
-  /** Syncs, closes the engine and releases the storage (and its lock). Idempotent. */
-  async close(): Promise<void> {
-    if (this.#core.closed) return;
+  /**
+   * Hands buffered writes to storage, syncs, closes the engine and releases the storage (and
+   * its lock). Every call resolves only once all that is done: overlapping calls share one
+   * close, and closing a closed database does nothing.
+   *
+   * When the storage is full or not ready, buffered writes (`walBufferSize`) cannot be handed
+   * over: close rejects with `QuotaExceededError` (or `StorageExhaustedError`) and the database
+   * stays open and usable, the writes still buffered — free space and close again. Any other
+   * failure rejects after the database closed and the storage was released; if acknowledged
+   * writes were lost with it, a `StorageError` (`details.op` `'close'`) saying how many bytes.
+   */
+  close(): Promise<void> {
+    if (this.#released) return Promise.resolve();
+    this.#closing ??= this.#close().finally(() => {
+      this.#closing = undefined;
+    });
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
     try {
       this.#core.close();
+    } catch (e) {
+      if (!this.#core.closed) throw e;
+      // The engine's failure is the one to report, not a failure to release after it.
+      await this.#release().catch(() => undefined);
+      throw e;
+    }
+    await this.#release();
+  }
+
+  async #release(): Promise<void> {
+    try {
+      await typedStorageCall({ op: 'close', storage: this.#kind }, () => this.#storage.close());
     } finally {
-      await this.#storage.close();
+      this.#released = true;
     }
   }
 }

@@ -6,7 +6,8 @@
  * (a {@link MemoryVfs}) and are written behind to IndexedDB: after writes (debounced) and on
  * `flush()`/`close()`. The durability point is `await db.flush()` (or close): each flush writes
  * every changed file in **one IndexedDB transaction**, so the stored files are always a state
- * the engine had at some flush — a consistent database. Writes after the last completed flush
+ * the engine had at some flush — a consistent database — and with `durability: 'strict'`, so a
+ * flush that resolved is on disk (docs/storage.md measures the cost). Writes after the last completed flush
  * are lost if the tab dies. The whole database must fit in memory: past `maxBytes` writes fail
  * with a quota error (`QuotaExceededError`), reads go on, and what is stored stays intact.
  */
@@ -14,6 +15,7 @@ import { openDB, type IDBPDatabase } from 'idb';
 import { InvalidArgumentError, StorageUnavailableError } from '../errors.js';
 import type { HostVfs, OpenedStorage, StorageAdapter } from './host-vfs.js';
 import { MemoryVfs } from './memory.js';
+import { storageFailure, typedStorageCall } from './storage-failure.js';
 import { acquireExclusiveLock } from './web-lock.js';
 
 const STORE = 'files';
@@ -106,9 +108,41 @@ class WriteBehindVfs implements HostVfs {
   }
 }
 
+/** Reads every stored file of `idb` into `mem`. */
+async function loadFiles(idb: IDBPDatabase, mem: MemoryVfs): Promise<void> {
+  const tx = idb.transaction(STORE, 'readonly');
+  let cursor = await tx.store.openCursor();
+  while (cursor) {
+    mem.setContents(String(cursor.key), cursor.value as Uint8Array);
+    cursor = await cursor.continue();
+  }
+}
+
+/**
+ * Writes `puts` and `deletes` in one transaction, so the stored files move from one flushed state
+ * to the next with nothing in between. Durability `strict`: `complete` fires only once the data
+ * is on disk. Browsers default to `relaxed` (Chrome since 121), where it fires once the OS has
+ * the data, and a power loss can lose a flush that resolved. Rejects with the transaction's
+ * error (a full quota aborts it with `QuotaExceededError`).
+ */
+async function writeFiles(idb: IDBPDatabase, puts: ReadonlyArray<readonly [string, Uint8Array | undefined]>, deletes: readonly string[]): Promise<void> {
+  const tx = idb.transaction(STORE, 'readwrite', { durability: 'strict' });
+  // A failed request aborts the transaction, and `tx.done` reports it: the requests' own
+  // rejections would only be unhandled duplicates.
+  for (const [n, bytes] of puts) if (bytes !== undefined) tx.store.put(bytes, n).catch(() => undefined);
+  for (const n of deletes) tx.store.delete(n).catch(() => undefined);
+  try {
+    await tx.done;
+  } catch (e) {
+    throw tx.error ?? e;
+  }
+}
+
 /**
  * IndexedDB storage for the database `name` (IndexedDB database `edgestate:<name>`). Works in
- * any context with IndexedDB; state must fit in memory (see the module documentation).
+ * any context with IndexedDB; state must fit in memory (see the module documentation). Every
+ * failure of `open`, `flush` and `close` is typed (storage-failure.ts): a full origin quota is
+ * met at a flush, as `QuotaExceededError`.
  */
 export function indexedDbStorage(name: string, options: IndexedDbStorageOptions = {}): StorageAdapter {
   if (typeof name !== 'string' || name.length === 0 || name.length > 200) {
@@ -120,66 +154,68 @@ export function indexedDbStorage(name: string, options: IndexedDbStorageOptions 
   for (const [key, v] of [['maxBytes', maxBytes], ['flushDelayMs', flushDelayMs], ['lockTimeoutMs', lockTimeoutMs]] as const) {
     if (!Number.isInteger(v) || v < 0) throw new InvalidArgumentError(`${key} must be a non-negative integer, got ${v}`, { [key]: v });
   }
+  const settings = { maxBytes, flushDelayMs, lockTimeoutMs };
   return {
     kind: 'indexeddb',
     name,
-    async open(): Promise<OpenedStorage> {
-      if (typeof indexedDB === 'undefined') {
-        throw new StorageUnavailableError('IndexedDB is not available here', { storage: 'indexeddb' });
-      }
-      const release = await acquireExclusiveLock(`edgestate:idb:${name}`, lockTimeoutMs, name);
-      let idb: IDBPDatabase;
-      const mem = new MemoryVfs();
+    open: () => typedStorageCall({ op: 'open', storage: 'indexeddb', database: name }, () => openIndexedDb(name, settings)),
+  };
+}
+
+async function openIndexedDb(name: string, settings: Required<IndexedDbStorageOptions>): Promise<OpenedStorage> {
+  if (typeof indexedDB === 'undefined') {
+    throw new StorageUnavailableError('IndexedDB is not available here', { storage: 'indexeddb' });
+  }
+  const release = await acquireExclusiveLock(`edgestate:idb:${name}`, settings.lockTimeoutMs, name);
+  let idb: IDBPDatabase | undefined;
+  const mem = new MemoryVfs();
+  try {
+    idb = await openDB(`edgestate:${name}`, 1, { upgrade: (db) => void db.createObjectStore(STORE) });
+    await loadFiles(idb, mem);
+  } catch (e) {
+    idb?.close();
+    release();
+    throw e;
+  }
+  return writeBehind(name, idb, mem, settings, release);
+}
+
+/** The opened storage: `mem` handed to the engine, its changes written behind to `idb`. */
+function writeBehind(name: string, idb: IDBPDatabase, mem: MemoryVfs, settings: Required<IndexedDbStorageOptions>, release: () => void): OpenedStorage {
+  const facts = { op: 'flush', storage: 'indexeddb', database: name } as const;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let running: Promise<void> = Promise.resolve();
+  const vfs = new WriteBehindVfs(mem, settings.maxBytes, () => {
+    if (timer === undefined && settings.flushDelayMs > 0) timer = setTimeout(() => void flush().catch(() => undefined), settings.flushDelayMs);
+  });
+  const flushOnce = async () => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    if (vfs.dirty.size === 0 && vfs.deleted.size === 0) return;
+    const puts = [...vfs.dirty].map((n) => [n, vfs.contents(n)] as const);
+    const deletes = [...vfs.deleted];
+    vfs.dirty.clear();
+    vfs.deleted.clear();
+    try {
+      await writeFiles(idb, puts, deletes);
+    } catch (e) {
+      // Nothing of this flush is stored: the next one writes it all again.
+      for (const [n] of puts) vfs.dirty.add(n);
+      for (const n of deletes) if (!vfs.dirty.has(n)) vfs.deleted.add(n);
+      throw storageFailure(e, facts);
+    }
+  };
+  const flush = () => (running = running.then(flushOnce, flushOnce));
+  return {
+    vfs,
+    flush,
+    async close() {
       try {
-        idb = await openDB(`edgestate:${name}`, 1, { upgrade: (db) => void db.createObjectStore(STORE) });
-        const tx = idb.transaction(STORE, 'readonly');
-        let key = await tx.store.openCursor();
-        while (key) {
-          mem.setContents(String(key.key), key.value as Uint8Array);
-          key = await key.continue();
-        }
-      } catch (e) {
+        await flush();
+      } finally {
+        idb.close();
         release();
-        throw e;
       }
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      let running: Promise<void> = Promise.resolve();
-      const vfs = new WriteBehindVfs(mem, maxBytes, () => {
-        if (timer === undefined && flushDelayMs > 0) timer = setTimeout(() => void flush().catch(() => undefined), flushDelayMs);
-      });
-      // One transaction per flush: the stored files always form one consistent state.
-      const flushOnce = async () => {
-        if (timer !== undefined) clearTimeout(timer);
-        timer = undefined;
-        if (vfs.dirty.size === 0 && vfs.deleted.size === 0) return;
-        const puts = [...vfs.dirty].map((n) => [n, vfs.contents(n)] as const);
-        const deletes = [...vfs.deleted];
-        vfs.dirty.clear();
-        vfs.deleted.clear();
-        const tx = idb.transaction(STORE, 'readwrite');
-        for (const [n, bytes] of puts) if (bytes !== undefined) void tx.store.put(bytes, n);
-        for (const n of deletes) void tx.store.delete(n);
-        try {
-          await tx.done;
-        } catch (e) {
-          for (const [n] of puts) vfs.dirty.add(n);
-          for (const n of deletes) if (!vfs.dirty.has(n)) vfs.deleted.add(n);
-          throw e;
-        }
-      };
-      const flush = () => (running = running.then(flushOnce, flushOnce));
-      return {
-        vfs,
-        flush,
-        async close() {
-          try {
-            await flush();
-          } finally {
-            idb.close();
-            release();
-          }
-        },
-      };
     },
   };
 }

@@ -7,14 +7,8 @@
  * SQLite's opfs-sahpool VFS). Creating, deleting and renaming engine files are then synchronous
  * header writes, and spare slots are added in the background before they run out.
  *
- * Slot layout (`pool-NNNN.slot`), all integers little-endian:
- * ```text
- * 0    magic u32 = 0x544C5345 ("ESLT")   4  version u32 = 1
- * 8    generation u64 (higher wins)       16 name length u16       18 name (UTF-8)
- * 18+n checksum u32 = FNV-1a over bytes [0, 18+n)
- * 4096 file data
- * ```
- * A slot with no valid header is free. Rename writes the target name into the source slot with
+ * A slot file (`pool-NNNN.slot`) is a header (opfs-slot-header.ts) then the file's data; a slot
+ * with no valid header is free. Rename writes the target name into the source slot with
  * a new generation, flushes, then frees the slot that held the target: a crash in between leaves
  * two slots with one name, and open keeps the higher generation. So every crash point leaves a
  * consistent directory, although OPFS has no atomic rename.
@@ -22,21 +16,19 @@
  * Quota: the browser's own quota makes `write` throw a `QuotaExceededError` DOMException (or
  * write short, which is reported the same way). `maxBytes` sets a lower, per-database limit that
  * fails the same way, so an application can keep one database from filling the origin's quota
- * (and tests can exhaust a quota without filling the disk).
+ * (and tests can exhaust a quota without filling the disk). The asynchronous steps (open,
+ * adding slots) reject typed (storage-failure.ts): a full quota there is `QuotaExceededError`.
  *
  * Trade-offs: needs a dedicated worker (sync handles exist only there); durable (`flush`);
  * one writer per database, enforced by a Web Lock; handle count = files + spare slots, which
  * stays within Safari's limit of 252 open handles for databases of up to ~200 files.
  */
-import { DatabaseLockedError, InvalidArgumentError, StorageExhaustedError, StorageUnavailableError } from '../errors.js';
+import { DatabaseClosedError, InvalidArgumentError, StorageExhaustedError, StorageUnavailableError } from '../errors.js';
 import type { HostVfs, OpenedStorage, StorageAdapter } from './host-vfs.js';
+import { decodeHeader, encodeHeader, HEADER_SIZE, MAX_NAME } from './opfs-slot-header.js';
+import { storageFailure, typedStorageCall } from './storage-failure.js';
 import { acquireExclusiveLock, type ReleaseLock } from './web-lock.js';
 
-const HEADER_SIZE = 4096;
-const MAGIC = 0x544c5345;
-const VERSION = 1;
-const NAME_OFFSET = 18;
-const MAX_NAME = 255;
 const SLOT_PATTERN = /^pool-(\d+)\.slot$/;
 
 /** The subset of `FileSystemSyncAccessHandle` used here (absent from TypeScript's DOM lib). */
@@ -98,39 +90,7 @@ export interface OpfsStorageOptions {
  */
 const MAX_SPARE = 64;
 
-function fnv1a(bytes: Uint8Array): number {
-  let h = 0x811c9dc5;
-  for (const b of bytes) h = Math.imul(h ^ b, 0x01000193) >>> 0;
-  return h;
-}
-
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
-function encodeHeader(name: string | undefined, generation: bigint): Uint8Array {
-  const header = new Uint8Array(HEADER_SIZE);
-  if (name === undefined) return header;
-  const nameBytes = encoder.encode(name);
-  const view = new DataView(header.buffer);
-  view.setUint32(0, MAGIC, true);
-  view.setUint32(4, VERSION, true);
-  view.setBigUint64(8, generation, true);
-  view.setUint16(16, nameBytes.length, true);
-  header.set(nameBytes, NAME_OFFSET);
-  const end = NAME_OFFSET + nameBytes.length;
-  view.setUint32(end, fnv1a(header.subarray(0, end)), true);
-  return header;
-}
-
-function decodeHeader(header: Uint8Array): { name: string; generation: bigint } | undefined {
-  const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
-  if (header.length < HEADER_SIZE || view.getUint32(0, true) !== MAGIC || view.getUint32(4, true) !== VERSION) return undefined;
-  const length = view.getUint16(16, true);
-  if (length === 0 || length > MAX_NAME) return undefined;
-  const end = NAME_OFFSET + length;
-  if (view.getUint32(end, true) !== fnv1a(header.subarray(0, end))) return undefined;
-  return { name: decoder.decode(header.subarray(NAME_OFFSET, end)), generation: view.getBigUint64(8, true) };
-}
 
 function notFound(name: string): DOMException {
   return new DOMException(`no such file: ${name}`, 'NotFoundError');
@@ -144,7 +104,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Opens a sync access handle, retrying while a previous owner (a worker being torn down) still
- * holds it, for up to `waitMs`.
+ * holds it, for up to `waitMs`; then fails typed (a handle still held: `DatabaseLockedError`).
  */
 async function openHandle(file: FileHandleWithSync, waitMs: number): Promise<SyncHandle> {
   const deadline = Date.now() + waitMs;
@@ -153,10 +113,7 @@ async function openHandle(file: FileHandleWithSync, waitMs: number): Promise<Syn
       return await file.createSyncAccessHandle();
     } catch (e) {
       if (!(e instanceof DOMException && e.name === 'NoModificationAllowedError') || Date.now() >= deadline) {
-        if (e instanceof DOMException && e.name === 'NoModificationAllowedError') {
-          throw new DatabaseLockedError(`file ${file.name} is held open by another context`, { file: file.name });
-        }
-        throw e;
+        throw storageFailure(e, { op: 'open', storage: 'opfs', file: file.name });
       }
       await sleep(delay);
     }
@@ -177,6 +134,14 @@ class OpfsPoolVfs implements HostVfs {
   #nextFd = 1;
   #generation = 0n;
   #growing: Promise<void> | undefined;
+  /**
+   * Every running {@link OpfsPoolVfs.ensureSpare}. `closeAll` waits for them all, and after it
+   * set {@link OpfsPoolVfs.#closed} none opens a handle that outlives it: each checks the flag
+   * after every await. Else a handle opened after the lock was released would stay open, and
+   * the next open of this database would find its slot held (`DatabaseLockedError`).
+   */
+  readonly #growth = new Set<Promise<void>>();
+  #closed = false;
   #nextSlotNumber: number;
 
   constructor(dir: FileSystemDirectoryHandle, slots: Slot[], spare: number, maxBytes: number) {
@@ -235,19 +200,51 @@ class OpfsPoolVfs implements HostVfs {
 
   /**
    * Adds free slots so that `open(create)` never finds none: at least `atLeast` (which also
-   * becomes the number kept from now on, up to {@link MAX_SPARE}).
+   * becomes the number kept from now on, up to {@link MAX_SPARE}). Fails typed: a full quota is
+   * `QuotaExceededError`; after `closeAll`, `DatabaseClosedError`.
    */
-  async ensureSpare(atLeast = this.#spare): Promise<void> {
+  ensureSpare(atLeast = this.#spare): Promise<void> {
+    if (this.#closed) return Promise.reject(new DatabaseClosedError('the OPFS storage is closed'));
+    const growth: Promise<void> = this.#grow(atLeast).finally(() => this.#growth.delete(growth));
+    this.#growth.add(growth);
+    return growth;
+  }
+
+  async #grow(atLeast: number): Promise<void> {
     this.#spare = Math.min(MAX_SPARE, Math.max(this.#spare, atLeast));
     while (this.#slots.filter((s) => s.name === undefined).length < this.#spare) {
       const fileName = `pool-${String(this.#nextSlotNumber++).padStart(4, '0')}.slot`;
-      const file = (await this.#dir.getFileHandle(fileName, { create: true })) as FileHandleWithSync;
-      const handle = await openHandle(file, 0);
+      try {
+        await this.#addSlot(fileName);
+      } catch (e) {
+        throw storageFailure(e, { op: 'reserve', storage: 'opfs', file: fileName });
+      }
+    }
+  }
+
+  /**
+   * Creates slot file `fileName` and adds it, free, to the pool. After `closeAll` it stops at
+   * its next step, and a handle it opened meanwhile is closed at once. A file created but not
+   * added is empty: a later open reads it as a free slot.
+   */
+  async #addSlot(fileName: string): Promise<void> {
+    const file = (await this.#dir.getFileHandle(fileName, { create: true })) as FileHandleWithSync;
+    this.#throwIfClosed();
+    const handle = await openHandle(file, 0);
+    try {
+      this.#throwIfClosed();
       handle.truncate(HEADER_SIZE);
       handle.write(encodeHeader(undefined, 0n), { at: 0 });
       handle.flush();
-      this.#slots.push({ fileName, handle, name: undefined, generation: 0n, size: 0 });
+    } catch (e) {
+      handle.close();
+      throw e;
     }
+    this.#slots.push({ fileName, handle, name: undefined, generation: 0n, size: 0 });
+  }
+
+  #throwIfClosed(): void {
+    if (this.#closed) throw new DatabaseClosedError('the OPFS storage was closed while it was adding slots');
   }
 
   #growInBackground(): void {
@@ -372,9 +369,10 @@ class OpfsPoolVfs implements HostVfs {
     return [...this.#byName.keys()];
   }
 
-  /** Closes every handle; the directory stays as it is. */
+  /** Closes every handle, once no slot is being added any more; the directory stays as it is. */
   async closeAll(): Promise<void> {
-    await this.#growing;
+    this.#closed = true;
+    await Promise.allSettled([...this.#growth]);
     for (const slot of this.#slots) slot.handle.close();
     this.#slots.length = 0;
     this.#byName.clear();
@@ -421,44 +419,58 @@ export function opfsStorage(name: string, options: OpfsStorageOptions = {}): Sto
   return {
     kind: 'opfs',
     name,
-    async open(): Promise<OpenedStorage> {
-      if (!opfsSyncAvailable()) {
-        throw new StorageUnavailableError('OPFS sync access handles are not available here (they exist only in dedicated workers)', {
-          storage: 'opfs',
-        });
-      }
-      const release: ReleaseLock = await acquireExclusiveLock(`edgestate:opfs:${name}`, lockTimeoutMs, name);
-      const slots: Slot[] = [];
-      try {
-        let dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('edgestate', { create: true });
-        for (const segment of name.split('/')) dir = await dir.getDirectoryHandle(segment, { create: true });
-        const header = new Uint8Array(HEADER_SIZE);
-        for await (const [fileName, entry] of dir as unknown as AsyncIterable<[string, FileSystemHandle]>) {
-          if (entry.kind !== 'file' || !SLOT_PATTERN.test(fileName)) continue;
-          const handle = await openHandle(entry as FileHandleWithSync, Math.max(lockTimeoutMs, 2000));
-          header.fill(0);
-          handle.read(header, { at: 0 });
-          const decoded = decodeHeader(header);
-          const size = Math.max(0, handle.getSize() - HEADER_SIZE);
-          slots.push({ fileName, handle, name: decoded?.name, generation: decoded?.generation ?? 0n, size });
-        }
-        const vfs = new OpfsPoolVfs(dir, slots, spare, maxBytes);
-        await vfs.ensureSpare();
-        return {
-          vfs,
-          // Every engine `sync` is a `flush()` of the sync access handle: durable already.
-          flush: () => Promise.resolve(),
-          reserve: (files: number) => vfs.ensureSpare(files),
-          async close() {
-            await vfs.closeAll();
-            release();
-          },
-        };
-      } catch (e) {
-        for (const slot of slots) slot.handle.close();
-        release();
-        throw e;
-      }
-    },
+    open: () => typedStorageCall({ op: 'open', storage: 'opfs', database: name }, () => openPool(name, { lockTimeoutMs, spare, maxBytes })),
   };
+}
+
+/** The database's directory, `edgestate/<name>/`, created if missing. */
+async function databaseDirectory(name: string): Promise<FileSystemDirectoryHandle> {
+  let dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('edgestate', { create: true });
+  for (const segment of name.split('/')) dir = await dir.getDirectoryHandle(segment, { create: true });
+  return dir;
+}
+
+/** Opens every slot file of `dir` into `slots` (which the caller closes if this fails). */
+async function openSlots(dir: FileSystemDirectoryHandle, waitMs: number, slots: Slot[]): Promise<void> {
+  const header = new Uint8Array(HEADER_SIZE);
+  for await (const [fileName, entry] of dir as unknown as AsyncIterable<[string, FileSystemHandle]>) {
+    if (entry.kind !== 'file' || !SLOT_PATTERN.test(fileName)) continue;
+    const handle = await openHandle(entry as FileHandleWithSync, waitMs);
+    header.fill(0);
+    handle.read(header, { at: 0 });
+    const decoded = decodeHeader(header);
+    const size = Math.max(0, handle.getSize() - HEADER_SIZE);
+    slots.push({ fileName, handle, name: decoded?.name, generation: decoded?.generation ?? 0n, size });
+  }
+}
+
+async function openPool(name: string, settings: { lockTimeoutMs: number; spare: number; maxBytes: number }): Promise<OpenedStorage> {
+  if (!opfsSyncAvailable()) {
+    throw new StorageUnavailableError('OPFS sync access handles are not available here (they exist only in dedicated workers)', {
+      storage: 'opfs',
+    });
+  }
+  const release: ReleaseLock = await acquireExclusiveLock(`edgestate:opfs:${name}`, settings.lockTimeoutMs, name);
+  const slots: Slot[] = [];
+  try {
+    const dir = await databaseDirectory(name);
+    await openSlots(dir, Math.max(settings.lockTimeoutMs, 2000), slots);
+    const vfs = new OpfsPoolVfs(dir, slots, settings.spare, settings.maxBytes);
+    await vfs.ensureSpare();
+    return {
+      vfs,
+      // Every engine `sync` is a `flush()` of the sync access handle: durable already.
+      flush: () => Promise.resolve(),
+      reserve: (files: number) => vfs.ensureSpare(files),
+      async close() {
+        await vfs.closeAll();
+        release();
+      },
+    };
+  } catch (e) {
+    // The pool adds its new slots to `slots` too: every handle opened so far is closed.
+    for (const slot of slots) slot.handle.close();
+    release();
+    throw e;
+  }
 }

@@ -542,7 +542,12 @@ export class LsmStateBackend implements KeyedStateBackend {
   }
 
   async close(): Promise<void> {
-    if (this.#closed) return;
+    if (this.#closed) {
+      // A close the storage refused (full: QuotaExceededError) left the database open with its
+      // records buffered: closing again retries it.
+      if (!this.#db.closed) await this.#db.close();
+      return;
+    }
     let unwritten: unknown;
     try {
       this.#flushAll();
