@@ -117,7 +117,7 @@ export class DirectHeapMapState<K, UK, UV, N> extends HeapState<K, N, DirectMapC
     if (!this.#fixedSize || cell.shared) return this.#setSlowly(cell, mapKey, value, size);
     const map = cell.map;
     map.set(mapKey, value);
-    if (map.size > cell.capacity) this.#grow(cell, map, mapKey, size);
+    if (map.size > cell.capacity) this.#grow(cell, map, mapKey, size, true);
   }
 
   /** `#set` of entries of varying size, or into a Map an iterator holds (copied first). */
@@ -126,7 +126,7 @@ export class DirectHeapMapState<K, UK, UV, N> extends HeapState<K, N, DirectMapC
       // The copy holds what the Map held: growth past the capacity is still a new map key.
       const map = this.#writable(cell);
       map.set(mapKey, value);
-      if (map.size > cell.capacity) this.#grow(cell, map, mapKey, size);
+      if (map.size > cell.capacity) this.#grow(cell, map, mapKey, size, true);
       return;
     }
     const old = cell.map.get(mapKey);
@@ -137,13 +137,13 @@ export class DirectHeapMapState<K, UK, UV, N> extends HeapState<K, N, DirectMapC
 
   /**
    * Raises the capacity of `cell` (fixed-size entries of `size` bytes) to cover `map`, which has
-   * just grown past it by the new `mapKey`: with the reserve if the budget allows it, else
-   * exactly; undoes the set if even that does not fit (the budget's listener runs on a
-   * microtask: nothing else runs in between).
+   * just grown past it by the new `mapKey`: with the reserve if `withReserve` and the budget
+   * allows it, else exactly; undoes the set if even that does not fit (the budget's listener
+   * runs on a microtask: nothing else runs in between).
    */
-  #grow(cell: DirectMapCell<N, UK, UV>, map: Map<UK, UV>, mapKey: UK, size: number): void {
+  #grow(cell: DirectMapCell<N, UK, UV>, map: Map<UK, UV>, mapKey: UK, size: number, withReserve: boolean): void {
     const needed = map.size;
-    const wanted = Math.floor(reserve(needed * size, 0) / size);
+    const wanted = withReserve ? Math.floor(reserve(needed * size, 0) / size) : needed;
     const capacity = this.ctx.memory.allows((wanted - cell.capacity) * size) ? wanted : needed;
     try {
       this.resize(cell, cell.size + (capacity - cell.capacity) * size);
@@ -284,7 +284,18 @@ export class DirectHeapMapState<K, UK, UV, N> extends HeapState<K, N, DirectMapC
     const size = this.#entrySize(mapKey, value);
     const cell = this.lookup(loc);
     if (cell === undefined) this.insert(loc, this.#newCell(loc.namespace, loc.nsSize, mapKey, value, size));
+    else if (this.#fixedSize) this.#setExactly(cell, mapKey, value, size);
     else this.#set(cell, mapKey, value, size);
+  }
+
+  /**
+   * `#set` of a fixed-size entry growing the charge by exactly what it needs: a restore charges
+   * exactly (docs/state-layout.md), as `putAll` does, where puts one by one take a reserve.
+   */
+  #setExactly(cell: DirectMapCell<N, UK, UV>, mapKey: UK, value: UV, size: number): void {
+    const map = this.#writable(cell);
+    map.set(mapKey, value);
+    if (map.size > cell.capacity) this.#grow(cell, map, mapKey, size, false);
   }
 
   // Without TTL nothing expires: HeapState calls these only for states with TTL.

@@ -142,6 +142,27 @@ describe('heap backend', () => {
     expect(l.get('k')).toEqual(['fits again']);
   });
 
+  it('a reducing or aggregating add refused past the budget leaves an expired value as it was (readable once under returnExpiredIfNotCleanedUp)', async () => {
+    const clock = new ManualClock(0);
+    const b = await createStateBackend({ kind: 'heap', clock, memoryBudget: 400 });
+    const ttl = { ttl: 10, visibility: 'returnExpiredIfNotCleanedUp', incrementalCleanupSize: 0 } as const;
+    const r = b.reducingState({ name: 'r', key: serde.string, value: serde.string, reduce: (x: string, y: string) => x + y, ttl });
+    const a = b.aggregatingState({ name: 'a', key: serde.string, accumulator: serde.string, create: () => '', add: (acc: string, v: string) => acc + v, result: (acc: string) => acc, ttl });
+    r.add('k', 'x'.repeat(20));
+    a.add('k', 'x'.repeat(20));
+    clock.set(20);
+    const before = b.metrics();
+    expect(() => r.add('k', 'y'.repeat(200))).toThrow(StateMemoryExceededError);
+    expect(() => a.add('k', 'y'.repeat(200))).toThrow(StateMemoryExceededError);
+    expect(b.metrics()).toEqual(before);
+    expect([r.get('k'), a.get('k')]).toEqual(['x'.repeat(20), 'x'.repeat(20)]);
+    // An add that fits replaces the expired value (starting afresh, as in Flink) and counts it removed.
+    r.add('k', 'z');
+    expect(r.get('k')).toBe('z');
+    expect(b.metrics().expiredRemoved).toBe(before.expiredRemoved + 2);
+    await b.close();
+  });
+
   it('releases every byte it accounted when state is cleared, dropped or fires', async () => {
     const clock = new ManualClock(0);
     const b = await createStateBackend({ kind: 'heap', clock });

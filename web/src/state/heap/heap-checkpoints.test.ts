@@ -13,7 +13,7 @@ import { createStateBackend } from '../create.js';
 import { keyGroupRangeForInstance, type KeyGroupRange } from '../key-groups.js';
 import type { RestoreSource } from '../lsm/lsm-checkpoints.js';
 import { serde } from '../serde/index.js';
-import type { KeyedStateBackend, Serializer, Timer } from '../types.js';
+import type { KeyedStateBackend, MapStateDescriptor, Serializer, Timer } from '../types.js';
 
 const wasm = readFileSync(new URL('../../../../wasm/pkg/edgestate_lsm_bg.wasm', import.meta.url));
 
@@ -407,6 +407,22 @@ describe('heap checkpoints', () => {
         expect(fired).toEqual(['late']);
         await c.close();
       }
+    }
+  });
+
+  it('a restore charges map entries exactly, with or without namespaces, as putAll does', async () => {
+    for (const namespace of [undefined, serde.i32]) {
+      const { backend: source } = await heap();
+      const d = { name: 'm', key: serde.string, mapKey: serde.f64, value: serde.f64, ...(namespace !== undefined && { namespace }) };
+      const m = source.mapState(d as MapStateDescriptor<string, number, number, number>);
+      for (const key of ['a', 'b']) m.putAll(key, Array.from({ length: 100 }, (_, i) => [i, i / 2] as const), namespace === undefined ? undefined : 1);
+      const exact = source.metrics().estimatedBytes;
+      const blob = await source.exportCheckpoint((await source.checkpoint()).id);
+      await source.close();
+      const { backend: restored } = await heap({ restoreFrom: blob });
+      restored.mapState(d as MapStateDescriptor<string, number, number, number>);
+      expect(restored.metrics().estimatedBytes, namespace === undefined ? 'no namespace' : 'namespaced').toBe(exact);
+      await restored.close();
     }
   });
 

@@ -20,7 +20,7 @@ export class HeapReducingState<K, V, N> extends SingleValueHeapState<K, N, V> im
   get(key: K, namespace?: N): V | undefined {
     const loc = this.locate(key, namespace);
     this.reads++;
-    const value = this.readCell(loc, false);
+    const value = this.readCell(loc);
     this.afterAccess();
     return value;
   }
@@ -28,14 +28,14 @@ export class HeapReducingState<K, V, N> extends SingleValueHeapState<K, N, V> im
   add(key: K, value: V, namespace?: N): void {
     const loc = this.locate(key, namespace);
     let size = this.stored.check(value);
-    const current = this.readCell(loc, true);
+    const current = this.readForUpdate(loc);
     let next = value;
     if (current !== undefined) {
       next = this.#reduce(current, value);
       size = this.stored.check(next);
     }
     this.writes++;
-    this.writeCell(loc, next, size);
+    this.writeAfterUpdate(loc, next, size);
     this.afterAccess();
   }
 }
@@ -55,18 +55,18 @@ export class HeapAggregatingState<K, IN, ACC, OUT, N>
   get(key: K, namespace?: N): OUT | undefined {
     const loc = this.locate(key, namespace);
     this.reads++;
-    const acc = this.readCell(loc, false);
+    const acc = this.readCell(loc);
     this.afterAccess();
     return acc === undefined ? undefined : this.#descriptor.result(acc);
   }
 
   add(key: K, value: IN, namespace?: N): void {
     const loc = this.locate(key, namespace);
-    const current = this.readCell(loc, true) ?? this.#descriptor.create();
+    const current = this.readForUpdate(loc) ?? this.#descriptor.create();
     const next = this.#descriptor.add(current, value);
     const size = this.stored.check(next);
     this.writes++;
-    this.writeCell(loc, next, size);
+    this.writeAfterUpdate(loc, next, size);
     this.afterAccess();
   }
 }

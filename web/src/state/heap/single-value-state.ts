@@ -23,11 +23,10 @@ export abstract class SingleValueHeapState<K, N, V> extends HeapState<K, N, Valu
   }
 
   /**
-   * The stored value at `loc`, applying TTL: an expired value is removed (and returned only to a
-   * plain read under `returnExpiredIfNotCleanedUp`); a plain read refreshes it under
-   * `onReadAndWrite`. `forUpdate` reads (before a reduce/add) treat expired values as absent.
+   * The stored value at `loc`, applying TTL: an expired value is removed (and returned only
+   * under `returnExpiredIfNotCleanedUp`); the read refreshes it under `onReadAndWrite`.
    */
-  protected readCell(loc: Location<K, N>, forUpdate: boolean): V | undefined {
+  protected readCell(loc: Location<K, N>): V | undefined {
     const cell = this.lookup(loc);
     if (cell === undefined) return undefined;
     const ttl = this.ttl;
@@ -35,11 +34,38 @@ export abstract class SingleValueHeapState<K, N, V> extends HeapState<K, N, Valu
       const now = this.ctx.clock.now();
       if (ttl.isExpired(cell.ts, now)) {
         this.expire(loc, 1);
-        return !forUpdate && ttl.returnExpired ? cell.value : undefined;
+        return ttl.returnExpired ? cell.value : undefined;
       }
-      if (!forUpdate && ttl.refreshOnRead) cell.ts = now;
+      if (ttl.refreshOnRead) cell.ts = now;
     }
     return cell.value;
+  }
+
+  /**
+   * The stored value at `loc` for a read-modify-write (before a reduce or an add): an expired
+   * value counts as absent, as in Flink, but stays where it is — the write that follows replaces
+   * it (see `writeCell`), and a write refused (past the memory budget) leaves it as it was.
+   */
+  protected readForUpdate(loc: Location<K, N>): V | undefined {
+    const cell = this.lookup(loc);
+    if (cell === undefined) return undefined;
+    const ttl = this.ttl;
+    return ttl !== undefined && ttl.isExpired(cell.ts, this.ctx.clock.now()) ? undefined : cell.value;
+  }
+
+  /**
+   * `writeCell` after `readForUpdate`: an expired value it replaces counts as removed, as when a
+   * read removes it (the LSM backend counts it so too).
+   */
+  protected writeAfterUpdate(loc: Location<K, N>, value: V, valueSize: number): void {
+    const ttl = this.ttl;
+    let replacesExpired = false;
+    if (ttl !== undefined) {
+      const cell = this.lookup(loc);
+      replacesExpired = cell !== undefined && ttl.isExpired(cell.ts, this.ctx.clock.now());
+    }
+    this.writeCell(loc, value, valueSize);
+    if (replacesExpired) this.ctx.stats.expiredRemoved++;
   }
 
   /**

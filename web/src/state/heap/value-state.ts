@@ -21,7 +21,7 @@ export class HeapValueState<K, V, N> extends SingleValueHeapState<K, N, V> imple
     }
     const loc = this.locate(key, namespace);
     this.reads++;
-    const value = this.readCell(loc, false);
+    const value = this.readCell(loc);
     this.afterAccess();
     return value;
   }
