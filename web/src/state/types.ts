@@ -39,7 +39,7 @@ export interface Serializer<T> {
    */
   readonly orderPreserving: boolean;
   /**
-   * Throws `InvalidArgumentError` (or a subclass, e.g. `ValueTooLargeError`) if `value` cannot be
+   * Throws `InvalidArgumentError` (or `ValueTooLargeError` past a size limit) if `value` cannot be
    * serialized; otherwise returns an estimate of its size in bytes (used for memory budgets). The
    * heap backend calls only this on values, never `serialize`, so it must check everything
    * `serialize` would reject.

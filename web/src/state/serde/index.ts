@@ -32,7 +32,7 @@ export const serde = Object.freeze({
   boolean,
   /** `Uint8Array` as is; order-preserving. */
   bytes: bytesSerializer(),
-  /** JSON values that round-trip exactly. */
+  /** JSON values that round-trip exactly (but `-0`, read back as `0`). */
   json: jsonSerializer(),
   /** MessagePack (msgpackr, standard mode). */
   msgpack: msgpackSerializer(),

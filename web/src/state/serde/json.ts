@@ -2,8 +2,13 @@
  * JSON values as UTF-8 `JSON.stringify` output. Only values that come back equal are accepted:
  * `null`, booleans, finite numbers, strings without lone surrogates, arrays and plain objects of
  * those, without cycles. Rejected (with `InvalidArgumentError`): `undefined` anywhere (JSON drops
- * or nulls it), NaN and ±Infinity (JSON writes `null`), `bigint`, functions, symbols, and objects
- * that are not plain (`Date`, `Map`, class instances…). Byte order is not a useful order.
+ * or nulls it), NaN and ±Infinity (JSON writes `null`), lone surrogates in strings and keys (UTF-8
+ * cannot hold them), holes in arrays, `bigint`, functions, symbols, and objects that are not plain
+ * (`Date`, `Map`, class instances…). Byte order is not a useful order.
+ *
+ * Numbers come back equal as `===` compares them: `-0` comes back as `0` (JSON writes `0`), as
+ * with `f64` and `msgpack`. It is accepted rather than refused because arithmetic makes it
+ * (`-1 * 0`, `Math.round(-0.4)`), and in every built-in serializer `-0` and `0` are one value.
  */
 import { isWellFormed, wtf8Bytes, wtf8Length } from './unicode.js';
 import { CorruptionError, InvalidArgumentError } from '../../errors.js';
@@ -25,6 +30,24 @@ function reject(path: string, why: string, value: unknown): never {
 }
 
 /**
+ * The longest JSON text of a finite number: 25 characters, e.g. `-0.0000012345678901234567`.
+ *
+ * `JSON.stringify` writes a finite number as `Number::toString` (ECMA-262, Number::toString),
+ * with `-0` as `0`. That takes the shortest digit string s of the number, k digits, and its
+ * exponent n (value = s × 10^(n−k)); k ≤ 17, since 17 significant digits tell every double
+ * apart. Then it writes:
+ * - k ≤ n ≤ 21: the k digits and n − k zeros: n ≤ 21 characters;
+ * - 0 < n < k: the digits with a point among them: k + 1 ≤ 18;
+ * - −6 < n ≤ 0: `0.`, −n ≤ 5 zeros, the digits: 2 + 5 + 17 = 24;
+ * - otherwise: the first digit, `.` and the other digits when k > 1, `e`, the exponent's sign and
+ *   |n − 1| in at most 3 digits (nonzero doubles lie between 5e-324 and 1.8e308 in
+ *   magnitude, so n − 1 is in [−324, 308]):
+ *   17 + 1 + 1 + 1 + 3 = 23.
+ * A minus sign adds one: 25, reached only in the third case (17 digits and n = −5).
+ */
+const MAX_NUMBER_LENGTH = 25;
+
+/**
  * Walks `value`, throwing on anything JSON would not round-trip; returns an upper bound of its
  * UTF-8 JSON length (6 bytes per UTF-16 unit covers `\u00XX` escapes).
  */
@@ -35,7 +58,7 @@ function walk(value: unknown, path: string, depth: number, maxDepth: number, see
       return value.length * 6 + 2;
     case 'number':
       if (!Number.isFinite(value)) reject(path, `${value} is not representable`, value);
-      return 24;
+      return MAX_NUMBER_LENGTH;
     case 'boolean':
       return 5;
     case 'object': {
@@ -53,7 +76,8 @@ function walk(value: unknown, path: string, depth: number, maxDepth: number, see
         const proto = Object.getPrototypeOf(value) as unknown;
         if (proto !== Object.prototype && proto !== null) reject(path, 'an object that is not plain', value);
         for (const [k, v] of Object.entries(value)) {
-          size += walk(k, path, depth + 1, maxDepth, seen) + walk(v, `${path}.${k}`, depth + 1, maxDepth, seen) + 2;
+          if (!isWellFormed(k)) reject(path, 'a lone surrogate in a key', k);
+          size += k.length * 6 + 2 + walk(v, `${path}.${k}`, depth + 1, maxDepth, seen) + 2;
         }
       }
       seen.delete(value);

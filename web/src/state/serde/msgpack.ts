@@ -7,11 +7,18 @@
  * floats hold them), strings, `bigint` in [-2^63, 2^64 - 1], `Date`, typed arrays, `Set`,
  * arrays and plain objects of those. Rejected before packing, since msgpackr would silently
  * change them or overflow the stack: functions (packed as nil), symbols, `Map` (decoded as a plain
- * object), other class instances, an own `__proto__` key (renamed on unpacking), cycles, nesting
- * deeper than `maxDepth`. `-0` comes back as `0`
+ * object), other class instances, an own `__proto__` key (renamed on unpacking), strings and keys
+ * with a lone surrogate (MessagePack strings are UTF-8, which cannot hold one: msgpackr writes
+ * U+FFFD), holes in arrays (unpacked as `undefined`, which `in`, `forEach` and `Object.keys` tell
+ * apart), cycles, nesting deeper than `maxDepth`. `-0` comes back as `0`
  * (msgpackr packs integral numbers as integers). Byte order is not a useful order.
+ *
+ * The heap backend stores values as given and only calls `check`, the LSM backend and
+ * checkpoints store these bytes: anything that would come back changed (but for `-0`) is refused,
+ * so that both backends give back the same values.
  */
 import { Packr } from 'msgpackr';
+import { isWellFormed } from './unicode.js';
 import { CorruptionError, InvalidArgumentError } from '../../errors.js';
 import type { Serializer } from '../types.js';
 import { checkMaxBytes, checkSerializedSize, DEFAULT_MAX_SERIALIZED_BYTES, describeType } from './limits.js';
@@ -41,6 +48,7 @@ function walk(value: unknown, path: string, depth: number, maxDepth: number, see
     case 'number':
       return 9;
     case 'string':
+      if (!isWellFormed(value)) reject(path, 'a lone surrogate in a string', value);
       return value.length * 3 + 5;
     case 'bigint':
       if (value < BIGINT_MIN || value > BIGINT_MAX) reject(path, 'a bigint outside [-2^63, 2^64 - 1]', value);
@@ -54,7 +62,10 @@ function walk(value: unknown, path: string, depth: number, maxDepth: number, see
       seen.add(value);
       let size = 8;
       if (Array.isArray(value)) {
-        for (let i = 0; i < value.length; i++) size += walk(value[i], `${path}[${i}]`, depth + 1, maxDepth, seen);
+        for (let i = 0; i < value.length; i++) {
+          if (!(i in value)) reject(`${path}[${i}]`, 'a hole in an array', undefined);
+          size += walk(value[i], `${path}[${i}]`, depth + 1, maxDepth, seen);
+        }
       } else if (value instanceof Set) {
         for (const element of value) size += walk(element, `${path}{}`, depth + 1, maxDepth, seen);
       } else {
@@ -63,6 +74,7 @@ function walk(value: unknown, path: string, depth: number, maxDepth: number, see
         for (const k of Object.keys(value)) {
           // msgpackr unpacks this key under another name (it guards against prototype pollution).
           if (k === '__proto__') reject(path, 'an own "__proto__" key (it would not unpack under that name)', value);
+          if (!isWellFormed(k)) reject(path, 'a lone surrogate in a key', k);
           size += k.length * 3 + 5 + walk((value as Record<string, unknown>)[k], `${path}.${k}`, depth + 1, maxDepth, seen);
         }
       }

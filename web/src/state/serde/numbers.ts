@@ -6,6 +6,13 @@
  * - `f64`: 8 bytes of IEEE 754; positive numbers get the sign bit set, negative numbers get every
  *   bit flipped. NaN is rejected (it has no place in an order and `NaN !== NaN` as a key);
  *   `-0` is stored as `0` so that equal numbers have equal bytes.
+ *
+ * `deserialize` accepts exactly the bytes `serialize` writes, so a restored key re-serializes to
+ * the bytes it was stored under (and hashes to the same key group). For i32, i64 and boolean
+ * every byte string of the right length (for boolean: 00 and 01) is some value's encoding. For
+ * f64 two kinds are not, and are `CorruptionError`: NaN (00 00 00 00 00 00 00 00 through
+ * 00 0F FF FF FF FF FF FE, and FF F0 00 00 00 00 00 01 through FF FF FF FF FF FF FF FF) and `-0`
+ * (7F FF FF FF FF FF FF FF; `serialize(-0)` writes 80 00 00 00 00 00 00 00, as for 0).
  */
 import { CorruptionError, InvalidArgumentError } from '../../errors.js';
 import type { Serializer } from '../types.js';
@@ -110,6 +117,11 @@ function badF64(value: unknown): InvalidArgumentError {
   return new InvalidArgumentError('f64 serializer does not accept NaN', { serializer: 'f64' });
 }
 
+function badF64Bytes(value: number): CorruptionError {
+  const what = Number.isNaN(value) ? 'NaN' : '-0 (serialize writes it as 0)';
+  return new CorruptionError(`f64 serializer: stored bytes are ${what}`, { serializer: 'f64' });
+}
+
 /** 64-bit floats, NaN rejected; see the module comment for the byte order. */
 export const f64: Serializer<number> = {
   id: 'f64',
@@ -142,7 +154,8 @@ export const f64: Serializer<number> = {
       scratch.setUint32(4, ~lo >>> 0);
     }
     const value = scratch.getFloat64(0);
-    if (Number.isNaN(value)) throw new CorruptionError('f64 serializer: stored bytes are NaN', { serializer: 'f64' });
+    // Zero decoded from the negative branch is -0, which serialize writes as 0.
+    if (Number.isNaN(value) || (value === 0 && (hi & 0x80000000) === 0)) throw badF64Bytes(value);
     return value;
   },
 };
