@@ -1,5 +1,5 @@
 //! The options object `Database.open` receives from JavaScript (built and validated for types by
-//! web/src/engine/lsm-options.ts; ranges are checked here by `Options::validate`).
+//! web/src/engine/lsm-database.ts; ranges are checked here by `Options::validate`).
 
 use std::sync::Arc;
 
@@ -25,6 +25,17 @@ fn number(obj: &Object, key: &str) -> Result<Option<f64>, JsValue> {
             _ => Err(invalid(format!(
                 "option {key} must be a non-negative integer"
             ))),
+        },
+    }
+}
+
+/// A finite number, fractions allowed (its range is `Options::validate`'s to check).
+fn fraction(obj: &Object, key: &str) -> Result<Option<f64>, JsValue> {
+    match field(obj, key) {
+        None => Ok(None),
+        Some(v) => match v.as_f64() {
+            Some(n) if n.is_finite() => Ok(Some(n)),
+            _ => Err(invalid(format!("option {key} must be a finite number"))),
         },
     }
 }
@@ -77,10 +88,11 @@ pub(crate) fn merge_operator(
 }
 
 /// Engine options and per-column-family options from `{ maxKeySize, maxValueSize,
-/// recoveryMode, writeBufferSize, memoryBudget, blockSize, bloomBitsPerKey, compression,
-/// level0CompactionTrigger, maxBytesForLevelBase, levelMultiplier, targetFileSize,
-/// columnFamilies: [{ name, merge, periodicCompactionSeconds }], columnFamilyDefaults: { merge,
-/// periodicCompactionSeconds } }`; absent fields keep the engine's defaults.
+/// recoveryMode, writeBufferSize, memoryBudget, cacheShare, blockSize, bloomBitsPerKey,
+/// compression, level0CompactionTrigger, maxBytesForLevelBase, levelMultiplier, targetFileSize,
+/// walBufferSize, columnFamilies: [{ name, merge, periodicCompactionSeconds }],
+/// columnFamilyDefaults: { merge, periodicCompactionSeconds } }`; absent fields keep the engine's
+/// defaults.
 pub(crate) fn parse(
     obj: &Object,
 ) -> Result<(Options, Vec<(String, ColumnFamilyOptions)>), JsValue> {
@@ -106,7 +118,18 @@ pub(crate) fn parse(
         o.write_buffer_size = size(n);
     }
     if let Some(n) = number(obj, "memoryBudget")? {
+        // Past usize::MAX (wasm32: 4 GiB, all the memory an instance can have) a budget is held
+        // as usize::MAX, where `validate` could no longer see that it is past its bound.
+        if n > Options::MAX_MEMORY_BUDGET as f64 {
+            return Err(invalid(format!(
+                "memory_budget must be in 262144..={}, got {n}",
+                Options::MAX_MEMORY_BUDGET
+            )));
+        }
         o.memory_budget = size(n);
+    }
+    if let Some(share) = fraction(obj, "cacheShare")? {
+        o.cache_share = share;
     }
     if let Some(n) = number(obj, "blockSize")? {
         o.block_size = size(n);

@@ -29,11 +29,15 @@ pub struct Options {
     /// A column family's memtable is flushed to a table when it reaches this size (default
     /// 4 MiB).
     pub write_buffer_size: usize,
-    /// One memory budget for write buffers and the block cache, in bytes (default 64 MiB): half
-    /// for memtables (all are flushed when their total reaches it; each is also flushed at
-    /// `write_buffer_size`), half for the block cache. Not included: each open table's index and
-    /// filter blocks (kept in memory, about 1–2% of table bytes with 4 KiB blocks).
+    /// One memory budget for write buffers and the block cache, in bytes (default 64 MiB):
+    /// `cache_share` of it for the block cache, the rest for memtables (all are flushed when their
+    /// total reaches it; each is also flushed at `write_buffer_size`). Not included: each open
+    /// table's index and filter blocks (kept in memory, about 1–2% of table bytes with 4 KiB
+    /// blocks).
     pub memory_budget: usize,
+    /// Fraction of `memory_budget` given to the block cache, in `[0, 1)` (default 0.5): the cache
+    /// gets `floor(memory_budget × cache_share)` bytes, memtables the rest (never none).
+    pub cache_share: f64,
     /// Size of new tables' data blocks, before compression (default 4 KiB).
     pub block_size: usize,
     /// Bloom filter bits per key for new tables (0: no filter). Default 10 (~1% false positives).
@@ -73,6 +77,7 @@ impl Default for Options {
             recovery_mode: RecoveryMode::default(),
             write_buffer_size: 4 << 20,
             memory_budget: 64 << 20,
+            cache_share: 0.5,
             block_size: 4096,
             bloom_bits_per_key: 10,
             compression: Compression::None,
@@ -89,6 +94,10 @@ impl Default for Options {
 }
 
 impl Options {
+    /// Largest `memory_budget` (1 TiB). A usize holds less on wasm32, so the bindings check a
+    /// budget from JavaScript against this before they convert it.
+    pub(crate) const MAX_MEMORY_BUDGET: u64 = 1 << 40;
+
     pub(crate) fn validate(&self) -> Result<()> {
         let check = |name: &str, v: u64, lo: u64, hi: u64| {
             if v < lo || v > hi {
@@ -112,7 +121,7 @@ impl Options {
             "memory_budget",
             self.memory_budget as u64,
             256 << 10,
-            1 << 40,
+            Self::MAX_MEMORY_BUDGET,
         )?;
         check(
             "bloom_bits_per_key",
@@ -135,17 +144,27 @@ impl Options {
         check("level_multiplier", self.level_multiplier, 2, 100)?;
         check("target_file_size", self.target_file_size, 64 << 10, limit)?;
         check("wal_buffer_size", self.wal_buffer_size as u64, 0, 64 << 20)?;
+        // Below 1: memtables always keep part of the budget (with none, every write would flush).
+        if !(self.cache_share >= 0.0 && self.cache_share < 1.0) {
+            return Err(Error::InvalidArgument(format!(
+                "cache_share must be in [0, 1), got {}",
+                self.cache_share
+            )));
+        }
         Ok(())
     }
 
-    /// Bytes all memtables may hold together.
-    pub(crate) fn write_buffer_budget(&self) -> usize {
-        self.memory_budget / 2
+    /// Bytes of the block cache: `floor(memory_budget × cache_share)`, as
+    /// web/src/state/lsm-options.ts computes it for its fit check.
+    pub(crate) fn block_cache_size(&self) -> usize {
+        // Exact for every budget below 2^53; the product of a budget and a share below 1 is
+        // below the budget, so the cast neither saturates nor wraps.
+        (self.memory_budget as f64 * self.cache_share) as usize
     }
 
-    /// Bytes of the block cache.
-    pub(crate) fn block_cache_size(&self) -> usize {
-        self.memory_budget - self.write_buffer_budget()
+    /// Bytes all memtables may hold together: the budget the block cache does not take.
+    pub(crate) fn write_buffer_budget(&self) -> usize {
+        self.memory_budget - self.block_cache_size()
     }
 
     /// How to write a table of column family `cf_id` created at `created` (seconds since the
@@ -254,4 +273,90 @@ pub fn prefix_successor(prefix: &[u8]) -> Option<Vec<u8>> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::{Db, WriteOptions};
+    use crate::vfs::MemVfs;
+
+    fn with_share(memory_budget: usize, cache_share: f64) -> Options {
+        Options {
+            memory_budget,
+            cache_share,
+            ..Options::default()
+        }
+    }
+
+    #[test]
+    fn cache_share_splits_the_memory_budget_between_block_cache_and_memtables() {
+        for (budget, share, cache) in [
+            (64 << 20, 0.5, 32 << 20),
+            (96 << 20, 0.75, 72 << 20),
+            (96 << 20, 0.25, 24 << 20),
+            (16 << 20, 0.5, 8 << 20),
+            (256 << 10, 0.0, 0),
+            // Rounded down: 1,000,001 × 0.3 = 300,000.3.
+            (1_000_001, 0.3, 300_000),
+        ] {
+            let o = with_share(budget, share);
+            assert_eq!(o.block_cache_size(), cache, "{budget} × {share}");
+            assert_eq!(
+                o.write_buffer_budget(),
+                budget - cache,
+                "{budget} × {share}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_largest_share_below_one_leaves_memtables_some_budget() {
+        let share = 1.0 - f64::EPSILON / 2.0;
+        for budget in [256 << 10, (1 << 30) + 1, 1 << 40] {
+            let o = with_share(budget, share);
+            assert!(o.validate().is_ok());
+            assert!(o.write_buffer_budget() >= 1, "{budget}");
+        }
+    }
+
+    #[test]
+    fn cache_share_outside_zero_to_one_is_refused() {
+        for share in [-0.1, 1.0, 1.5, f64::NAN, f64::INFINITY] {
+            let err = with_share(64 << 20, share).validate();
+            assert!(
+                matches!(&err, Err(Error::InvalidArgument(m)) if m.contains("cache_share")),
+                "{share}: {:?}",
+                err.err()
+            );
+        }
+        assert!(with_share(64 << 20, 0.0).validate().is_ok());
+    }
+
+    #[test]
+    fn an_open_database_uses_the_split_for_its_cache_and_its_memtables() -> Result<()> {
+        let budget = 1 << 20;
+        let nosync = WriteOptions { sync: false };
+        for (share, cache) in [(0.25, 256 << 10), (0.75, 768 << 10)] {
+            let write_budget = (budget - cache) as u64;
+            let opts = Options {
+                // Only the memtable budget flushes here.
+                write_buffer_size: 64 << 20,
+                ..with_share(budget, share)
+            };
+            let mut db = Db::open(Box::new(MemVfs::new()), opts)?;
+            assert_eq!(db.stats().block_cache.capacity, cache, "{share}");
+            let mut peak = 0;
+            for i in 0..20_000u32 {
+                db.put(format!("key{i:06}").as_bytes(), &[7u8; 100], nosync)?;
+                peak = peak.max(db.stats().memtable_bytes);
+            }
+            assert!(db.stats().flushes > 0, "{share}");
+            // Memtables fill up to the rest of the budget (less one 64 KiB arena block), and no
+            // further.
+            assert!(peak <= write_budget + 1024, "{share}: peak {peak}");
+            assert!(peak + (64 << 10) >= write_budget, "{share}: peak {peak}");
+        }
+        Ok(())
+    }
 }

@@ -22,7 +22,7 @@ it('a raw database exports as one file that restores with every column family an
   await db.close();
 
   const target = memoryStorage();
-  const header = await restoreCheckpointFiles(blob, target, memoryStorage());
+  const header = await restoreCheckpointFiles(blob, target, { staging: memoryStorage() });
   expect(header.id).toBe('raw-1');
   const back = await openLsm({ storage: target, columnFamilyDefaults: { merge: 'listAppend' } });
   expect(back.count()).toBe(2000);

@@ -59,10 +59,17 @@ export interface EngineTuning {
   /** A column family's memtable is written to a table at this size [4 MiB]. */
   readonly writeBufferSize?: number;
   /**
-   * One budget for memtables and the block cache, in bytes [64 MiB]: half for each. Not
+   * One budget for memtables and the block cache, in bytes [64 MiB], split by `cacheShare`. Not
    * included: the index and filter blocks of open tables (about 1–2% of table bytes).
    */
   readonly memoryBudget?: number;
+  /**
+   * Fraction of `memoryBudget` given to the block cache, in [0, 1) [0.5]: the cache gets
+   * `Math.floor(memoryBudget × cacheShare)` bytes (`stats().blockCache.capacity`), memtables the
+   * rest (all are flushed when together they reach it). Larger for reads of more data than the
+   * memtables hold, smaller for write bursts.
+   */
+  readonly cacheShare?: number;
   /** Data block size of new tables, before compression [4096]. */
   readonly blockSize?: number;
   /** Bloom filter bits per key (0: no filter) [10, ~1% false positives]. */
@@ -253,6 +260,12 @@ function engineOptions(options: OpenLsmOptions, maxKeySize: number, maxValueSize
     if (v === undefined) continue;
     if (!Number.isSafeInteger(v) || v < 0) throw new InvalidArgumentError(`${key} must be a non-negative integer, got ${String(v)}`, { argument: key });
     out[key] = v;
+  }
+  if (options.cacheShare !== undefined) {
+    if (typeof options.cacheShare !== 'number' || !Number.isFinite(options.cacheShare)) {
+      throw new InvalidArgumentError(`cacheShare must be a number in [0, 1), got ${String(options.cacheShare)}`, { argument: 'cacheShare' });
+    }
+    out.cacheShare = options.cacheShare;
   }
   if (options.compression !== undefined) {
     if (!['none', 'snappy', 'lz4'].includes(options.compression)) {

@@ -36,7 +36,11 @@ export interface LsmOptions {
   readonly targetFileSize: number;
   /** Memory the engine may use in total: write buffers plus block cache. */
   readonly memoryBudget: number;
-  /** Fraction of `memoryBudget` given to the block cache; the rest to write buffers. */
+  /**
+   * Fraction of `memoryBudget` given to the block cache, in [0, 1): the cache gets
+   * `Math.floor(memoryBudget × cacheShare)` bytes, write buffers the rest (see the engine's
+   * `cacheShare`).
+   */
   readonly cacheShare: number;
   /**
    * Bytes of log records buffered before they go to storage in one write (see the engine's
@@ -114,15 +118,21 @@ interface IntRule {
   readonly max: number;
 }
 
+/**
+ * The engine's bounds (`Options::validate`, wasm/src/db/options.rs), so that whatever resolves
+ * here the engine accepts: a refusal must come before a restore replaces the storage, not from
+ * the engine after it. Keep them equal (lsm-options.test.ts opens the engine at each limit).
+ */
 const INT_RULES: Readonly<Record<Exclude<keyof LsmOptions, 'compression' | 'cacheShare'>, IntRule>> = {
   writeBufferSize: { min: 64 * KiB, max: 1 << 30 },
-  blockSize: { min: 256, max: 4 * MiB },
+  blockSize: { min: 256, max: 16 * MiB },
   bloomBitsPerKey: { min: 0, max: 64 },
-  level0CompactionTrigger: { min: 1, max: 1024 },
-  maxBytesForLevelBase: { min: 64 * KiB, max: 2 ** 40 },
+  level0CompactionTrigger: { min: 2, max: 64 },
+  // The engine's maximum (2^56 - 1) is past the integers a number holds exactly.
+  maxBytesForLevelBase: { min: 64 * KiB, max: Number.MAX_SAFE_INTEGER },
   levelMultiplier: { min: 2, max: 100 },
-  targetFileSize: { min: 64 * KiB, max: 2 ** 32 },
-  memoryBudget: { min: 1 * MiB, max: 2 ** 40 },
+  targetFileSize: { min: 64 * KiB, max: 2 ** 30 },
+  memoryBudget: { min: 256 * KiB, max: 2 ** 40 },
   walBufferSize: { min: 0, max: 64 * MiB },
 };
 
@@ -168,14 +178,28 @@ export function resolveLsmOptions(input: LsmOptionsInput = {}): LsmOptions {
       value: String(merged.cacheShare),
     });
   }
-  const writeShare = merged.memoryBudget * (1 - merged.cacheShare);
+  const writeShare = lsmWriteShare(merged);
   if (merged.writeBufferSize > writeShare) {
-    throw new InvalidArgumentError(
-      `writeBufferSize (${merged.writeBufferSize}) does not fit the write share of memoryBudget (${Math.floor(writeShare)})`,
-      { field: 'writeBufferSize', writeBufferSize: merged.writeBufferSize, writeShare: Math.floor(writeShare) },
-    );
+    throw new InvalidArgumentError(`writeBufferSize (${merged.writeBufferSize}) does not fit the write share of memoryBudget (${writeShare})`, {
+      field: 'writeBufferSize',
+      writeBufferSize: merged.writeBufferSize,
+      writeShare,
+    });
   }
   return Object.freeze(merged);
+}
+
+/**
+ * Bytes of the engine's block cache for these options: `memoryBudget × cacheShare` rounded down,
+ * as the engine computes it (`Options::block_cache_size`; the same double product, floored).
+ */
+export function lsmBlockCacheSize(o: Pick<LsmOptions, 'memoryBudget' | 'cacheShare'>): number {
+  return Math.floor(o.memoryBudget * o.cacheShare);
+}
+
+/** Bytes all memtables may hold together: the rest of the budget (`Options::write_buffer_budget`). */
+export function lsmWriteShare(o: Pick<LsmOptions, 'memoryBudget' | 'cacheShare'>): number {
+  return o.memoryBudget - lsmBlockCacheSize(o);
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

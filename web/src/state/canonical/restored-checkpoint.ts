@@ -54,7 +54,11 @@ export class RestoredCheckpoint {
    */
   static async open(source: RestoreSource, maxParallelism: number, range: KeyGroupRange, wasm?: EngineSource): Promise<RestoredCheckpoint> {
     const storage = memoryStorage('restored-checkpoint');
-    await restoreCheckpointFiles(source, storage, memoryStorage('restore-staging'), wasm, (staged) => readCheckpointFacts(staged, maxParallelism));
+    await restoreCheckpointFiles(source, storage, {
+      staging: memoryStorage('restore-staging'),
+      wasm,
+      accept: (staged) => readCheckpointFacts(staged, maxParallelism),
+    });
     const db = await openLsm({ storage, columnFamilyDefaults: { merge: 'listAppend' }, ...(wasm === undefined ? {} : { wasm }) });
     try {
       const restored = new RestoredCheckpoint(db, range, readCheckpointFacts(db, maxParallelism));

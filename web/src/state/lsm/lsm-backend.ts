@@ -12,7 +12,7 @@
 import { DatabaseClosedError, InvalidArgumentError } from '../../errors.js';
 import { checkStatistics } from '../check-statistics.js';
 import type { ColumnFamily } from '../../engine/column-family.js';
-import { openLsm, type LsmDatabase } from '../../engine/lsm-database.js';
+import { openLsm, type EngineTuning, type LsmDatabase } from '../../engine/lsm-database.js';
 import { WriteBatch } from '../../engine/write-batch.js';
 import type { EngineSource } from '../../engine/wasm-module.js';
 import type { StorageAdapter } from '../../storage/host-vfs.js';
@@ -57,6 +57,7 @@ import {
   takeCheckpoint,
   type CheckpointFacts,
   type CheckpointSettings,
+  type RestoreCheckOptions,
   type RestoredFacts,
   type RestoreSource,
   watermarkFacts,
@@ -100,7 +101,8 @@ export interface LsmBackendSettings {
    * give every checkpoint of the old instances whose key groups overlap this instance's; the
    * first is adopted as files, the others' owned key groups are copied in, and key groups this
    * instance does not own are range-deleted. All are checked before `storage` is touched (the
-   * extra ones in memory).
+   * extra ones in memory), each opened with this backend's engine options (`lsm`), so options the
+   * engine refuses fail the open with `storage` as it was.
    */
   readonly restoreFrom?: RestoreSource | readonly RestoreSource[];
   /**
@@ -164,26 +166,11 @@ export class LsmStateBackend implements KeyedStateBackend {
       throw new InvalidArgumentError('cacheEntries must be an integer >= 0', { cacheEntries: String(settings.cacheEntries) });
     }
     const statistics = checkStatistics(settings.statistics);
-    let restored: ExportHeader | undefined;
-    const sources: readonly RestoreSource[] =
-      settings.restoreFrom === undefined ? [] : Array.isArray(settings.restoreFrom) ? settings.restoreFrom : [settings.restoreFrom as RestoreSource];
-    const staging = settings.restoreStaging ?? memoryStorage('restore-staging');
-    // Every source must be this backend's kind of checkpoint before the storage is replaced.
-    const accept = (db: LsmDatabase): void => void readCheckpointFacts(db, settings.maxParallelism);
-    // Extra checkpoints (rescaling) are checked and held in memory first: nothing is touched
-    // until every source passed.
-    const extras: StorageAdapter[] = [];
-    for (const source of sources.slice(1)) {
-      const held = memoryStorage('restore-extra');
-      await restoreCheckpointFiles(source, held, staging, settings.wasm, accept);
-      extras.push(held);
+    // What the constructor refuses, refused before a restore replaces the storage.
+    if (settings.timers !== undefined && settings.timers !== 'lsm' && settings.timers !== 'heap') {
+      throw new InvalidArgumentError("timers must be 'lsm' or 'heap'", { timers: String(settings.timers) });
     }
-    if (sources[0] !== undefined) {
-      restored = await restoreCheckpointFiles(sources[0], settings.storage, staging, settings.wasm, accept);
-    }
-    // `cacheShare` is not passed: the engine splits its budget half and half (see EngineTuning).
-    const db = await openLsm({
-      storage: settings.storage,
+    const engine: EngineTuning = {
       writeBufferSize: o.writeBufferSize,
       blockSize: o.blockSize,
       bloomBitsPerKey: o.bloomBitsPerKey,
@@ -193,7 +180,35 @@ export class LsmStateBackend implements KeyedStateBackend {
       levelMultiplier: o.levelMultiplier,
       targetFileSize: o.targetFileSize,
       memoryBudget: o.memoryBudget,
+      cacheShare: o.cacheShare,
       walBufferSize: o.walBufferSize,
+    };
+    let restored: ExportHeader | undefined;
+    const sources: readonly RestoreSource[] =
+      settings.restoreFrom === undefined ? [] : Array.isArray(settings.restoreFrom) ? settings.restoreFrom : [settings.restoreFrom as RestoreSource];
+    const staging = settings.restoreStaging ?? memoryStorage('restore-staging');
+    // Every source must be this backend's kind of checkpoint before the storage is replaced, and
+    // the engine must accept `engine` (the staged copy is opened with it).
+    const check: RestoreCheckOptions = {
+      staging,
+      wasm: settings.wasm,
+      accept: (db: LsmDatabase): void => void readCheckpointFacts(db, settings.maxParallelism),
+      engine,
+    };
+    // Extra checkpoints (rescaling) are checked and held in memory first: nothing is touched
+    // until every source passed.
+    const extras: StorageAdapter[] = [];
+    for (const source of sources.slice(1)) {
+      const held = memoryStorage('restore-extra');
+      await restoreCheckpointFiles(source, held, check);
+      extras.push(held);
+    }
+    if (sources[0] !== undefined) {
+      restored = await restoreCheckpointFiles(sources[0], settings.storage, check);
+    }
+    const db = await openLsm({
+      ...engine,
+      storage: settings.storage,
       columnFamilyDefaults: { merge: 'listAppend' },
       ...(settings.wasm === undefined ? {} : { wasm: settings.wasm }),
     });

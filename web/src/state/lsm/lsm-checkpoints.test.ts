@@ -10,6 +10,7 @@ import { EdgestateError, InvalidArgumentError } from '../../errors.js';
 import { memoryStorage, type MemoryVfs } from '../../storage/memory.js';
 import type { StorageAdapter } from '../../storage/host-vfs.js';
 import { ManualClock } from '../clock.js';
+import { createStateBackend } from '../create.js';
 import { fullKeyGroupRange, keyGroupOf, keyGroupRangeForInstance, type KeyGroupRange } from '../key-groups.js';
 import { resolveLsmOptions } from '../lsm-options.js';
 import { serde } from '../serde/index.js';
@@ -240,6 +241,48 @@ describe('LSM checkpoints', () => {
     }
     const reopened = await open(target);
     expect(reopened.valueState(COUNT).get('mine')).toBe(1);
+    await reopened.close();
+  });
+
+  it('LSM options the engine refuses fail a restore before the target storage changes', async () => {
+    const TEXT = { name: 'text', key: serde.string, value: serde.string } as const;
+    const target = memoryStorage();
+    const existing = await open(target);
+    existing.valueState(TEXT).put('k', 'original');
+    await existing.close();
+    const before = files(target);
+    const other = await open(memoryStorage());
+    other.valueState(TEXT).put('k', 'from checkpoint');
+    const blob = await other.exportCheckpoint((await other.checkpoint()).id);
+    await other.close();
+
+    // Through createStateBackend: resolved with the engine's bounds, refused naming the field.
+    for (const [options, field] of [
+      [{ level0CompactionTrigger: 1 }, 'level0CompactionTrigger'],
+      [{ targetFileSize: 2 ** 31 }, 'targetFileSize'],
+    ] as const) {
+      const error = await createStateBackend({ kind: 'lsm', storage: target, restoreFrom: blob, options }).catch((e: unknown) => e);
+      expect(error, field).toBeInstanceOf(InvalidArgumentError);
+      expect((error as InvalidArgumentError).details['field'], field).toBe(field);
+      expect(files(target)).toEqual(before);
+    }
+    // Options that reach the backend unresolved: the engine refuses them on the staged copy.
+    for (const [override, field] of [
+      [{ level0CompactionTrigger: 1 }, 'level0_compaction_trigger'],
+      [{ targetFileSize: 2 ** 31 }, 'target_file_size'],
+      [{ cacheShare: 1 }, 'cache_share'],
+    ] as const) {
+      const lsm = { ...resolveLsmOptions({ writeBufferSize: 64 << 10 }), ...override };
+      const error = await open(target, { restoreFrom: blob, lsm }).catch((e: unknown) => e);
+      expect(error, field).toBeInstanceOf(InvalidArgumentError);
+      expect((error as Error).message, field).toContain(field);
+      expect(files(target)).toEqual(before);
+    }
+    // So is a timers option the backend refuses.
+    await expect(open(target, { restoreFrom: blob, timers: 'disk' as never })).rejects.toBeInstanceOf(InvalidArgumentError);
+    expect(files(target)).toEqual(before);
+    const reopened = await open(target);
+    expect(reopened.valueState(TEXT).get('k')).toBe('original');
     await reopened.close();
   });
 

@@ -8,7 +8,7 @@ import { crc32c } from '../../checkpoint/checksum.js';
 import { buildExport, readExport, type ExportHeader, type ExportPart, type ExportSource } from '../../checkpoint/export-format.js';
 import { memoryCheckpointStore } from '../../checkpoint/memory-store.js';
 import { checkCheckpointStore, retainAndCollect, type CheckpointFileRef, type CheckpointRecord, type CheckpointStore } from '../../checkpoint/store.js';
-import { openLsm, type LsmDatabase } from '../../engine/lsm-database.js';
+import { openLsm, type EngineTuning, type LsmDatabase } from '../../engine/lsm-database.js';
 import type { EngineSource } from '../../engine/wasm-module.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { serde } from '../serde/index.js';
@@ -284,19 +284,29 @@ function checkRestoreSource(source: unknown): asserts source is RestoreSource {
   });
 }
 
+/** How {@link restoreCheckpointFiles} checks a checkpoint before it touches the target. */
+export interface RestoreCheckOptions {
+  /** Where the checkpoint is written and checked first (its contents are replaced). */
+  readonly staging: StorageAdapter;
+  /** The engine's `.wasm` (Node). */
+  readonly wasm?: EngineSource | undefined;
+  /** Checks the staged database, throwing to refuse it. */
+  readonly accept?: ((db: LsmDatabase) => void) | undefined;
+  /**
+   * The engine options the target will be opened with: the staged copy is opened with them, so
+   * that options the engine refuses fail the restore before the target is touched.
+   */
+  readonly engine?: EngineTuning | undefined;
+}
+
 /**
  * Restores a checkpoint into `target` (replacing what it holds). Everything is checked first in
- * `staging` — format, checksums, CURRENT, that the database opens and every table verifies, and
- * whatever `accept` checks on the staged database (it throws to refuse) — and `target` is
- * touched only once all of that passed. Returns the export's header.
+ * `staging` — format, checksums, CURRENT, that the database opens (with the `engine` options)
+ * and every table verifies, and whatever `accept` checks on the staged database (it throws to
+ * refuse) — and `target` is touched only once all of that passed. Returns the export's header.
  */
-export async function restoreCheckpointFiles(
-  source: RestoreSource,
-  target: StorageAdapter,
-  staging: StorageAdapter,
-  wasm?: EngineSource,
-  accept?: (db: LsmDatabase) => void,
-): Promise<ExportHeader> {
+export async function restoreCheckpointFiles(source: RestoreSource, target: StorageAdapter, options: RestoreCheckOptions): Promise<ExportHeader> {
+  const { staging, wasm, accept, engine } = options;
   checkRestoreSource(source);
   const blob: ExportSource = 'store' in source && 'id' in source && !(source instanceof Blob) ? await exportCheckpoint(source.store, source.id) : (source as ExportSource);
   const staged = await staging.open();
@@ -326,13 +336,20 @@ export async function restoreCheckpointFiles(
   } finally {
     await staged.close();
   }
-  // The manifest must name exactly tables that are there and whole: open and verify.
-  const check = await openLsm({ storage: staging, columnFamilyDefaults: { merge: 'listAppend' }, ...(wasm === undefined ? {} : { wasm }) });
+  // The manifest must name exactly tables that are there and whole: open and verify. Opened
+  // with the target's engine options, which the engine validates here, while the target is as
+  // it was.
+  const db = await openLsm({
+    ...engine,
+    storage: staging,
+    columnFamilyDefaults: { merge: 'listAppend' },
+    ...(wasm === undefined ? {} : { wasm }),
+  });
   try {
-    check.verify();
-    accept?.(check);
+    db.verify();
+    accept?.(db);
   } finally {
-    await check.close();
+    await db.close();
   }
   const from = await staging.open();
   try {
