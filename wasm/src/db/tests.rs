@@ -6,6 +6,7 @@ use proptest::prelude::*;
 use super::Maintenance;
 use super::*;
 use crate::merge::MergeOperator;
+use crate::vfs::fault::FaultVfs;
 use crate::vfs::MemVfs;
 
 const NOSYNC: WriteOptions = WriteOptions { sync: false };
@@ -643,80 +644,11 @@ fn compaction_runs_in_bounded_steps_while_reads_and_writes_go_on() -> Result<()>
     Ok(())
 }
 
-/// A [`MemVfs`] whose files may not grow past `limit` bytes in total, as a full disk.
-#[derive(Clone)]
-struct LimitedVfs {
-    inner: MemVfs,
-    limit: std::rc::Rc<std::cell::Cell<u64>>,
-}
-
-struct LimitedFile {
-    inner: Box<dyn crate::vfs::VfsFile>,
-    vfs: LimitedVfs,
-}
-
-impl LimitedVfs {
-    fn total(&self) -> u64 {
-        let names = self.inner.list().unwrap_or_default();
-        names
-            .iter()
-            .map(|n| self.inner.contents(n).map_or(0, |c| c.len() as u64))
-            .sum()
-    }
-}
-
-impl crate::vfs::Vfs for LimitedVfs {
-    fn open(&self, name: &str, mode: crate::vfs::OpenMode) -> Result<Box<dyn crate::vfs::VfsFile>> {
-        Ok(Box::new(LimitedFile {
-            inner: self.inner.open(name, mode)?,
-            vfs: self.clone(),
-        }))
-    }
-    fn delete(&self, name: &str) -> Result<()> {
-        self.inner.delete(name)
-    }
-    fn rename(&self, from: &str, to: &str) -> Result<()> {
-        self.inner.rename(from, to)
-    }
-    fn list(&self) -> Result<Vec<String>> {
-        self.inner.list()
-    }
-}
-
-impl crate::vfs::VfsFile for LimitedFile {
-    fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize> {
-        self.inner.read_at(offset, buf)
-    }
-    fn write_at(&mut self, offset: u64, data: &[u8]) -> Result<()> {
-        let grow = (offset + data.len() as u64).saturating_sub(self.inner.size()?);
-        if self.vfs.total() + grow > self.vfs.limit.get() {
-            return Err(Error::Io {
-                op: "write",
-                file: String::new(),
-                kind: crate::IoErrorKind::QuotaExceeded,
-                message: "full".into(),
-            });
-        }
-        self.inner.write_at(offset, data)
-    }
-    fn size(&mut self) -> Result<u64> {
-        self.inner.size()
-    }
-    fn truncate(&mut self, len: u64) -> Result<()> {
-        self.inner.truncate(len)
-    }
-    fn sync(&mut self) -> Result<()> {
-        self.inner.sync()
-    }
-}
-
 #[test]
 fn a_full_storage_fails_writes_keeps_reads_and_still_reopens() -> Result<()> {
-    let mem = MemVfs::new();
-    let vfs = LimitedVfs {
-        inner: mem.clone(),
-        limit: std::rc::Rc::new(std::cell::Cell::new(64 << 10)),
-    };
+    let vfs = FaultVfs::default();
+    let mem = vfs.inner.clone();
+    vfs.faults.limit.set(64 << 10);
     let mut db = Db::open(Box::new(vfs.clone()), options())?;
     let mut written = 0u32;
     let failure = loop {
@@ -734,7 +666,7 @@ fn a_full_storage_fails_writes_keeps_reads_and_still_reopens() -> Result<()> {
     assert!(db.recovery().flush_skipped_for_quota);
     assert_eq!(contents(&db, None)?.len(), written as usize);
     drop(db);
-    vfs.limit.set(u64::MAX);
+    vfs.faults.limit.set(u64::MAX);
     let db = Db::open(Box::new(vfs), options())?;
     assert!(!db.recovery().flush_skipped_for_quota);
     assert_eq!(contents(&db, None)?.len(), written as usize);
@@ -747,11 +679,7 @@ fn a_full_storage_fails_writes_keeps_reads_and_still_reopens() -> Result<()> {
 
 #[test]
 fn a_flush_that_fills_the_storage_keeps_the_memtable_readable_and_retries_later() -> Result<()> {
-    let mem = MemVfs::new();
-    let vfs = LimitedVfs {
-        inner: mem.clone(),
-        limit: std::rc::Rc::new(std::cell::Cell::new(u64::MAX)),
-    };
+    let vfs = FaultVfs::default();
     let mut db = Db::open(Box::new(vfs.clone()), options())?;
     let mut model = Model::new();
     for i in 0..500u32 {
@@ -760,11 +688,11 @@ fn a_flush_that_fills_the_storage_keeps_the_memtable_readable_and_retries_later(
         model.insert(k, vec![2u8; 100]);
     }
     // Room for nothing more: the flush fails writing its table.
-    vfs.limit.set(vfs.total());
+    vfs.faults.limit.set(vfs.total());
     let failure = db.flush().err();
     assert_eq!(failure.map(|e| e.code()), Some("QUOTA_EXCEEDED"));
     assert_eq!(contents(&db, None)?, model, "the memtable is still read");
-    vfs.limit.set(u64::MAX);
+    vfs.faults.limit.set(u64::MAX);
     db.flush()?;
     assert_eq!(db.stats().memtable_entries, 0, "the retry flushed it");
     assert_eq!(contents(&db, None)?, model);

@@ -8,8 +8,10 @@ use super::{MemVfs, OpenMode, Vfs, VfsFile};
 use crate::{Error, IoErrorKind, Result};
 
 /// Switches shared by a [`FaultVfs`] and every file it opened; all off at first.
-#[derive(Default)]
 pub(crate) struct Faults {
+    /// The most bytes all files may hold together: a write that would grow them past it fails
+    /// with `QuotaExceeded`, writing nothing (a storage that fills up). `u64::MAX` at first.
+    pub(crate) limit: Cell<u64>,
     /// `write_at` fails with `QuotaExceeded`, writing nothing (a full storage).
     pub(crate) full: Cell<bool>,
     /// `write_at` writes the first 3 bytes of its data (less than a log header), then fails.
@@ -20,9 +22,22 @@ pub(crate) struct Faults {
     pub(crate) failing_syncs: Cell<bool>,
 }
 
+impl Default for Faults {
+    fn default() -> Self {
+        Faults {
+            limit: Cell::new(u64::MAX),
+            full: Cell::default(),
+            torn_writes: Cell::default(),
+            failing_truncates: Cell::default(),
+            failing_syncs: Cell::default(),
+        }
+    }
+}
+
 impl Faults {
     /// Turns every fault off.
     pub(crate) fn clear(&self) {
+        self.limit.set(u64::MAX);
         for switch in [
             &self.full,
             &self.torn_writes,
@@ -44,6 +59,23 @@ pub(crate) struct FaultVfs {
 struct FaultFile {
     inner: Box<dyn VfsFile>,
     faults: Rc<Faults>,
+    /// The storage the file is in, to measure against `Faults::limit`.
+    vfs: MemVfs,
+}
+
+impl FaultVfs {
+    /// Bytes all files hold together.
+    pub(crate) fn total(&self) -> u64 {
+        total(&self.inner)
+    }
+}
+
+fn total(vfs: &MemVfs) -> u64 {
+    let names = vfs.list().unwrap_or_default();
+    names
+        .iter()
+        .map(|n| vfs.contents(n).map_or(0, |c| c.len() as u64))
+        .sum()
 }
 
 fn failure(op: &'static str, kind: IoErrorKind) -> Error {
@@ -60,6 +92,7 @@ impl Vfs for FaultVfs {
         Ok(Box::new(FaultFile {
             inner: self.inner.open(name, mode)?,
             faults: Rc::clone(&self.faults),
+            vfs: self.inner.clone(),
         }))
     }
     fn delete(&self, name: &str) -> Result<()> {
@@ -78,7 +111,8 @@ impl VfsFile for FaultFile {
         self.inner.read_at(offset, buf)
     }
     fn write_at(&mut self, offset: u64, data: &[u8]) -> Result<()> {
-        if self.faults.full.get() {
+        let grow = (offset + data.len() as u64).saturating_sub(self.inner.size()?);
+        if self.faults.full.get() || total(&self.vfs) + grow > self.faults.limit.get() {
             return Err(failure("write", IoErrorKind::QuotaExceeded));
         }
         if self.faults.torn_writes.get() {
