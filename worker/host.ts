@@ -148,14 +148,11 @@ export function createEngineHost(options: EngineHostOptions = {}): EngineHostApi
     close() {
       closeRequested = true;
       return serial(async () => {
-        const open = db;
-        try {
-          await open?.close();
-        } finally {
-          // A close the storage refused (full: QuotaExceededError) leaves the database open and
-          // its records buffered; the worker keeps it, so that a later close() retries.
-          if (open === undefined || open.closed) db = undefined;
-        }
+        // A close the storage refused (full: QuotaExceededError) leaves the database, or its
+        // storage, open with what it holds: the worker keeps it, so that a later close() retries
+        // (LsmDatabase.close resolves at once when there is nothing left to do).
+        await db?.close();
+        db = undefined;
       });
     },
   };

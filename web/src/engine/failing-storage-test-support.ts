@@ -13,6 +13,11 @@ export interface Faults {
   tornWrites: boolean;
   /** Truncates throw: a failed write cannot be cut back off. */
   failingTruncates: boolean;
+  /**
+   * Releasing throws QuotaExceededError and releases nothing, as IndexedDB's adapter does when
+   * its last flush meets a full quota.
+   */
+  fullAtRelease: boolean;
 }
 
 /**
@@ -21,7 +26,7 @@ export interface Faults {
  */
 export function failingStorage() {
   const memory = new MemoryVfs();
-  const faults: Faults = { full: false, tornWrites: false, failingTruncates: false };
+  const faults: Faults = { full: false, tornWrites: false, failingTruncates: false, fullAtRelease: false };
   const vfs: HostVfs = {
     open: (name, create) => memory.open(name, create),
     read: (fd, offset, into) => memory.read(fd, offset, into),
@@ -44,7 +49,8 @@ export function failingStorage() {
     rename: (from, to) => memory.rename(from, to),
     list: () => memory.list(),
   };
-  const state = { releases: 0, holdRelease: false, finishRelease: () => {} };
+  /** `reserves`: the file counts of the `reserve` calls that have completed (each a task later), in order. */
+  const state = { releases: 0, holdRelease: false, finishRelease: () => {}, reserves: [] as number[] };
   const storage: StorageAdapter = {
     kind: 'memory',
     name: 'failing',
@@ -52,8 +58,17 @@ export function failingStorage() {
       Promise.resolve({
         vfs,
         flush: () => Promise.resolve(),
+        // As OPFS's: the files are ready only a task later.
+        reserve: (files: number) =>
+          new Promise<void>((resolve) =>
+            setTimeout(() => {
+              state.reserves.push(files);
+              resolve();
+            }, 0),
+          ),
         close: async () => {
           if (state.holdRelease) await new Promise<void>((resolve) => (state.finishRelease = resolve));
+          if (faults.fullAtRelease) throw new DOMException('quota exceeded', 'QuotaExceededError');
           state.releases++;
         },
       }),

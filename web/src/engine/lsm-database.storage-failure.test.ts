@@ -95,3 +95,22 @@ it('every close call resolves only once the storage is released', async () => {
   await db.close();
   expect(state.releases).toBe(1);
 });
+
+it('a storage that is full when it releases (IndexedDB writing out its last flush) is kept: close rejects, and closing again once there is room releases it', async () => {
+  const { storage, faults, state } = failingStorage();
+  const db = await openLsm({ storage });
+  db.put('x', 'kept');
+  faults.fullAtRelease = true;
+  await expect(db.close()).rejects.toBeInstanceOf(QuotaExceededError);
+  // The engine closed; the storage, with what it holds, did not.
+  expect([db.closed, state.releases]).toEqual([true, 0]);
+  await expect(db.close()).rejects.toBeInstanceOf(QuotaExceededError);
+  faults.fullAtRelease = false;
+  await db.close();
+  expect(state.releases).toBe(1);
+  await db.close();
+  expect(state.releases).toBe(1);
+  const again = await openLsm({ storage });
+  expect(again.getString('x')).toBe('kept');
+  await again.close();
+});

@@ -8,8 +8,8 @@ import {
   QuotaExceededError,
   ValueTooLargeError,
 } from '../errors.js';
-import type { HostVfs, OpenedStorage, StorageAdapter } from '../storage/host-vfs.js';
 import { memoryStorage, MemoryVfs } from '../storage/memory.js';
+import { failingStorage } from './failing-storage-test-support.js';
 import { openLsm } from './lsm-database.js';
 import { listElements } from './merge-values.js';
 import { loadEngine } from './wasm-module.js';
@@ -185,37 +185,14 @@ describe('openLsm over memory storage (wasm in Node)', () => {
   });
 
   it('a full disk fails the write with QuotaExceededError, keeps reads, and reopens intact', async () => {
-    const memory = new MemoryVfs();
-    let full = false;
-    // Delegates to the memory VFS, failing writes as a full disk does while `full` is set.
-    const quotaVfs: HostVfs = {
-      open: (name, create) => memory.open(name, create),
-      read: (fd, offset, into) => memory.read(fd, offset, into),
-      write(fd, offset, data) {
-        if (full) throw new DOMException('quota exceeded', 'QuotaExceededError');
-        memory.write(fd, offset, data);
-      },
-      size: (fd) => memory.size(fd),
-      truncate: (fd, size) => memory.truncate(fd, size),
-      sync: (fd) => memory.sync(fd),
-      close: (fd) => memory.close(fd),
-      delete: (name) => memory.delete(name),
-      rename: (from, to) => memory.rename(from, to),
-      list: () => memory.list(),
-    };
-    const storage: StorageAdapter = {
-      kind: 'memory',
-      name: 'quota',
-      open: (): Promise<OpenedStorage> =>
-        Promise.resolve({ vfs: quotaVfs, flush: () => Promise.resolve(), close: () => Promise.resolve() }),
-    };
+    const { storage, faults } = failingStorage();
     const db = await openLsm({ storage });
     db.put('a', '1');
-    full = true;
+    faults.full = true;
     expect(() => db.put('b', '2')).toThrow(QuotaExceededError);
     expect(db.getString('a')).toBe('1');
     expect(db.get('b')).toBeUndefined();
-    full = false;
+    faults.full = false;
     db.put('c', '3');
     await db.close();
     const reopened = await openLsm({ storage });

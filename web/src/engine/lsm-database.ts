@@ -8,7 +8,7 @@
 import { Database } from '../../../wasm/pkg/edgestate_lsm.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { OpenedStorage, StorageAdapter, StorageKind } from '../storage/host-vfs.js';
-import { typedStorageCall } from '../storage/storage-failure.js';
+import { isRetryableStorageFailure, typedStorageCall } from '../storage/storage-failure.js';
 import type { BytesInput } from './bytes.js';
 import { ColumnFamily, type IterateOptions, type ReadOptions, type WriteOptions } from './column-family.js';
 import { EngineCore } from './engine-core.js';
@@ -637,7 +637,10 @@ export class LsmDatabase {
    *
    * When the storage is full or not ready, buffered writes (`walBufferSize`) cannot be handed
    * over: close rejects with `QuotaExceededError` (or `StorageExhaustedError`) and the database
-   * stays open and usable, the writes still buffered — free space and close again. Any other
+   * stays open and usable, the writes still buffered — free space and close again. A storage
+   * that is full when it writes out its own buffers (IndexedDB's last flush) likewise rejects
+   * and stays unreleased, the engine closed (`closed` is true) and its files kept: calling
+   * close again once there is room writes them. Any other
    * failure rejects after the database closed and the storage was released; if acknowledged
    * writes were lost with it, a `StorageError` (`details.op` `'close'`) saying how many bytes.
    */
@@ -661,11 +664,17 @@ export class LsmDatabase {
     await this.#release();
   }
 
+  /**
+   * Releases the storage. A storage that is full when it writes out what it holds (IndexedDB
+   * flushes at close) stays open and unreleased: a later `close()` tries again.
+   */
   async #release(): Promise<void> {
     try {
       await typedStorageCall({ op: 'close', storage: this.#kind }, () => this.#storage.close());
-    } finally {
-      this.#released = true;
+    } catch (e) {
+      if (!isRetryableStorageFailure(e)) this.#released = true;
+      throw e;
     }
+    this.#released = true;
   }
 }

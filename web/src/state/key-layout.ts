@@ -137,8 +137,18 @@ export function timerKey(timestamp: number, keyGroup: number, key: Uint8Array, n
 /** Splits a timer key. */
 export function decodeTimerKey(bytes: Uint8Array): DecodedStateKey & { readonly timestamp: number } {
   if (bytes.length < 12) throw new CorruptionError('timer key: too short', { length: bytes.length });
-  const raw = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0) ^ (1n << 63n);
-  return { ...decodeStateKey(bytes.subarray(8)), timestamp: Number(BigInt.asIntN(64, raw)) };
+  return { ...decodeStateKey(bytes.subarray(8)), timestamp: timerKeyTimestamp(bytes) };
+}
+
+/**
+ * The timestamp of timer key `bytes` (its first 8 bytes), without decoding the rest: the
+ * timer queue's head needs only this. Timestamps are safe integers (checked on register), so
+ * the signed high word times 2^32 plus the low word is exact.
+ */
+export function timerKeyTimestamp(bytes: Uint8Array): number {
+  if (bytes.length < 8) throw new CorruptionError('timer key: too short', { length: bytes.length });
+  const view = new DataView(bytes.buffer, bytes.byteOffset, 8);
+  return ((view.getUint32(0) ^ 0x80000000) | 0) * 2 ** 32 + view.getUint32(4);
 }
 
 /** Unsigned lexicographic comparison of bytes (the engine's default comparator). */

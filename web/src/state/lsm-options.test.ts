@@ -127,6 +127,8 @@ describe('LSM options as the engine applies them', () => {
       expect(await engineOpen({ [field]: min }), `${field} ${min}`).toBeUndefined();
       expect(await engineOpen({ [field]: max }), `${field} ${max}`).toBeUndefined();
       expect(await engineOpen({ [field]: min - 1 }), `${field} ${min - 1}`).toBeInstanceOf(InvalidArgumentError);
+      // One past the last safe integer is refused by openLsm's own check, before the engine:
+      // what it proves is that no unsafe number reaches the engine.
       expect(await engineOpen({ [field]: max + 1 }), `${field} ${max + 1}`).toBeInstanceOf(InvalidArgumentError);
     }
     expect(await engineOpen({ cacheShare: 0 })).toBeUndefined();

@@ -11,7 +11,7 @@
 import { deleteDB } from 'idb';
 import { StorageUnavailableError } from '../errors.js';
 import type { StorageKind } from './host-vfs.js';
-import { typedStorageCall } from './storage-failure.js';
+import { errorName, typedStorageCall } from './storage-failure.js';
 import { acquireExclusiveLock } from './web-lock.js';
 
 /** A stored database. */
@@ -87,10 +87,6 @@ export async function deleteDatabase(name: string, storage: Exclude<StorageKind,
 }
 
 /** The name of what `e` is, if it is a DOMException or an error. */
-function errorName(e: unknown): string | undefined {
-  return (e as { name?: string } | null)?.name;
-}
-
 /** The directory holding database `name` (and its parent), or undefined if there is none. */
 async function opfsDirectory(name: string): Promise<{ parent: FileSystemDirectoryHandle; dir: FileSystemDirectoryHandle } | undefined> {
   let parent = await opfsRoot();
@@ -127,6 +123,6 @@ async function deleteOpfsDatabase(name: string): Promise<void> {
   } catch (e) {
     // Not empty: InvalidModificationError; a nested database open below it (Chromium checks its
     // handles' locks first): NoModificationAllowedError; already gone: NotFoundError.
-    if (!LEFT_IN_PLACE.has(errorName(e) ?? '')) throw e;
+    if (!LEFT_IN_PLACE.has(errorName(e))) throw e;
   }
 }

@@ -15,7 +15,7 @@ import { openDB, type IDBPDatabase } from 'idb';
 import { InvalidArgumentError, StorageUnavailableError } from '../errors.js';
 import type { HostVfs, OpenedStorage, StorageAdapter } from './host-vfs.js';
 import { MemoryVfs } from './memory.js';
-import { storageFailure, typedStorageCall } from './storage-failure.js';
+import { isRetryableStorageFailure, storageFailure, typedStorageCall } from './storage-failure.js';
 import { acquireExclusiveLock } from './web-lock.js';
 
 const STORE = 'files';
@@ -212,10 +212,16 @@ function writeBehind(name: string, idb: IDBPDatabase, mem: MemoryVfs, settings: 
     async close() {
       try {
         await flush();
-      } finally {
+      } catch (e) {
+        // Full (the quota): nothing is lost and the storage stays open, its lock held and its
+        // files still dirty, so that a later close() — after the app frees space — writes them.
+        if (isRetryableStorageFailure(e)) throw e;
         idb.close();
         release();
+        throw e;
       }
+      idb.close();
+      release();
     },
   };
 }

@@ -18,7 +18,7 @@
  * - anything else → {@link StorageError} (`IO`).
  * An {@link EdgestateError} is already typed and passes through unchanged.
  */
-import { DatabaseLockedError, EdgestateError, QuotaExceededError, StorageError, StorageUnavailableError, type ErrorDetails } from '../errors.js';
+import { DatabaseLockedError, EdgestateError, QuotaExceededError, StorageError, StorageExhaustedError, StorageUnavailableError, type ErrorDetails } from '../errors.js';
 import type { StorageKind } from './host-vfs.js';
 
 /** Where a storage failure happened; carried in the typed error's `details`. */
@@ -38,7 +38,8 @@ const LABEL: Readonly<Record<StorageKind, string>> = { opfs: 'OPFS', indexeddb: 
 /** Names that mean the storage cannot be used in this context at all. */
 const UNAVAILABLE = new Set(['SecurityError', 'NotAllowedError', 'NotSupportedError']);
 
-function nameOf(e: unknown): string {
+/** What the browser called failure `e` (a DOMException's or an Error's `name`), or `'unknown'`. */
+export function errorName(e: unknown): string {
   const name: unknown = typeof e === 'object' && e !== null ? (e as { name?: unknown }).name : undefined;
   return typeof name === 'string' && name.length > 0 ? name : 'unknown';
 }
@@ -67,9 +68,17 @@ function typedFor(kind: string, message: string, details: ErrorDetails): Edgesta
  * called the failure (`kind`); `cause` keeps `e` itself (which, unlike `details`, does not
  * cross a worker boundary).
  */
+/**
+ * Whether `e` says the storage is full or not ready yet (`QuotaExceededError`,
+ * `StorageExhaustedError`): nothing was lost, and the same call can succeed once there is room.
+ */
+export function isRetryableStorageFailure(e: unknown): boolean {
+  return e instanceof QuotaExceededError || e instanceof StorageExhaustedError;
+}
+
 export function storageFailure(e: unknown, facts: StorageFailureFacts): EdgestateError {
   if (e instanceof EdgestateError) return e;
-  const kind = nameOf(e);
+  const kind = errorName(e);
   const typed = typedFor(kind, `${describe(facts)} failed: ${messageOf(e)}`, { ...facts, kind });
   // As `new Error(message, { cause })` would: an own, non-enumerable property.
   Object.defineProperty(typed, 'cause', { value: e, writable: true, configurable: true, enumerable: false });

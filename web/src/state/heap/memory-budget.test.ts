@@ -56,7 +56,7 @@ describe('MemoryBudget', () => {
   it('refuses a size that is not a finite number (a hand-written check gone wrong), budget or not, and accounts nothing', () => {
     for (const memory of [budget().memory, new MemoryBudget()]) {
       memory.charge(100, 's');
-      for (const size of [Number.NaN, Infinity, undefined as unknown as number]) {
+      for (const size of [Number.NaN, Infinity, -Infinity, undefined as unknown as number]) {
         expect(() => memory.charge(size, 'custom')).toThrow(InvalidArgumentError);
       }
       expect(memory.used).toBe(100);

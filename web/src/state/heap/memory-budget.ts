@@ -119,7 +119,9 @@ export class MemoryBudget {
    */
   charge(delta: number, state: string): void {
     const used = this.#used + delta;
-    if (used < this.#calmBelow) {
+    // `used >= 0` also sends a size of -Infinity (or one that makes the total negative) to the
+    // slow path, which refuses every non-finite size.
+    if (used < this.#calmBelow && used >= 0) {
       this.#used = used;
       return;
     }

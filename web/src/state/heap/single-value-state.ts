@@ -14,6 +14,12 @@ export interface ValueCell<N, V> extends Cell<N> {
 }
 
 export abstract class SingleValueHeapState<K, N, V> extends HeapState<K, N, ValueCell<N, V>> {
+  /**
+   * Whether the last `readForUpdate` met an expired value (that the write after it replaces):
+   * kept from the read, so the write neither looks the cell up again nor reads the clock at a
+   * second instant. Read and write are one synchronous call (a reduce or an add).
+   */
+  #replacesExpired = false;
   /** The serializer of what is stored (the value, or the accumulator). */
   protected readonly stored: Serializer<V>;
 
@@ -48,9 +54,14 @@ export abstract class SingleValueHeapState<K, N, V> extends HeapState<K, N, Valu
    */
   protected readForUpdate(loc: Location<K, N>): V | undefined {
     const cell = this.lookup(loc);
+    this.#replacesExpired = false;
     if (cell === undefined) return undefined;
     const ttl = this.ttl;
-    return ttl !== undefined && ttl.isExpired(cell.ts, this.ctx.clock.now()) ? undefined : cell.value;
+    if (ttl !== undefined && ttl.isExpired(cell.ts, this.ctx.clock.now())) {
+      this.#replacesExpired = true;
+      return undefined;
+    }
+    return cell.value;
   }
 
   /**
@@ -58,14 +69,8 @@ export abstract class SingleValueHeapState<K, N, V> extends HeapState<K, N, Valu
    * read removes it (the LSM backend counts it so too).
    */
   protected writeAfterUpdate(loc: Location<K, N>, value: V, valueSize: number): void {
-    const ttl = this.ttl;
-    let replacesExpired = false;
-    if (ttl !== undefined) {
-      const cell = this.lookup(loc);
-      replacesExpired = cell !== undefined && ttl.isExpired(cell.ts, this.ctx.clock.now());
-    }
     this.writeCell(loc, value, valueSize);
-    if (replacesExpired) this.ctx.stats.expiredRemoved++;
+    if (this.#replacesExpired) this.ctx.stats.expiredRemoved++;
   }
 
   /**

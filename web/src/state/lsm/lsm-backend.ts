@@ -17,6 +17,7 @@ import { WriteBatch } from '../../engine/write-batch.js';
 import type { EngineSource } from '../../engine/wasm-module.js';
 import type { StorageAdapter } from '../../storage/host-vfs.js';
 import { memoryStorage } from '../../storage/memory.js';
+import { isRetryableStorageFailure } from '../../storage/storage-failure.js';
 import type { ExportHeader } from '../../checkpoint/export-format.js';
 import type { CheckpointRecord, CheckpointStore } from '../../checkpoint/store.js';
 import { checkDescriptor, checkSameSignature, checkStateName } from '../descriptors.js';
@@ -512,7 +513,16 @@ export class LsmStateBackend implements KeyedStateBackend {
   async checkpoint(options: { readonly metadata?: unknown } = {}): Promise<CheckpointRecord> {
     this.#ctx.checkOpen();
     checkCheckpointMetadata(options.metadata);
+    // The heap timers' column families exist before `takeCheckpoint` reserves a file per
+    // family for the pin: made in the cut, they would not be counted.
+    for (const name of this.#heapTimers.keys()) this.#heapTimerFamily(name);
     return takeCheckpoint(this.#db, this.#store, () => this.#cut(options.metadata), this.#retain, () => this.clock.now());
+  }
+
+  /** The column family heap timer service `name` is written to at checkpoints (made if new). */
+  #heapTimerFamily(name: string): ColumnFamily {
+    const cfName = timerColumnFamily(name);
+    return this.#db.columnFamilyNames().includes(cfName) ? this.#db.columnFamily(cfName) : this.#db.createColumnFamily(cfName);
   }
 
   /**
@@ -529,8 +539,7 @@ export class LsmStateBackend implements KeyedStateBackend {
     // Heap timers join the checkpoint in the timer column family's layout (replacing what an
     // earlier checkpoint left there).
     for (const [name, heap] of this.#heapTimers) {
-      const cfName = timerColumnFamily(name);
-      const cf = this.#db.columnFamilyNames().includes(cfName) ? this.#db.columnFamily(cfName) : this.#db.createColumnFamily(cfName);
+      const cf = this.#heapTimerFamily(name);
       const batch = new WriteBatch().deleteRange(Uint8Array.of(0), Uint8Array.of(2), cf);
       heap.writeCanonical((k, v) => batch.put(k, v, cf));
       this.#db.write(batch);
@@ -558,15 +567,19 @@ export class LsmStateBackend implements KeyedStateBackend {
 
   async close(): Promise<void> {
     if (this.#closed) {
-      // A close the storage refused (full: QuotaExceededError) left the database open with its
-      // records buffered: closing again retries it.
-      if (!this.#db.closed) await this.#db.close();
+      // A close the storage refused (full: QuotaExceededError) left the database, or its
+      // storage, open with what it holds: closing again retries (it resolves at once when
+      // nothing is left to do).
+      await this.#db.close();
       return;
     }
     let unwritten: unknown;
     try {
       this.#flushAll();
     } catch (e) {
+      // Full: the batch wrote nothing and the caches still hold every value, so the backend
+      // stays open for a close after the app frees space. Any other failure closes it anyway.
+      if (isRetryableStorageFailure(e)) throw e;
       unwritten = e;
     }
     this.#closed = true;

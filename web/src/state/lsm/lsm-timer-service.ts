@@ -13,7 +13,7 @@
 import { InvalidArgumentError } from '../../errors.js';
 import type { ColumnFamily } from '../../engine/column-family.js';
 import { checkDomain, checkOnTimer, checkTimerService, checkTimestamp, checkWatermark, DOMAIN_BYTE } from '../timers/timer-args.js';
-import { decodeTimerKey, timerKey } from '../key-layout.js';
+import { decodeTimerKey, timerKey, timerKeyTimestamp } from '../key-layout.js';
 import type { Serializer, TimeDomain, Timer, TimerService, TimerServiceDescriptor } from '../types.js';
 import type { LsmContext } from './lsm-state.js';
 
@@ -191,7 +191,7 @@ export class LsmTimerService<K, N> implements TimerService<K, N> {
   /** The head once `page[0..i]` are fired, `page` being the domain's first timers in order. */
   #headAfter(page: readonly Uint8Array[], i: number): number | undefined | null {
     const next = page[i + 1];
-    if (next !== undefined) return decodeTimerKey(next.subarray(1)).timestamp;
+    if (next !== undefined) return timerKeyTimestamp(next.subarray(1));
     // A short page held every timer of the domain; after a full one more may follow.
     return page.length < FIRE_PAGE ? undefined : null;
   }
@@ -201,7 +201,7 @@ export class LsmTimerService<K, N> implements TimerService<K, N> {
     let head = this.#head[domain];
     if (head === null) {
       const [first] = this.#cf.keys({ prefix: DOMAIN_PREFIX[domain], limit: 1 });
-      head = first === undefined ? undefined : decodeTimerKey(first.subarray(1)).timestamp;
+      head = first === undefined ? undefined : timerKeyTimestamp(first.subarray(1));
       this.#head[domain] = head;
     }
     return head;

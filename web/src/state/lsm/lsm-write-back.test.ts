@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { KeyTooLargeError, QuotaExceededError, StorageExhaustedError } from '../../errors.js';
+import { failingStorage } from '../../engine/failing-storage-test-support.js';
 import { memoryStorage } from '../../storage/memory.js';
-import type { HostVfs, StorageAdapter } from '../../storage/host-vfs.js';
 import { ManualClock } from '../clock.js';
 import { fullKeyGroupRange } from '../key-groups.js';
 import { resolveLsmOptions } from '../lsm-options.js';
@@ -277,43 +277,9 @@ describe('write-back caches against a model', () => {
   }, 120_000);
 });
 
-/**
- * Memory storage whose writes fail as a full origin quota fails them (a DOMException named
- * QuotaExceededError, as OPFS throws) while `full.on` is set.
- */
-function fillableStorage(): { readonly storage: StorageAdapter; readonly full: { on: boolean } } {
-  const inner = memoryStorage();
-  const full = { on: false };
-  const storage: StorageAdapter = {
-    kind: inner.kind,
-    name: inner.name,
-    async open() {
-      const opened = await inner.open();
-      const base = opened.vfs;
-      const vfs: HostVfs = {
-        open: (name, create) => base.open(name, create),
-        read: (fd, offset, into) => base.read(fd, offset, into),
-        write: (fd, offset, data) => {
-          if (full.on) throw new DOMException('the quota is used up', 'QuotaExceededError');
-          base.write(fd, offset, data);
-        },
-        size: (fd) => base.size(fd),
-        truncate: (fd, size) => base.truncate(fd, size),
-        sync: (fd) => base.sync(fd),
-        close: (fd) => base.close(fd),
-        delete: (name) => base.delete(name),
-        rename: (from, to) => base.rename(from, to),
-        list: () => base.list(),
-      };
-      return { vfs, flush: () => opened.flush(), close: () => opened.close() };
-    },
-  };
-  return { storage, full };
-}
-
 describe('write-back when storage is full', () => {
   it('keeps writes in the cache, refuses new ones past twice its capacity with the storage error, and writes everything once there is room', async () => {
-    const { storage, full } = fillableStorage();
+    const { storage, faults } = failingStorage();
     const settings = {
       maxParallelism: 128,
       keyGroups: fullKeyGroupRange(128),
@@ -326,7 +292,7 @@ describe('write-back when storage is full', () => {
     let backend = await LsmStateBackend.open(settings);
     let v = backend.valueState({ name: 'v', key: serde.string, value: serde.i32 });
     for (let i = 0; i < 8; i++) v.put(`k${i}`, i);
-    full.on = true;
+    faults.full = true;
     let accepted = 8;
     let refusal: unknown;
     for (let i = 8; i < 100 && refusal === undefined; i++) {
@@ -341,7 +307,7 @@ describe('write-back when storage is full', () => {
     expect(accepted).toBe(16); // twice the capacity, all held in the cache
     for (let i = 0; i < accepted; i++) expect(v.get(`k${i}`)).toBe(i); // nothing lost, nothing half-written
     await expect(backend.checkpoint()).rejects.toBeInstanceOf(QuotaExceededError);
-    full.on = false;
+    faults.full = false;
     v.put('after', 1); // room again: the next eviction writes everything back
     await backend.close();
     backend = await LsmStateBackend.open(settings);
