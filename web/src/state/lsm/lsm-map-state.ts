@@ -97,14 +97,6 @@ export class LsmMapState<K, UK, UV, N> extends LsmState<K, N> implements MapStat
    */
   readonly #size: ValueSize<UV>;
   readonly #order: (a: unknown, b: unknown) => number;
-  /**
-   * Bumped by every write of this state to its entries: the write-counting hooks of LsmState,
-   * and each read by key (under TTL a read may restamp or delete). An iteration that ends with
-   * it as it began knows the entries it read are still as read.
-   */
-  #changes = 0;
-  /** Whether the state was dropped or released: its column family may be gone. */
-  #gone = false;
 
   constructor(ctx: LsmContext, cf: ColumnFamily, descriptor: MapStateDescriptor<K, UK, UV, N>, onDrop: (name: string) => void) {
     super(ctx, cf, descriptor, onDrop);
@@ -127,29 +119,8 @@ export class LsmMapState<K, UK, UV, N> extends LsmState<K, N> implements MapStat
   /** The live value at engine key `k` (TTL: cleanup and refresh on read). */
   #readAt(k: Uint8Array): { readonly value: UV } | undefined {
     this.ctx.stats.reads++;
-    this.#changes++;
     const live = this.readLive(k, false);
     return live === undefined ? undefined : { value: this.#value.deserialize(live.bytes) };
-  }
-
-  protected override countWrite(removes: boolean): void {
-    this.#changes++;
-    super.countWrite(removes);
-  }
-
-  protected override countExpiredRemoved(n: number): void {
-    this.#changes++;
-    super.countExpiredRemoved(n);
-  }
-
-  override drop(): void {
-    super.drop();
-    this.#gone = true;
-  }
-
-  override release(): void {
-    super.release();
-    this.#gone = true;
   }
 
   /**
@@ -166,7 +137,7 @@ export class LsmMapState<K, UK, UV, N> extends LsmState<K, N> implements MapStat
     const now = this.ctx.clock.now();
     const restamp = reads && this.ttl?.refreshOnRead === true;
     const met: MetEntry[] = [];
-    const changes = this.#changes;
+    const changes = this.writeCount;
     try {
       for (const [k, raw] of this.cf.entries({ prefix })) {
         const { value, expired, timestamp } = this.unstamp(raw, now);
@@ -187,8 +158,8 @@ export class LsmMapState<K, UK, UV, N> extends LsmState<K, N> implements MapStat
    * is written once the state is gone (dropped, or the backend closed) during the iteration.
    */
   #rewriteMet(met: readonly MetEntry[], changes: number, now: number): void {
-    if (met.length === 0 || this.#gone || this.ctx.db.closed) return;
-    const current = this.#changes === changes ? undefined : this.cf.multiGet(met.map((m) => m.k));
+    if (met.length === 0 || this.gone || this.ctx.db.closed) return;
+    const current = this.writeCount === changes ? undefined : this.cf.multiGet(met.map((m) => m.k));
     const batch = new WriteBatch();
     let expired = 0;
     met.forEach((m, i) => {

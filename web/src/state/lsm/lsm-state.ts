@@ -121,6 +121,19 @@ export abstract class LsmState<K, N> implements State<K, N> {
    * Counts a write for statistics and for iterations under way; `removes`: it may leave a (key,
    * namespace) without state (a clear, a delete, an empty update, a map removal).
    */
+  /**
+   * Writes to this state's data so far (`#writes`): a call that read entries and writes them back
+   * later (map iteration's restamps) compares it to tell whether they may have changed meanwhile.
+   */
+  protected get writeCount(): number {
+    return this.#writes;
+  }
+
+  /** Whether the state was dropped or released (its column family may be gone). */
+  protected get gone(): boolean {
+    return this.#dropped;
+  }
+
   protected countWrite(removes: boolean): void {
     this.ctx.stats.writes++;
     this.#writes++;
