@@ -702,47 +702,11 @@ fn a_flush_that_fills_the_storage_keeps_the_memtable_readable_and_retries_later(
     Ok(())
 }
 
-/// A [`MemVfs`] that cannot create tables while `refuse` is set (as the OPFS pool before it
-/// has grown): `Exhausted`, the retryable kind.
-#[derive(Clone)]
-struct NoNewTablesVfs {
-    inner: MemVfs,
-    refuse: std::rc::Rc<std::cell::Cell<bool>>,
-}
-
-impl crate::vfs::Vfs for NoNewTablesVfs {
-    fn open(&self, name: &str, mode: crate::vfs::OpenMode) -> Result<Box<dyn crate::vfs::VfsFile>> {
-        if self.refuse.get()
-            && mode == crate::vfs::OpenMode::CreateTruncate
-            && name.ends_with(".sst")
-        {
-            return Err(Error::Io {
-                op: "open",
-                file: name.to_owned(),
-                kind: crate::IoErrorKind::Exhausted,
-                message: "no free slot yet".into(),
-            });
-        }
-        self.inner.open(name, mode)
-    }
-    fn delete(&self, name: &str) -> Result<()> {
-        self.inner.delete(name)
-    }
-    fn rename(&self, from: &str, to: &str) -> Result<()> {
-        self.inner.rename(from, to)
-    }
-    fn list(&self) -> Result<Vec<String>> {
-        self.inner.list()
-    }
-}
-
 #[test]
 fn a_write_whose_flush_finds_no_room_succeeds_and_the_flush_is_retried_or_writes_stall(
 ) -> Result<()> {
-    let vfs = NoNewTablesVfs {
-        inner: MemVfs::new(),
-        refuse: std::rc::Rc::new(std::cell::Cell::new(true)),
-    };
+    let vfs = FaultVfs::default();
+    vfs.faults.no_new_tables.set(true);
     let opts = Options {
         write_buffer_size: 64 << 10,
         memory_budget: 1 << 20,
@@ -775,7 +739,7 @@ fn a_write_whose_flush_finds_no_room_succeeds_and_the_flush_is_retried_or_writes
         "every acknowledged write, and not the refused one"
     );
     // Room again: the next write runs the deferred flush first.
-    vfs.refuse.set(false);
+    vfs.faults.no_new_tables.set(false);
     db.put(b"after", b"x", NOSYNC)?;
     model.insert(b"after".to_vec(), b"x".to_vec());
     assert!(db.stats().maintenance_error.is_none());

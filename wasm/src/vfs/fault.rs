@@ -20,6 +20,9 @@ pub(crate) struct Faults {
     pub(crate) failing_truncates: Cell<bool>,
     /// `sync` fails after the data was handed over.
     pub(crate) failing_syncs: Cell<bool>,
+    /// Creating a table (`*.sst`) fails with `Exhausted`, the retryable kind (as the OPFS pool
+    /// before it has grown).
+    pub(crate) no_new_tables: Cell<bool>,
 }
 
 impl Default for Faults {
@@ -30,6 +33,7 @@ impl Default for Faults {
             torn_writes: Cell::default(),
             failing_truncates: Cell::default(),
             failing_syncs: Cell::default(),
+            no_new_tables: Cell::default(),
         }
     }
 }
@@ -43,6 +47,7 @@ impl Faults {
             &self.torn_writes,
             &self.failing_truncates,
             &self.failing_syncs,
+            &self.no_new_tables,
         ] {
             switch.set(false);
         }
@@ -89,6 +94,12 @@ fn failure(op: &'static str, kind: IoErrorKind) -> Error {
 
 impl Vfs for FaultVfs {
     fn open(&self, name: &str, mode: OpenMode) -> Result<Box<dyn VfsFile>> {
+        if self.faults.no_new_tables.get()
+            && mode == OpenMode::CreateTruncate
+            && name.ends_with(".sst")
+        {
+            return Err(failure("open", IoErrorKind::Exhausted));
+        }
         Ok(Box::new(FaultFile {
             inner: self.inner.open(name, mode)?,
             faults: Rc::clone(&self.faults),
