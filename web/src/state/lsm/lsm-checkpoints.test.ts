@@ -227,12 +227,15 @@ describe('LSM checkpoints', () => {
     const notJson = exportDatabase(raw);
     raw.defaultColumnFamily.put('edgestate.checkpoint', '{"maxParallelism": 128}');
     const noWatermarks = exportDatabase(raw);
+    raw.defaultColumnFamily.put('edgestate.checkpoint', '{"maxParallelism": 128, "watermarks": {}, "endedWatermarks": "w"}');
+    const badEnded = exportDatabase(raw);
     await raw.close();
     for (const [source, error] of [
       [foreign, InvalidArgumentError],
       [engineExport, CheckpointFormatError],
       [notJson, CheckpointFormatError],
       [noWatermarks, CheckpointFormatError],
+      [badEnded, CheckpointFormatError],
     ] as const) {
       await expect(open(target, { restoreFrom: source })).rejects.toBeInstanceOf(error);
       // Also as one of several sources (rescaling): refused before anything is touched.
